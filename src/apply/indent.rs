@@ -1,0 +1,407 @@
+//! Rebuilding the indentation of added C lines whose leading whitespace an archive stripped.
+//!
+//! The rules are the kernel's coding style, read off the surrounding tree lines (which keep
+//! their real bytes): tabs for block depth, continuation lines aligned one column after the
+//! innermost open parenthesis, a statement under an unbraced `if`/`for`/`while` one tab deeper,
+//! `case` labels at the `switch`'s depth, goto labels in column 0, block-comment lines one column
+//! after their `/*`, and a `#define` in an aligned block padded to its neighbours' value column
+//! with their padding character. Only indentation is rebuilt; the text of a line is kept.
+
+const TAB: usize = 8;
+
+/// Visual width of a string's leading whitespace.
+fn indent_width(s: &str) -> usize {
+    let mut col = 0;
+    for c in s.chars() {
+        match c {
+            '\t' => col = (col / TAB + 1) * TAB,
+            ' ' => col += 1,
+            _ => break,
+        }
+    }
+    col
+}
+
+/// Kernel indentation for a column: as many tabs as fit, then spaces.
+fn make_indent(col: usize) -> String {
+    format!("{}{}", "\t".repeat(col / TAB), " ".repeat(col % TAB))
+}
+
+/// Per-line code with comments and literal contents blanked (same character positions), and
+/// whether each line starts inside a block comment.
+struct Lexed {
+    code: Vec<String>,
+    in_comment_before: Vec<bool>,
+}
+
+fn lex(lines: &[String]) -> Lexed {
+    let mut code = Vec::with_capacity(lines.len());
+    let mut in_comment_before = Vec::with_capacity(lines.len());
+    let mut in_comment = false;
+    for line in lines {
+        in_comment_before.push(in_comment);
+        let (c, after) = lex_line(line, in_comment);
+        code.push(c);
+        in_comment = after;
+    }
+    Lexed {
+        code,
+        in_comment_before,
+    }
+}
+
+/// One line's code (comments and literal contents blanked) and the comment state after it.
+fn lex_line(line: &str, mut in_comment: bool) -> (String, bool) {
+    let chars: Vec<char> = line.chars().collect();
+    let mut out = String::with_capacity(line.len());
+    let mut i = 0;
+    let mut quote: Option<char> = None;
+    while i < chars.len() {
+        let c = chars[i];
+        let next = chars.get(i + 1).copied();
+        if in_comment {
+            if c == '*' && next == Some('/') {
+                in_comment = false;
+                out.push_str("  ");
+                i += 2;
+            } else {
+                out.push(if c == '\t' { '\t' } else { ' ' });
+                i += 1;
+            }
+            continue;
+        }
+        if let Some(q) = quote {
+            if c == '\\' {
+                out.push_str("  ");
+                i += 2;
+                continue;
+            }
+            if c == q {
+                quote = None;
+                out.push(c);
+            } else {
+                out.push(' ');
+            }
+            i += 1;
+            continue;
+        }
+        match (c, next) {
+            ('/', Some('*')) => {
+                in_comment = true;
+                out.push_str("  ");
+                i += 2;
+            }
+            ('/', Some('/')) => break,
+            ('"', _) | ('\'', _) => {
+                quote = Some(c);
+                out.push(c);
+                i += 1;
+            }
+            _ => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    (out, in_comment)
+}
+
+fn is_case(text: &str) -> bool {
+    text.starts_with("case ") || text.starts_with("default:") || text.starts_with("default :")
+}
+
+fn is_goto_label(text: &str) -> bool {
+    let ident: String = text
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    !ident.is_empty() && ident != "default" && text[ident.len()..].trim() == ":"
+}
+
+fn ends_statement(code: &str, raw: &str) -> bool {
+    let c = code.trim_end();
+    let t = raw.trim_start();
+    c.trim().is_empty()
+        || t.starts_with('#')
+        || c.ends_with(';')
+        || c.ends_with('{')
+        || c.ends_with('}')
+        || (c.ends_with(':') && (is_case(t) || is_goto_label(t)))
+}
+
+/// Re-indent `targets` (indices into `lines`, ascending) in place.
+pub fn reindent(lines: &mut [String], targets: &[usize]) {
+    for &t in targets {
+        lines[t] = lines[t].trim().to_string();
+    }
+    let mut lexed = lex(lines);
+    for &t in targets {
+        let text = lines[t].clone();
+        lines[t] = if text.is_empty() {
+            String::new()
+        } else if text.starts_with('#') {
+            align_define(lines, t, &text)
+        } else if lexed.in_comment_before[t] {
+            let open = comment_opening(&lexed, t);
+            let col = open.map(|o| indent_width(&lines[o]) + 1).unwrap_or(1);
+            format!("{}{text}", make_indent(col))
+        } else if is_goto_label(&text) {
+            text
+        } else {
+            format!("{}{text}", make_indent(column_for(lines, &lexed, t, &text)))
+        };
+        // Later lines measure columns on this one: lex it again with its indentation.
+        lexed.code[t] = lex_line(&lines[t], lexed.in_comment_before[t]).0;
+    }
+}
+
+/// The line where the block comment containing line `t` was opened.
+fn comment_opening(lexed: &Lexed, t: usize) -> Option<usize> {
+    (0..t).rev().find(|&j| !lexed.in_comment_before[j])
+}
+
+fn previous_non_blank(lines: &[String], before: usize) -> Option<usize> {
+    (0..before)
+        .rev()
+        .find(|&j| !lines[j].trim().is_empty() && !lines[j].trim_start().starts_with('#'))
+}
+
+/// First line of the (possibly multi-line) statement that line `j` ends or continues.
+/// Walking back through unfinished lines also climbs from an unbraced body to its `if`.
+fn statement_start(lines: &[String], lexed: &Lexed, j: usize) -> usize {
+    let mut s = j;
+    while s > 0 {
+        let p = s - 1;
+        if lines[p].trim().is_empty() || lexed.in_comment_before[s] {
+            break;
+        }
+        if ends_statement(&lexed.code[p], &lines[p]) {
+            break;
+        }
+        s = p;
+    }
+    s
+}
+
+/// Visual columns of the parentheses/brackets still open after lines `from..=to`.
+fn open_parens(lexed: &Lexed, from: usize, to: usize) -> Vec<usize> {
+    let mut stack = Vec::new();
+    for code in &lexed.code[from..=to] {
+        let mut col = 0;
+        for c in code.chars() {
+            match c {
+                '(' | '[' => stack.push(col),
+                ')' | ']' => {
+                    stack.pop();
+                }
+                _ => {}
+            }
+            col = if c == '\t' { (col / TAB + 1) * TAB } else { col + 1 };
+        }
+    }
+    stack
+}
+
+fn column_for(lines: &[String], lexed: &Lexed, t: usize, text: &str) -> usize {
+    let Some(mut prev) = previous_non_blank(lines, t) else {
+        return 0;
+    };
+    // A goto label says nothing about depth: look above it.
+    while is_goto_label(lines[prev].trim()) {
+        match previous_non_blank(lines, prev) {
+            Some(p) => prev = p,
+            None => return TAB,
+        }
+    }
+    // A comment above stands where its opening `/*` stands.
+    if lexed.in_comment_before[prev] {
+        prev = comment_opening(lexed, prev).unwrap_or(prev);
+    }
+    let start = statement_start(lines, lexed, prev);
+    let base = indent_width(&lines[start]);
+    if !ends_statement(&lexed.code[prev], &lines[prev]) {
+        if text.starts_with('{') {
+            return base;
+        }
+        if let Some(col) = open_parens(lexed, start, prev).last() {
+            return col + 1;
+        }
+        // Balanced parentheses but unfinished: an unbraced body or a plain continuation.
+        return base + TAB;
+    }
+    let prev_code = lexed.code[prev].trim_end();
+    let prev_text = lines[prev].trim();
+    if prev_code.ends_with('{') {
+        let opens_switch = lines[start].trim_start().starts_with("switch");
+        return if text.starts_with('}') || (is_case(text) && opens_switch) {
+            base
+        } else {
+            base + TAB
+        };
+    }
+    if is_case(prev_text) && prev_code.ends_with(':') {
+        return if is_case(text) { base } else { base + TAB };
+    }
+    if text.starts_with('}') || is_case(text) {
+        return base.saturating_sub(TAB);
+    }
+    base
+}
+
+/// `#define NAME VALUE` split into (name, value); `None` for other directives.
+fn split_define(text: &str) -> Option<(String, String, String)> {
+    let rest = text.strip_prefix('#')?.trim_start().strip_prefix("define")?;
+    if !rest.starts_with([' ', '\t']) {
+        return None;
+    }
+    let rest = rest.trim_start();
+    let name_len = rest.find([' ', '\t']).unwrap_or(rest.len());
+    // Function-like macro names keep their parameter list.
+    let name_len = if rest[..name_len].contains('(') && !rest[..name_len].contains(')') {
+        rest.find(')').map(|p| p + 1).unwrap_or(name_len)
+    } else {
+        name_len
+    };
+    let name = &rest[..name_len];
+    let after = &rest[name_len..];
+    let value = after.trim_start();
+    let sep = &after[..after.len() - value.len()];
+    Some((name.to_string(), sep.to_string(), value.to_string()))
+}
+
+/// Pad a new `#define` like the aligned block around it.
+fn align_define(lines: &[String], t: usize, text: &str) -> String {
+    let Some((name, _, value)) = split_define(text) else {
+        return text.to_string();
+    };
+    let head = format!("#define {name}");
+    if value.is_empty() {
+        return head;
+    }
+    let lo = t.saturating_sub(12);
+    let hi = (t + 12).min(lines.len());
+    let mut cols: Vec<(usize, bool)> = Vec::new();
+    for j in (lo..hi).filter(|&j| j != t) {
+        let Some((n, sep, v)) = split_define(&lines[j]) else {
+            continue;
+        };
+        if sep == " " || v.is_empty() {
+            continue;
+        }
+        let name_end = format!("#define {n}").len();
+        let mut col = name_end;
+        for c in sep.chars() {
+            col = if c == '\t' { (col / TAB + 1) * TAB } else { col + 1 };
+        }
+        cols.push((col, sep.contains('\t')));
+    }
+    if cols.is_empty() {
+        return format!("{head} {value}");
+    }
+    // The most common value column among padded neighbours, and their padding character.
+    let mut best = (0usize, 0usize);
+    for (c, _) in &cols {
+        let n = cols.iter().filter(|(x, _)| x == c).count();
+        if n > best.1 {
+            best = (*c, n);
+        }
+    }
+    let target = best.0;
+    let tabs = cols.iter().filter(|(c, t)| *c == target && *t).count() * 2 > best.1;
+    if head.len() >= target {
+        return format!("{head} {value}");
+    }
+    let mut pad = String::new();
+    let mut col = head.len();
+    if tabs {
+        while col < target {
+            pad.push('\t');
+            col = (col / TAB + 1) * TAB;
+        }
+    } else {
+        pad = " ".repeat(target - col);
+    }
+    format!("{head}{pad}{value}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(before: &str, added: &[&str], after: &str) -> Vec<String> {
+        let mut lines: Vec<String> = before.lines().map(str::to_string).collect();
+        let first = lines.len();
+        lines.extend(added.iter().map(|s| s.to_string()));
+        lines.extend(after.lines().map(str::to_string));
+        let targets: Vec<usize> = (first..first + added.len()).collect();
+        reindent(&mut lines, &targets);
+        lines[first..first + added.len()].to_vec()
+    }
+
+    #[test]
+    fn function_body_with_continuations_and_unbraced_if() {
+        let out = run(
+            "}\n\nstatic bool f(struct env *env, s32 id)\n{",
+            &[
+                "struct meta m;",
+                "",
+                "if (is_a(id) || is_b(id) ||",
+                "is_c(id))",
+                "return true;",
+                "err = fetch(env, id, &m);",
+                "return err;",
+            ],
+            "}",
+        );
+        assert_eq!(
+            out,
+            vec![
+                "\tstruct meta m;",
+                "",
+                "\tif (is_a(id) || is_b(id) ||",
+                "\t    is_c(id))",
+                "\t\treturn true;",
+                "\terr = fetch(env, id, &m);",
+                "\treturn err;"
+            ]
+        );
+    }
+
+    #[test]
+    fn continuation_aligns_to_innermost_paren() {
+        let before = "\t\t\t\tif ((insn->src_reg == BPF_REG_0 &&\n\t\t\t\t     insn->imm != X) ||\n\t\t\t\t    (insn->src_reg == BPF_PSEUDO_KFUNC_CALL &&";
+        let out = run(
+            before,
+            &["!allowed(env, insn->imm, insn->off))) {"],
+            "\t\t\t\t\tverbose(env, \"x\");",
+        );
+        assert_eq!(out, vec!["\t\t\t\t     !allowed(env, insn->imm, insn->off))) {"]);
+    }
+
+    #[test]
+    fn define_follows_block_padding() {
+        let before = "#define KF_A    (1 << 14) /* a */\n#define KF_BB   (1 << 15) /* b */\n#define KF_LONGER_NAME (1 << 16) /* c */";
+        let out = run(before, &["#define KF_X (1 << 17) /* x */"], "");
+        assert_eq!(out, vec!["#define KF_X    (1 << 17) /* x */"]);
+        let tabbed = "#define A_ONE\t(1 << 0)\n#define A_TWO\t(1 << 1)";
+        assert_eq!(
+            run(tabbed, &["#define A_3 (1 << 2)"], ""),
+            vec!["#define A_3\t(1 << 2)"]
+        );
+    }
+
+    #[test]
+    fn switch_case_comment_and_label() {
+        let out = run(
+            "\tswitch (x) {",
+            &["case 1:", "y = 2;", "break;", "default:", "break;"],
+            "\t}",
+        );
+        assert_eq!(
+            out,
+            vec!["\tcase 1:", "\t\ty = 2;", "\t\tbreak;", "\tdefault:", "\t\tbreak;"]
+        );
+        let out = run("\tint a;", &["/*", "* text", "*/", "out:", "return a;"], "}");
+        assert_eq!(out, vec!["\t/*", "\t * text", "\t */", "out:", "\treturn a;"]);
+    }
+}

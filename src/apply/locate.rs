@@ -1,0 +1,344 @@
+//! Finding where a hunk belongs in a file: at its header's line, at an offset, or — for
+//! whitespace-damaged hunks — by comparing lines modulo whitespace and skipping blank lines the
+//! archive dropped. Two places that fit are an error, never a guess.
+
+use crate::mail::{Hunk, LineKind};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Strategy {
+    /// Context matched byte for byte at the header's line.
+    Exact,
+    /// Context matched byte for byte, elsewhere (`offset` says how far).
+    Offset,
+    /// Matched modulo whitespace; context and removed lines were taken from the tree.
+    Healed,
+}
+
+/// One line of a hunk's result: from the tree (context) or from the mail (added).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewLine {
+    pub text: String,
+    pub added: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Placement {
+    pub strategy: Strategy,
+    /// File lines `start..end` (0-based) are replaced by `lines`.
+    pub start: usize,
+    pub end: usize,
+    pub lines: Vec<NewLine>,
+    /// Blank context lines the mail had lost and the tree supplied.
+    pub restored_blank_lines: usize,
+}
+
+#[derive(Debug, Clone)]
+pub enum Failure {
+    /// No place fits; `why` explains which line is missing.
+    NoMatch { why: String },
+    /// Several places fit (1-based lines).
+    Ambiguous { lines: Vec<usize> },
+}
+
+/// Whitespace-insensitive form of a line: runs of white space become one space, ends trimmed.
+pub fn normalize(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn exact_at(file: &[String], old: &[&str], pos: usize) -> bool {
+    pos + old.len() <= file.len() && old.iter().zip(&file[pos..]).all(|(a, b)| *a == b.as_str())
+}
+
+/// Locate `hunk` in `file` (already changed by earlier hunks), expecting it near `expected`
+/// (0-based) and not before `min_start`.
+pub fn locate(file: &[String], hunk: &Hunk, expected: usize, min_start: usize) -> Result<Placement, Failure> {
+    let old: Vec<&str> = hunk.old_lines().map(|l| l.text.as_str()).collect();
+    if old.is_empty() {
+        // Pure addition without context: only its position says where.
+        let pos = expected.min(file.len()).max(min_start.min(file.len()));
+        let lines = hunk
+            .added()
+            .map(|l| NewLine {
+                text: l.text.clone(),
+                added: true,
+            })
+            .collect();
+        return Ok(Placement {
+            strategy: Strategy::Exact,
+            start: pos,
+            end: pos,
+            lines,
+            restored_blank_lines: 0,
+        });
+    }
+    if expected >= min_start && exact_at(file, &old, expected) {
+        return Ok(exact_placement(file, hunk, expected, Strategy::Exact));
+    }
+    let exact: Vec<usize> = (min_start..file.len()).filter(|&p| exact_at(file, &old, p)).collect();
+    match exact.len() {
+        1 => return Ok(exact_placement(file, hunk, exact[0], Strategy::Offset)),
+        n if n > 1 => {
+            return Err(Failure::Ambiguous {
+                lines: exact.iter().map(|p| p + 1).collect(),
+            })
+        }
+        _ => {}
+    }
+    heal(file, hunk, min_start)
+}
+
+fn exact_placement(file: &[String], hunk: &Hunk, pos: usize, strategy: Strategy) -> Placement {
+    let mut cursor = pos;
+    let mut lines = Vec::new();
+    for l in &hunk.lines {
+        match l.kind {
+            LineKind::Context => {
+                lines.push(NewLine {
+                    text: file[cursor].clone(),
+                    added: false,
+                });
+                cursor += 1;
+            }
+            LineKind::Del => cursor += 1,
+            LineKind::Add => lines.push(NewLine {
+                text: l.text.clone(),
+                added: true,
+            }),
+        }
+    }
+    Placement {
+        strategy,
+        start: pos,
+        end: cursor,
+        lines,
+        restored_blank_lines: 0,
+    }
+}
+
+/// Whitespace-insensitive search over non-blank lines.
+fn heal(file: &[String], hunk: &Hunk, min_start: usize) -> Result<Placement, Failure> {
+    let wanted: Vec<String> = hunk
+        .old_lines()
+        .map(|l| normalize(&l.text))
+        .filter(|t| !t.is_empty())
+        .collect();
+    let norm_file: Vec<String> = file.iter().map(|l| normalize(l)).collect();
+    let non_blank: Vec<usize> = (0..file.len()).filter(|&i| !norm_file[i].is_empty()).collect();
+    if wanted.is_empty() {
+        return Err(Failure::NoMatch {
+            why: "the hunk's context is only blank lines".into(),
+        });
+    }
+    let mut found = Vec::new();
+    for s in 0..non_blank.len() {
+        if non_blank[s] < min_start || s + wanted.len() > non_blank.len() {
+            continue;
+        }
+        if wanted
+            .iter()
+            .enumerate()
+            .all(|(k, w)| norm_file[non_blank[s + k]] == *w)
+        {
+            found.push(s);
+        }
+    }
+    match found.len() {
+        0 => Err(Failure::NoMatch {
+            why: explain_no_match(hunk, &norm_file),
+        }),
+        1 => Ok(healed_placement(
+            file,
+            hunk,
+            &non_blank[found[0]..found[0] + wanted.len()],
+        )),
+        _ => Err(Failure::Ambiguous {
+            lines: found.iter().map(|&s| non_blank[s] + 1).collect(),
+        }),
+    }
+}
+
+fn healed_placement(file: &[String], hunk: &Hunk, matched: &[usize]) -> Placement {
+    let start = matched[0];
+    let end = matched[matched.len() - 1] + 1;
+    let mut lines = Vec::new();
+    let mut cursor = start;
+    let mut k = 0;
+    let mut restored = 0;
+    for l in &hunk.lines {
+        match l.kind {
+            LineKind::Add => lines.push(NewLine {
+                text: l.text.clone(),
+                added: true,
+            }),
+            LineKind::Context | LineKind::Del if normalize(&l.text).is_empty() => {
+                // An explicit blank old line: it is the blank tree line at the cursor, if any.
+                if cursor < end && file[cursor].trim().is_empty() {
+                    if l.kind == LineKind::Context {
+                        lines.push(NewLine {
+                            text: file[cursor].clone(),
+                            added: false,
+                        });
+                    }
+                    cursor += 1;
+                }
+            }
+            LineKind::Context | LineKind::Del => {
+                let target = matched[k];
+                // Blank lines between the previous matched line and this one were lost from the
+                // mail: they are context. Added lines seen before stay in front of them (they
+                // belong to the line above — the common "append to a block" case).
+                while cursor < target {
+                    lines.push(NewLine {
+                        text: file[cursor].clone(),
+                        added: false,
+                    });
+                    restored += 1;
+                    cursor += 1;
+                }
+                if l.kind == LineKind::Context {
+                    lines.push(NewLine {
+                        text: file[target].clone(),
+                        added: false,
+                    });
+                }
+                cursor = target + 1;
+                k += 1;
+            }
+        }
+    }
+    Placement {
+        strategy: Strategy::Healed,
+        start,
+        end,
+        lines,
+        restored_blank_lines: restored,
+    }
+}
+
+/// Say why nothing fits: the first old line that exists nowhere, or the longest run that does.
+fn explain_no_match(hunk: &Hunk, norm_file: &[String]) -> String {
+    let old: Vec<(usize, String, usize)> = hunk
+        .lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.kind != LineKind::Add)
+        .map(|(i, l)| (i + 1, normalize(&l.text), l.line))
+        .filter(|(_, t, _)| !t.is_empty())
+        .collect();
+    for (idx, text, mail_line) in &old {
+        if !norm_file.iter().any(|f| f == text) {
+            let kind = if hunk.lines[idx - 1].kind == LineKind::Del {
+                "removed"
+            } else {
+                "context"
+            };
+            return format!(
+                "its {kind} line {idx} (mail line {mail_line}) `{}` is nowhere in the file",
+                shorten(text)
+            );
+        }
+    }
+    "each of its lines exists in the file, but not together in this order".into()
+}
+
+fn shorten(s: &str) -> String {
+    if s.chars().count() > 70 {
+        format!("{}…", s.chars().take(69).collect::<String>())
+    } else {
+        s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mail::HunkLine;
+
+    fn hunk(lines: &[(LineKind, &str)]) -> Hunk {
+        Hunk {
+            old_start: 1,
+            old_count: 0,
+            new_start: 1,
+            new_count: 0,
+            section: String::new(),
+            lines: lines
+                .iter()
+                .enumerate()
+                .map(|(i, (k, t))| HunkLine {
+                    kind: *k,
+                    text: t.to_string(),
+                    marker_lost: false,
+                    line: i + 1,
+                })
+                .collect(),
+            line: 1,
+            damaged: true,
+            old_no_newline: false,
+            new_no_newline: false,
+        }
+    }
+
+    fn file(text: &str) -> Vec<String> {
+        text.lines().map(str::to_string).collect()
+    }
+
+    use LineKind::*;
+
+    #[test]
+    fn heal_restores_lost_blank_lines_and_tree_bytes() {
+        let f = file("#define A\t(1 << 0)\n#define B  (1 << 1)\n\n/*\n * doc\n");
+        let h = hunk(&[
+            (Context, "#define A (1 << 0)"),
+            (Context, "#define B (1 << 1)"),
+            (Add, "#define C (1 << 2)"),
+            (Context, "/*"),
+            (Context, "* doc"),
+        ]);
+        let p = locate(&f, &h, 40, 0).unwrap();
+        assert_eq!(p.strategy, Strategy::Healed);
+        assert_eq!((p.start, p.end, p.restored_blank_lines), (0, 5, 1));
+        let texts: Vec<&str> = p.lines.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            vec![
+                "#define A\t(1 << 0)",
+                "#define B  (1 << 1)",
+                "#define C (1 << 2)",
+                "",
+                "/*",
+                " * doc"
+            ]
+        );
+    }
+
+    #[test]
+    fn exact_then_offset() {
+        let f = file("a\nb\nc\nd\n");
+        let h = hunk(&[(Context, "b"), (Del, "c"), (Add, "C")]);
+        assert_eq!(locate(&f, &h, 1, 0).unwrap().strategy, Strategy::Exact);
+        let p = locate(&f, &h, 0, 0).unwrap();
+        assert_eq!((p.strategy, p.start), (Strategy::Offset, 1));
+    }
+
+    #[test]
+    fn twice_present_context_is_ambiguous() {
+        let f = file("x\n\tfoo();\n\tbar();\ny\n\tfoo();\n\tbar();\n");
+        let h = hunk(&[(Context, "foo();"), (Add, "baz();"), (Context, "bar();")]);
+        match locate(&f, &h, 100, 0) {
+            Err(Failure::Ambiguous { lines }) => assert_eq!(lines, vec![2, 5]),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn no_match_names_the_missing_line() {
+        let f = file("a\nb\n");
+        let h = hunk(&[(Context, "a"), (Del, "zzz"), (Add, "q")]);
+        match locate(&f, &h, 0, 0) {
+            Err(Failure::NoMatch { why }) => assert!(why.contains("removed line 2") && why.contains("zzz"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -1,0 +1,48 @@
+//! Writing files all or nothing: every new content goes to a temporary file beside its target
+//! first; only when all of them were written are they renamed into place. A tree that cannot
+//! take one of them (read-only directory, full disk) is left exactly as it was.
+
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+#[error("{}: cannot write: {source}; nothing was written", path.display())]
+pub struct WriteError {
+    pub path: PathBuf,
+    pub source: std::io::Error,
+}
+
+/// Write every `(path, content, git mode)`; on any error no target has changed.
+pub fn write_all(files: &[(PathBuf, String, u32)]) -> Result<(), WriteError> {
+    let mut staged = Vec::with_capacity(files.len());
+    for (path, content, mode) in files {
+        let err = |source| WriteError {
+            path: path.clone(),
+            source,
+        };
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".kfpatch-")
+            .tempfile_in(dir)
+            .map_err(err)?;
+        tmp.write_all(content.as_bytes()).map_err(err)?;
+        tmp.as_file().sync_all().map_err(err)?;
+        let perm = if mode & 0o111 != 0 { 0o755 } else { 0o644 };
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(perm))
+            .map_err(err)?;
+        staged.push((tmp, path));
+    }
+    // Renames within one directory do not fail for want of space; they are the commit point.
+    for (tmp, path) in staged {
+        tmp.persist(path).map_err(|e| WriteError {
+            path: path.clone(),
+            source: e.error,
+        })?;
+    }
+    Ok(())
+}

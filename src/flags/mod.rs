@@ -1,0 +1,3 @@
+//! KF_* kfunc flag bits: reading their definitions and auditing them.
+
+pub mod scan;

@@ -1,0 +1,438 @@
+//! Reading patch mails: a single patch, a `git format-patch` file, an mbox holding a series
+//! (with or without a `0/N` cover letter), a bare unified diff, or a web-archive copy whose
+//! whitespace was damaged. The result is a [`Series`] that the apply engine consumes.
+
+pub mod diff;
+pub mod header;
+pub mod write;
+
+use chrono::{DateTime, FixedOffset};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+pub use diff::{FilePatch, Hunk, HunkLine, LineKind};
+pub use header::{Person, SubjectPrefix};
+
+/// A mail that could not be read, with the file and line where it went wrong.
+#[derive(Debug, thiserror::Error)]
+#[error("{}:{line}: {message}", path.display())]
+pub struct MailError {
+    pub path: PathBuf,
+    pub line: usize,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Patch {
+    pub prefix: SubjectPrefix,
+    /// Subject without its `[...]` prefix.
+    pub subject: String,
+    pub author: Option<Person>,
+    #[serde(serialize_with = "serialize_date")]
+    pub date: Option<DateTime<FixedOffset>>,
+    pub message_id: Option<String>,
+    /// Commit message body, without subject and trailers.
+    pub body: String,
+    /// `Signed-off-by: …` and friends, in order.
+    pub trailers: Vec<(String, String)>,
+    /// The `---` diffstat lines as written.
+    pub diffstat: Vec<String>,
+    pub files: Vec<FilePatch>,
+    pub signature: Option<String>,
+    /// Line in the input file where this message starts.
+    pub line: usize,
+    /// Name of the input, for messages.
+    pub source: PathBuf,
+}
+
+fn serialize_date<S: serde::Serializer>(d: &Option<DateTime<FixedOffset>>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => s.serialize_some(&d.to_rfc2822()),
+        None => s.serialize_none(),
+    }
+}
+
+impl Patch {
+    /// `[RFC v2 1/3]`-style label for messages; falls back to the subject.
+    pub fn label(&self) -> String {
+        match (self.prefix.index, self.prefix.total) {
+            (Some(i), Some(n)) => format!("patch {i}/{n}"),
+            _ => "patch".to_string(),
+        }
+    }
+    /// Is any hunk of this mail damaged? A mail passes through one archive, so damage in one
+    /// hunk means every hunk's whitespace is suspect.
+    pub fn damaged(&self) -> bool {
+        self.files.iter().flat_map(|f| &f.hunks).any(|h| h.damaged)
+    }
+    /// The commit message as `git am` would record it.
+    pub fn commit_message(&self) -> String {
+        let mut msg = self.subject.clone();
+        let body = self.body.trim();
+        if !body.is_empty() {
+            msg.push_str("\n\n");
+            msg.push_str(body);
+        }
+        if !self.trailers.is_empty() {
+            msg.push_str("\n\n");
+            let lines: Vec<String> = self.trailers.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+            msg.push_str(&lines.join("\n"));
+        }
+        msg.push('\n');
+        msg
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CoverLetter {
+    pub prefix: SubjectPrefix,
+    pub subject: String,
+    pub body: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Series {
+    pub source: PathBuf,
+    pub cover: Option<CoverLetter>,
+    pub patches: Vec<Patch>,
+}
+
+/// The series bundled with kfpatch: the RFC exactly as received.
+pub const BUNDLED_NAME: &str = "patches/rfc-v2-1-3-kf-spin-lock.txt";
+pub const BUNDLED: &str = include_str!("../../patches/rfc-v2-1-3-kf-spin-lock.txt");
+
+pub fn bundled() -> Series {
+    parse_series(Path::new(BUNDLED_NAME), BUNDLED.as_bytes()).expect("the bundled series parses (tested)")
+}
+
+/// Read and parse a file; `-` is not special.
+pub fn read_series(path: &Path) -> Result<Series, MailError> {
+    let bytes = std::fs::read(path).map_err(|e| MailError {
+        path: path.into(),
+        line: 0,
+        message: format!("cannot read: {e}"),
+    })?;
+    parse_series(path, &bytes)
+}
+
+/// Parse the bytes of one input file into a series.
+pub fn parse_series(path: &Path, bytes: &[u8]) -> Result<Series, MailError> {
+    let err = |line: usize, message: String| MailError {
+        path: path.into(),
+        line,
+        message,
+    };
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(err(1, "empty input: no mail or diff in it".into()));
+    }
+    if bytes.contains(&0) {
+        let line = bytes[..bytes.iter().position(|b| *b == 0).unwrap_or(0)]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1;
+        return Err(err(line, "binary input (NUL byte): not a mail or diff".into()));
+    }
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let line = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
+        err(line, "not UTF-8 text: not a mail or diff".into())
+    })?;
+    let lines: Vec<(usize, &str)> = text
+        .split('\n')
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.strip_suffix('\r').unwrap_or(l)))
+        .collect();
+    // Drop the empty piece after a final newline.
+    let lines = match lines.last() {
+        Some((_, "")) => &lines[..lines.len() - 1],
+        _ => &lines[..],
+    };
+    let messages = split_mbox(lines);
+    let mut patches = Vec::new();
+    let mut cover = None;
+    for msg in messages {
+        match parse_message(path, msg)? {
+            Parsed::Patch(p) => patches.push(*p),
+            Parsed::NoDiff {
+                prefix,
+                subject,
+                body,
+                line,
+            } => {
+                let is_cover = prefix.index == Some(0);
+                if is_cover && cover.is_none() {
+                    cover = Some(CoverLetter { prefix, subject, body });
+                } else if !is_cover && !lines.is_empty() && patches.is_empty() && cover.is_none() && line == lines[0].0
+                {
+                    // The only message, and it has no diff: nothing to apply.
+                    return Err(err(line, "no diff found in this mail".into()));
+                }
+            }
+        }
+    }
+    if patches.is_empty() {
+        return Err(err(
+            lines.last().map(|l| l.0).unwrap_or(1),
+            "no patch with a diff in this input".into(),
+        ));
+    }
+    // Series order: by `i/N` when every patch has one, else input order.
+    if patches.iter().all(|p| p.prefix.index.is_some()) {
+        patches.sort_by_key(|p| p.prefix.index);
+    }
+    Ok(Series {
+        source: path.into(),
+        cover,
+        patches,
+    })
+}
+
+/// Split on mbox `From ` separator lines (`From git@z …`, `From <sha> Mon Sep 17 …`).
+fn split_mbox<'a>(lines: &'a [(usize, &'a str)]) -> Vec<&'a [(usize, &'a str)]> {
+    let is_separator = |idx: usize| {
+        let l = lines[idx].1;
+        l.starts_with("From ")
+            && !l.starts_with("From: ")
+            && (idx == 0 || lines[idx - 1].1.is_empty())
+            && l.split_whitespace().count() >= 2
+            && lines
+                .get(idx + 1)
+                .is_some_and(|(_, n)| header::header_name(n).is_some())
+    };
+    let mut starts: Vec<usize> = (0..lines.len()).filter(|&i| is_separator(i)).collect();
+    if starts.first() != Some(&0) {
+        starts.insert(0, 0);
+    }
+    let mut out = Vec::new();
+    for (k, &s) in starts.iter().enumerate() {
+        let e = starts.get(k + 1).copied().unwrap_or(lines.len());
+        if s < e {
+            out.push(&lines[s..e]);
+        }
+    }
+    out
+}
+
+enum Parsed {
+    Patch(Box<Patch>),
+    NoDiff {
+        prefix: SubjectPrefix,
+        subject: String,
+        body: String,
+        line: usize,
+    },
+}
+
+#[derive(Default)]
+struct Headers {
+    subject: Option<String>,
+    from: Vec<String>,
+    date: Option<String>,
+    message_id: Option<String>,
+    encoding: Option<String>,
+}
+
+impl Headers {
+    fn set(&mut self, name: &str, value: String) {
+        match name.to_ascii_lowercase().as_str() {
+            "subject" => self.subject = Some(header::decode_encoded_words(&value)),
+            "from" => self.from.push(value),
+            "date" => self.date = Some(value),
+            "message-id" => self.message_id = Some(value.trim().trim_matches(|c| c == '<' || c == '>').to_string()),
+            "content-transfer-encoding" => self.encoding = Some(value.trim().to_ascii_lowercase()),
+            _ => {}
+        }
+    }
+}
+
+fn is_diff_start(lines: &[(usize, &str)], i: usize) -> bool {
+    let l = lines[i].1;
+    l.starts_with("diff --git ")
+        || l.starts_with("Index: ")
+        || (l.starts_with("--- ") && lines.get(i + 1).is_some_and(|(_, n)| n.starts_with("+++ ")))
+}
+
+fn parse_message(path: &Path, msg: &[(usize, &str)]) -> Result<Parsed, MailError> {
+    let first_line = msg.first().map(|l| l.0).unwrap_or(1);
+    let mut i = 0;
+    if msg[0].1.starts_with("From ") && !msg[0].1.starts_with("From: ") {
+        i = 1;
+    }
+    let mut h = Headers::default();
+    // A bare diff has no headers at all.
+    let bare = (i..msg.len())
+        .find(|&k| !msg[k].1.trim().is_empty())
+        .is_some_and(|k| is_diff_start(msg, k));
+    if !bare {
+        // Web archives put the subject alone on the first line, then headers with no blank line.
+        if header::header_name(msg[i].1).is_none_or(|n| !header::is_known_header(n))
+            && msg
+                .get(i + 1)
+                .and_then(|(_, l)| header::header_name(l))
+                .is_some_and(header::is_known_header)
+        {
+            h.subject = Some(msg[i].1.trim().to_string());
+            i += 1;
+        }
+        let mut current: Option<(String, String)> = None;
+        while i < msg.len() {
+            let l = msg[i].1;
+            if l.is_empty() {
+                i += 1;
+                break;
+            }
+            if (l.starts_with(' ') || l.starts_with('\t')) && current.is_some() {
+                if let Some((_, v)) = current.as_mut() {
+                    v.push(' ');
+                    v.push_str(l.trim());
+                }
+                i += 1;
+                continue;
+            }
+            match header::header_name(l) {
+                Some(name) if header::is_known_header(name) => {
+                    if let Some((n, v)) = current.take() {
+                        h.set(&n, v);
+                    }
+                    let value = l[name.len() + 1..].trim().to_string();
+                    current = Some((name.to_string(), value));
+                    i += 1;
+                }
+                // Headers ended without a blank line (web archive).
+                _ => break,
+            }
+        }
+        if let Some((n, v)) = current.take() {
+            h.set(&n, v);
+        }
+    }
+    // Decode the body if the transfer encoding asks for it.
+    let decoded: String;
+    let body_lines: Vec<(usize, String)> = match h.encoding.as_deref() {
+        Some("quoted-printable") => {
+            let joined: Vec<&str> = msg[i..].iter().map(|(_, l)| *l).collect();
+            decoded = header::decode_quoted_printable(&joined.join("\n"));
+            // Soft line breaks join lines, so numbering becomes approximate after them.
+            let base = msg.get(i).map(|l| l.0).unwrap_or(first_line);
+            decoded
+                .split('\n')
+                .enumerate()
+                .map(|(k, l)| (base + k, l.to_string()))
+                .collect()
+        }
+        Some("base64") => {
+            let joined: Vec<&str> = msg[i..].iter().map(|(_, l)| *l).collect();
+            let bytes = header::decode_base64(&joined.join("\n")).ok_or_else(|| MailError {
+                path: path.into(),
+                line: msg.get(i).map(|l| l.0).unwrap_or(first_line),
+                message: "malformed base64 body".into(),
+            })?;
+            decoded = String::from_utf8_lossy(&bytes).replace("\r\n", "\n");
+            let base = msg.get(i).map(|l| l.0).unwrap_or(first_line);
+            decoded
+                .split('\n')
+                .enumerate()
+                .map(|(k, l)| (base + k, l.to_string()))
+                .collect()
+        }
+        _ => msg[i..].iter().map(|(n, l)| (*n, l.to_string())).collect(),
+    };
+    let body_lines: Vec<(usize, &str)> = body_lines.iter().map(|(n, l)| (*n, l.as_str())).collect();
+    parse_body(path, &h, &body_lines, first_line)
+}
+
+fn parse_body(path: &Path, h: &Headers, lines: &[(usize, &str)], first_line: usize) -> Result<Parsed, MailError> {
+    let mut h_from = h.from.clone();
+    let mut subject = h.subject.clone().unwrap_or_default();
+    let mut date = h.date.clone();
+    let mut k = 0;
+    // In-body headers (`From:`, `Subject:`, `Date:`) override the mail's, as with `git am`.
+    while k < lines.len() {
+        let l = lines[k].1;
+        match header::header_name(l).map(|n| n.to_ascii_lowercase()) {
+            Some(n) if n == "from" || n == "subject" || n == "date" => {
+                let v = l[n.len() + 1..].trim().to_string();
+                match n.as_str() {
+                    "from" => h_from.push(v),
+                    "subject" => subject = v,
+                    _ => date = Some(v),
+                }
+                k += 1;
+            }
+            _ if l.trim().is_empty() && k < 3 => k += 1,
+            _ => break,
+        }
+    }
+    let diff_at = (k..lines.len()).find(|&j| is_diff_start(lines, j));
+    // The commit message ends at `---` or at the diff.
+    let dashes = (k..diff_at.unwrap_or(lines.len())).find(|&j| lines[j].1.trim_end() == "---");
+    let msg_end = dashes.or(diff_at).unwrap_or(lines.len());
+    let (prefix, bare_subject) = header::split_subject(&subject);
+    let mut message: Vec<&str> = lines[k..msg_end].iter().map(|(_, l)| *l).collect();
+    // Trailers: the trailing run of `Token-by: value` lines (the blank line before them may be lost).
+    let mut trailers = Vec::new();
+    while let Some(last) = message.last() {
+        if last.trim().is_empty() {
+            message.pop();
+            continue;
+        }
+        match trailer(last) {
+            Some(t) => {
+                trailers.push(t);
+                message.pop();
+            }
+            None => break,
+        }
+    }
+    trailers.reverse();
+    let body = message.join("\n").trim().to_string();
+    let Some(diff_at) = diff_at else {
+        return Ok(Parsed::NoDiff {
+            prefix,
+            subject: bare_subject,
+            body,
+            line: first_line,
+        });
+    };
+    let diffstat: Vec<String> = match dashes {
+        Some(d) => lines[d + 1..diff_at]
+            .iter()
+            .map(|(_, l)| l.trim().to_string())
+            .filter(|l| !l.is_empty())
+            .collect(),
+        None => vec![],
+    };
+    let parsed = diff::parse_diff(&lines[diff_at..]).map_err(|e| MailError {
+        path: path.into(),
+        line: e.line,
+        message: e.message,
+    })?;
+    let author = h_from.iter().rev().find_map(|f| Person::parse(f));
+    Ok(Parsed::Patch(Box::new(Patch {
+        prefix,
+        subject: bare_subject,
+        author,
+        date: date.as_deref().and_then(header::parse_date),
+        message_id: h.message_id.clone(),
+        body,
+        trailers,
+        diffstat,
+        files: parsed.files,
+        signature: parsed.signature,
+        line: first_line,
+        source: path.into(),
+    })))
+}
+
+fn trailer(line: &str) -> Option<(String, String)> {
+    let (key, value) = line.split_once(": ")?;
+    let known = key.ends_with("-by") || matches!(key, "Fixes" | "Link" | "Closes" | "Cc" | "Message-ID");
+    if known && !key.contains(' ') && !value.trim().is_empty() {
+        Some((key.to_string(), value.trim().to_string()))
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,179 @@
+use super::*;
+
+const MBOX_SERIES: &str = "\
+From git@z Thu Jan  1 00:00:00 1970
+From: Ada Dev <ada@example.org>
+Date: Mon, 4 May 2026 10:00:00 +0200
+Subject: [PATCH bpf-next v3 0/2] demo: two small changes
+Message-Id: <cover@example.org>
+
+This is the cover letter. It has no diff.
+
+Ada Dev (2):
+  demo: first
+  demo: second
+
+From git@z Thu Jan  1 00:00:00 1970
+From: Ada Dev <ada@example.org>
+Date: Mon, 4 May 2026 10:00:01 +0200
+Subject: [PATCH bpf-next v3 2/2] demo: second
+ continued subject
+
+Second body.
+
+Signed-off-by: Ada Dev <ada@example.org>
+---
+ b.c | 2 +-
+ 1 file changed, 1 insertion(+), 1 deletion(-)
+
+diff --git a/b.c b/b.c
+index 1111111..2222222 100644
+--- a/b.c
++++ b/b.c
+@@ -1,3 +1,3 @@
+ int b;
+-int c;
++int d;
+ int e;
+-- 
+2.47.0
+
+From git@z Thu Jan  1 00:00:00 1970
+From: Ada Dev <ada@example.org>
+Date: Mon, 4 May 2026 10:00:02 +0200
+Subject: [PATCH bpf-next v3 1/2] demo: first
+
+First body, line one.
+Line two.
+
+Reviewed-by: Bob <bob@example.org>
+Signed-off-by: Ada Dev <ada@example.org>
+---
+ a.c | 1 +
+ 1 file changed, 1 insertion(+)
+
+diff --git a/a.c b/a.c
+--- a/a.c
++++ b/a.c
+@@ -1,2 +1,3 @@
+ int a;
++int b;
+ int c;
+-- 
+2.47.0
+";
+
+#[test]
+fn mbox_series_with_cover_is_ordered() {
+    let s = parse_series(Path::new("series.mbox"), MBOX_SERIES.as_bytes()).unwrap();
+    let cover = s.cover.as_ref().expect("cover letter");
+    assert_eq!(cover.subject, "demo: two small changes");
+    assert!(cover.body.contains("no diff"));
+    assert_eq!(s.patches.len(), 2);
+    assert_eq!(s.patches[0].subject, "demo: first");
+    assert_eq!(s.patches[1].subject, "demo: second continued subject");
+    let p = &s.patches[0];
+    assert_eq!(p.prefix.tags, vec!["bpf-next".to_string()]);
+    assert_eq!(
+        (p.prefix.version, p.prefix.index, p.prefix.total),
+        (Some(3), Some(1), Some(2))
+    );
+    assert_eq!(p.author.as_ref().unwrap().email, "ada@example.org");
+    assert_eq!(p.body, "First body, line one.\nLine two.");
+    assert_eq!(p.trailers.len(), 2);
+    assert_eq!(p.trailers[0], ("Reviewed-by".into(), "Bob <bob@example.org>".into()));
+    assert_eq!(p.diffstat, vec!["a.c | 1 +", "1 file changed, 1 insertion(+)"]);
+    assert_eq!(p.signature.as_deref(), Some("2.47.0"));
+    assert_eq!(p.date.unwrap().timestamp(), 1777881602);
+    assert!(!p.damaged());
+}
+
+#[test]
+fn crlf_mail_is_read_like_lf() {
+    let crlf = MBOX_SERIES.replace('\n', "\r\n");
+    let s = parse_series(Path::new("crlf.mbox"), crlf.as_bytes()).unwrap();
+    assert_eq!(s.patches.len(), 2);
+    let h = &s.patches[1].files[0].hunks[0];
+    assert!(h.lines.iter().all(|l| !l.text.ends_with('\r')));
+    assert_eq!(h.lines[1].text, "int c;");
+}
+
+#[test]
+fn quoted_printable_body_is_decoded() {
+    let mail = "\
+From: =?UTF-8?q?Ren=C3=A9_Dev?= <rene@example.org>
+Subject: [PATCH] qp: test
+Date: Tue, 5 May 2026 08:00:00 +0000
+Content-Type: text/plain; charset=UTF-8
+Content-Transfer-Encoding: quoted-printable
+
+A body with an =3D sign and a very long line that was soft-=
+wrapped.
+
+Signed-off-by: Ren=C3=A9 Dev <rene@example.org>
+---
+diff --git a/q.c b/q.c
+--- a/q.c
++++ b/q.c
+@@ -1,2 +1,2 @@
+ int x;
+-int y =3D 1;
++int y =3D 2;
+";
+    let s = parse_series(Path::new("qp.eml"), mail.as_bytes()).unwrap();
+    let p = &s.patches[0];
+    assert_eq!(p.author.as_ref().unwrap().name, "René Dev");
+    assert_eq!(
+        p.body,
+        "A body with an = sign and a very long line that was soft-wrapped."
+    );
+    assert_eq!(p.trailers[0].1, "René Dev <rene@example.org>");
+    assert_eq!(p.files[0].hunks[0].lines[2].text, "int y = 2;");
+}
+
+#[test]
+fn bare_diff_has_no_headers() {
+    let diff = "--- a/x.c\n+++ b/x.c\n@@ -1 +1 @@\n-a\n+b\n";
+    let s = parse_series(Path::new("x.diff"), diff.as_bytes()).unwrap();
+    assert_eq!(s.patches.len(), 1);
+    assert_eq!(s.patches[0].files[0].path(), "x.c");
+    assert!(s.patches[0].author.is_none());
+}
+
+#[test]
+fn bundled_seed_is_read_with_its_damage() {
+    let s = bundled();
+    assert_eq!(s.patches.len(), 1);
+    let p = &s.patches[0];
+    assert!(p.prefix.rfc);
+    assert_eq!(
+        (p.prefix.version, p.prefix.index, p.prefix.total),
+        (Some(2), Some(1), Some(3))
+    );
+    assert_eq!(p.subject, "bpf: Add KF_SPIN_LOCK flag for kfuncs under bpf_spin_lock");
+    // The in-body From: (with an address) wins over the archive's name-only From:.
+    assert_eq!(p.author.as_ref().unwrap().name, "Kaitao Cheng");
+    assert_eq!(p.date.unwrap().to_rfc2822(), "Sat, 2 May 2026 23:57:23 -0500");
+    assert_eq!(p.trailers.len(), 1);
+    assert!(p.body.starts_with("Introduce the KF_SPIN_LOCK"));
+    let paths: Vec<&str> = p.files.iter().map(|f| f.path()).collect();
+    assert_eq!(paths, vec!["include/linux/btf.h", "kernel/bpf/verifier.c"]);
+    assert!(p.damaged());
+    let added: usize = p.files.iter().flat_map(|f| &f.hunks).map(|h| h.added().count()).sum();
+    let removed: usize = p.files.iter().flat_map(|f| &f.hunks).map(|h| h.removed().count()).sum();
+    assert_eq!((added, removed), (16, 5));
+    assert_eq!(p.signature.as_deref(), Some("2.50.1 (Apple Git-155)"));
+}
+
+#[test]
+fn empty_binary_and_truncated_inputs_fail_with_a_line() {
+    let e = parse_series(Path::new("e.patch"), b"  \n").unwrap_err();
+    assert!(e.to_string().starts_with("e.patch:1: empty input"), "{e}");
+    let e = parse_series(Path::new("b.bin"), b"abc\n\x00\x01").unwrap_err();
+    assert!(e.to_string().starts_with("b.bin:2: binary input"), "{e}");
+    let cut = &MBOX_SERIES[..MBOX_SERIES.find("+int d;").unwrap()];
+    let e = parse_series(Path::new("cut.mbox"), cut.as_bytes()).unwrap_err();
+    assert!(e.to_string().contains("truncated"), "{e}");
+    let e = parse_series(Path::new("nodiff.eml"), b"Subject: hi\nFrom: a <a@b>\n\njust text\n").unwrap_err();
+    assert!(e.to_string().contains("no diff"), "{e}");
+}
