@@ -2,7 +2,7 @@
 //! mapping results to output and exit codes. No logic of its own lives here.
 #![allow(clippy::print_stderr)]
 
-use crate::{apply, exit, mail, render, tree};
+use crate::{apply, exit, flags, mail, render, tree, vm};
 use clap::{Args, Parser, Subcommand};
 use std::path::{Path, PathBuf};
 
@@ -21,9 +21,59 @@ pub struct Cli {
 pub enum Command {
     /// Apply a series (mail, mbox or diff; default: the bundled RFC), healing whitespace damage.
     Apply(ApplyArgs),
+    /// Check that KF_* kfunc flag bits are unique and consistent (now, and after --patch series).
+    Check(CheckArgs),
+    /// Rebuild the kernel and prove in QEMU what its verifier does with kfuncs under bpf_spin_lock.
+    Vmtest(VmtestArgs),
+    /// List the host tools the VM test needs, with Debian package names.
+    Doctor {
+        /// Install what is missing with apt-get (as root).
+        #[arg(long)]
+        install: bool,
+    },
     /// Fetch and locate Debian kernel source trees in the cache.
     #[command(subcommand)]
     Tree(TreeCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Kernel tree to check.
+    #[arg(long, default_value = ".")]
+    pub tree: PathBuf,
+    /// Also evaluate the tree as each of these series would leave it (repeatable).
+    #[arg(long = "patch", value_name = "FILE")]
+    pub patches: Vec<PathBuf>,
+    /// Print the report as JSON (schema kfpatch-check/1) on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct VmtestArgs {
+    /// Kernel tree to build and test.
+    #[arg(long, default_value = ".")]
+    pub tree: PathBuf,
+    /// Build directory (O=); default ~/.cache/kfpatch/build/<tree>-<hash>.
+    #[arg(long)]
+    pub build_dir: Option<PathBuf>,
+    /// Parallel make jobs; default: the number of cores.
+    #[arg(short = 'j', long)]
+    pub jobs: Option<usize>,
+    #[arg(long, value_enum, default_value = "auto")]
+    pub accel: vm::qemu::Accel,
+    /// Seconds before the VM is killed.
+    #[arg(long, default_value_t = 180)]
+    pub timeout: u64,
+    /// Flag for the test module's safe kfunc; default: KF_SPIN_LOCK or KF_SPINLOCK_SAFE as the tree defines.
+    #[arg(long)]
+    pub flag: Option<String>,
+    /// Write the report as JSON (schema kfpatch-vmtest/1) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Debug: make the guest panic or hang, to see the failure reported.
+    #[arg(long, value_enum)]
+    pub inject: Option<vm::Inject>,
 }
 
 #[derive(Debug, Args)]
@@ -102,6 +152,9 @@ pub fn run(cli: Cli) -> CliResult {
     match cli.command {
         Command::Apply(args) => apply_cmd(args),
         Command::Tree(cmd) => tree_cmd(cmd),
+        Command::Check(args) => check_cmd(args),
+        Command::Vmtest(args) => vmtest_cmd(args),
+        Command::Doctor { install } => doctor_cmd(install),
     }
 }
 
@@ -159,4 +212,93 @@ fn tree_cmd(cmd: TreeCommand) -> CliResult {
         TreeCommand::Path { version } => render::line(&tree::debian::tree_path(&cache, &version).display().to_string()),
     }
     Ok(exit::OK)
+}
+
+fn vm_options(args: &VmtestArgs) -> vm::Options {
+    vm::Options {
+        tree: args.tree.clone(),
+        build_dir: args.build_dir.clone(),
+        jobs: args
+            .jobs
+            .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)),
+        accel: args.accel,
+        timeout: std::time::Duration::from_secs(args.timeout),
+        flag: args.flag.clone(),
+        inject: args.inject,
+    }
+}
+
+/// Run the VM test and report; exit 0 only when every expected outcome held.
+pub fn run_vmtest(args: &VmtestArgs) -> CliResult {
+    open_tree(&args.tree)?;
+    let opts = vm_options(args);
+    let mut progress = render::Progress::new();
+    let report = vm::run(&opts, &mut |e| progress.event(e));
+    drop(progress);
+    let report = report.map_err(|e| CliError::new(e.exit_code(), e))?;
+    render::vm_report(&report);
+    if let Some(path) = &args.json {
+        let text = serde_json::to_string_pretty(&report).expect("report serializes");
+        std::fs::write(path, text + "\n")
+            .map_err(|e| CliError::new(exit::BAD_INPUT, format!("{}: {e}", path.display())))?;
+    }
+    Ok(if report.ok { exit::OK } else { exit::NEGATIVE })
+}
+
+fn vmtest_cmd(args: VmtestArgs) -> CliResult {
+    run_vmtest(&args)
+}
+
+fn doctor_cmd(install: bool) -> CliResult {
+    let survey = vm::doctor::survey();
+    for t in &survey {
+        match &t.path {
+            Some(p) => render::line(&format!("ok       {:<8} {}", t.name, p.display())),
+            None => render::line(&format!("missing  {:<8} (Debian package {})", t.name, t.package)),
+        }
+    }
+    let missing = vm::doctor::missing_packages();
+    if missing.is_empty() {
+        return Ok(exit::OK);
+    }
+    if !install {
+        render::line(&format!("install with: apt-get install {}", missing.join(" ")));
+        return Ok(exit::UNAVAILABLE);
+    }
+    let status = std::process::Command::new("apt-get")
+        .args(["install", "-y", "--no-install-recommends"])
+        .args(&missing)
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .status()
+        .map_err(|e| CliError::new(exit::UNAVAILABLE, format!("apt-get: {e}")))?;
+    if status.success() && vm::doctor::missing_packages().is_empty() {
+        Ok(exit::OK)
+    } else {
+        Err(CliError::new(
+            exit::UNAVAILABLE,
+            "apt-get install did not provide every tool (run as root?)",
+        ))
+    }
+}
+
+fn check_cmd(args: CheckArgs) -> CliResult {
+    let tree = open_tree(&args.tree)?;
+    let mut series = Vec::new();
+    for p in &args.patches {
+        series.push(mail::read_series(p).map_err(|e| CliError::new(exit::BAD_INPUT, e))?);
+    }
+    let report = flags::audit(
+        &tree,
+        &flags::Options {
+            series,
+            only_files: None,
+        },
+    )
+    .map_err(|e| CliError::new(exit::BAD_INPUT, e))?;
+    if args.json {
+        render::json(&report);
+    } else {
+        render::check_report(&report);
+    }
+    Ok(if report.errors > 0 { exit::NEGATIVE } else { exit::OK })
 }

@@ -102,3 +102,187 @@ pub fn apply_outcome(o: &Outcome) {
         println!("healed mail written to {}", h.display());
     }
 }
+
+/// Progress for long operations: a spinner with the current step on a terminal, plain
+/// `kfpatch: step` lines otherwise (CI logs, pipes, `TERM=dumb`, `KFPATCH_NO_PROGRESS`).
+pub struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    step: String,
+}
+
+impl Progress {
+    pub fn new() -> Progress {
+        use std::io::IsTerminal;
+        let interactive = std::io::stderr().is_terminal()
+            && std::env::var_os("CI").is_none()
+            && std::env::var_os("KFPATCH_NO_PROGRESS").is_none()
+            && std::env::var("TERM").map(|t| t != "dumb").unwrap_or(false);
+        let bar = interactive.then(|| {
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {prefix:.bold} {wide_msg}")
+                    .expect("static template"),
+            );
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            bar
+        });
+        Progress {
+            bar,
+            step: String::new(),
+        }
+    }
+
+    pub fn event(&mut self, event: crate::vm::Event) {
+        use crate::vm::Event;
+        match event {
+            Event::Step(step) => {
+                self.step = step.to_string();
+                match &self.bar {
+                    Some(bar) => {
+                        bar.set_prefix(step);
+                        bar.set_message("");
+                    }
+                    None => status(step),
+                }
+            }
+            Event::Detail(detail) => {
+                if let Some(bar) = &self.bar {
+                    bar.set_message(detail);
+                }
+            }
+            Event::Notice(notice) => match &self.bar {
+                Some(bar) => bar.println(format!("kfpatch: {notice}")),
+                None => status(&notice),
+            },
+        }
+    }
+}
+
+impl Default for Progress {
+    fn default() -> Self {
+        Progress::new()
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+pub fn vm_report(r: &crate::vm::VmReport) {
+    use crate::vm::report::Status;
+    println!(
+        "vmtest: {} (build {}), {:?}, flag {}",
+        r.tree.display(),
+        r.build_dir.display(),
+        r.accel,
+        r.flag
+    );
+    for c in &r.cases {
+        let status = match c.status {
+            Status::Pass => "PASS",
+            Status::Fail => "FAIL",
+        };
+        println!("  {status} {:<18} {}: {}", c.name, c.description, c.why);
+        if c.status == Status::Fail {
+            for l in &c.verifier_log {
+                println!("       | {l}");
+            }
+        }
+    }
+    for p in &r.problems {
+        println!("  FAIL {p}");
+    }
+    if !r.problems.is_empty() {
+        println!("  console tail ({}):", r.console_log.display());
+        for l in &r.console_tail {
+            println!("       | {l}");
+        }
+    }
+    let t = &r.timings;
+    println!(
+        "times: configure {:.1} s, build {:.1} s, boot to verdict {:.1} s, total {:.1} s",
+        t.configure_s, t.build_s, t.boot_to_verdict_s, t.total_s
+    );
+    println!(
+        "{}",
+        if r.ok {
+            "vmtest: all expected outcomes held"
+        } else {
+            "vmtest: FAILED"
+        }
+    );
+}
+
+pub fn check_report(r: &crate::flags::Report) {
+    println!(
+        "KF_* kfunc flags in {} ({}), from {}",
+        r.tree.display(),
+        r.version,
+        r.family_file
+    );
+    if !r.mirror_files.is_empty() {
+        println!("mirrors: {}", r.mirror_files.join(", "));
+    }
+    println!("{:>3}  {:<20} {:<9} where", "bit", "name", "status");
+    for row in &r.bits {
+        if row.status == "free" && row.bit > r.next_free.unwrap_or(0) {
+            continue;
+        }
+        let names = if row.names.is_empty() {
+            "-".to_string()
+        } else {
+            row.names.join(", ")
+        };
+        println!(
+            "{:>3}  {:<20} {:<9} {}",
+            row.bit,
+            names,
+            row.status,
+            row.locations.join(", ")
+        );
+    }
+    for s in &r.series {
+        let added: Vec<String> = s
+            .added
+            .iter()
+            .map(|d| {
+                format!(
+                    "{} (bit {})",
+                    d.name,
+                    d.bit().map(|b| b.to_string()).unwrap_or("?".into())
+                )
+            })
+            .collect();
+        println!(
+            "series {}: adds {}{}",
+            s.source.display(),
+            if added.is_empty() {
+                "no flag".into()
+            } else {
+                added.join(", ")
+            },
+            s.note.as_ref().map(|n| format!("; {n}")).unwrap_or_default()
+        );
+    }
+    for f in &r.findings {
+        let level = match f.level {
+            crate::flags::Level::Error => "error",
+            crate::flags::Level::Warning => "warning",
+            crate::flags::Level::Info => "info",
+        };
+        let series = if f.series.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", f.series.join(" + "))
+        };
+        println!("{level}: {}{series}", f.message);
+        for l in &f.locations {
+            println!("    {}:{}: {}", l.file, l.line, l.text);
+        }
+    }
+    println!("{} error(s), users scanned: {}", r.errors, r.users);
+}

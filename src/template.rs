@@ -12,6 +12,19 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/mail/cover-letter.mail.j2"),
     ),
     ("vm/kernel.config", include_str!("../templates/vm/kernel.config")),
+    ("vm/init.sh.j2", include_str!("../templates/vm/init.sh.j2")),
+    (
+        "vm/kfpatch_test_kmod.c.j2",
+        include_str!("../templates/vm/kfpatch_test_kmod.c.j2"),
+    ),
+    (
+        "vm/kfpatch_test_kmod.Makefile",
+        include_str!("../templates/vm/kfpatch_test_kmod.Makefile"),
+    ),
+    (
+        "vm/kfunc_lock.bpf.c.j2",
+        include_str!("../templates/vm/kfunc_lock.bpf.c.j2"),
+    ),
 ];
 
 /// Look up a raw template text by name.

@@ -1,0 +1,234 @@
+//! QEMU x86_64: the command line, built from small pure functions; a KVM probe that boots a
+//! guest for real (on some hosts `/dev/kvm` opens but every guest dies); and a runner that
+//! captures the serial console to a log and kills the VM at a hard timeout.
+
+use serde::Serialize;
+use std::ffi::OsString;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Accel {
+    Auto,
+    Kvm,
+    Tcg,
+}
+
+/// Everything one boot needs.
+#[derive(Debug, Clone)]
+pub struct BootSpec {
+    pub kernel: PathBuf,
+    pub init: PathBuf,
+    pub accel: Accel,
+    pub memory_mb: u32,
+    pub cpus: u32,
+    /// Extra kernel command-line words (debug injections).
+    pub extra_cmdline: Vec<String>,
+}
+
+pub fn accel_args(accel: Accel) -> Vec<OsString> {
+    match accel {
+        Accel::Kvm => vec!["-accel".into(), "kvm".into(), "-cpu".into(), "host".into()],
+        // `max` gives the guest every feature TCG emulates.
+        Accel::Tcg | Accel::Auto => vec!["-accel".into(), "tcg".into(), "-cpu".into(), "max".into()],
+    }
+}
+
+pub fn machine_args(spec: &BootSpec) -> Vec<OsString> {
+    vec![
+        "-m".into(),
+        format!("{}M", spec.memory_mb).into(),
+        "-smp".into(),
+        spec.cpus.to_string().into(),
+        "-nographic".into(),
+        // A guest reboot (our init's `reboot -f`, or panic=-1) ends QEMU instead of restarting.
+        "-no-reboot".into(),
+        "-nodefaults".into(),
+        "-serial".into(),
+        "stdio".into(),
+    ]
+}
+
+/// The host's root, read-only over 9p, as the guest's root.
+pub fn plan9_root_args() -> Vec<OsString> {
+    vec![
+        "-fsdev".into(),
+        "local,id=root,path=/,readonly=on,security_model=none,multidevs=remap".into(),
+        "-device".into(),
+        "virtio-9p-pci,fsdev=root,mount_tag=/dev/root".into(),
+    ]
+}
+
+pub fn kernel_cmdline(spec: &BootSpec) -> String {
+    let mut words = vec![
+        "console=ttyS0".to_string(),
+        "root=/dev/root".into(),
+        "rootfstype=9p".into(),
+        "rootflags=trans=virtio,version=9p2000.L".into(),
+        "ro".into(),
+        format!("init={}", spec.init.display()),
+        // Oops and panic end the VM at once; the console says why.
+        "panic=-1".into(),
+        "oops=panic".into(),
+    ];
+    words.extend(spec.extra_cmdline.iter().cloned());
+    words.join(" ")
+}
+
+pub fn kernel_args(spec: &BootSpec) -> Vec<OsString> {
+    vec![
+        "-kernel".into(),
+        spec.kernel.clone().into(),
+        "-append".into(),
+        kernel_cmdline(spec).into(),
+    ]
+}
+
+/// The full argument list after `qemu-system-x86_64`.
+pub fn qemu_args(spec: &BootSpec) -> Vec<OsString> {
+    let mut args = accel_args(spec.accel);
+    args.extend(machine_args(spec));
+    args.extend(plan9_root_args());
+    args.extend(kernel_args(spec));
+    args
+}
+
+pub const QEMU: &str = "qemu-system-x86_64";
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BootResult {
+    pub console: String,
+    pub timed_out: bool,
+    pub exit_status: Option<i32>,
+    pub seconds: f64,
+}
+
+/// Boot and wait for QEMU to exit, or kill it after `timeout`. The console goes to `log` too.
+pub fn boot(spec: &BootSpec, timeout: Duration, log: &Path) -> std::io::Result<BootResult> {
+    let start = Instant::now();
+    let mut child = Command::new(QEMU)
+        .args(qemu_args(spec))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let mut stdout = child.stdout.take().expect("piped");
+    let mut stderr = child.stderr.take().expect("piped");
+    let out_thread = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = stdout.read_to_end(&mut buf);
+        buf
+    });
+    let err_thread = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = stderr.read_to_end(&mut buf);
+        buf
+    });
+    let mut timed_out = false;
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break Some(status);
+        }
+        if start.elapsed() >= timeout {
+            timed_out = true;
+            let _ = child.kill();
+            break child.wait().ok();
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut console = String::from_utf8_lossy(&out_thread.join().unwrap_or_default()).into_owned();
+    let err = String::from_utf8_lossy(&err_thread.join().unwrap_or_default()).into_owned();
+    if !err.trim().is_empty() {
+        console.push_str("\n[qemu stderr]\n");
+        console.push_str(&err);
+    }
+    // Serial consoles end lines with CRLF.
+    let console = console.replace("\r\n", "\n");
+    std::fs::write(log, &console)?;
+    Ok(BootResult {
+        console,
+        timed_out,
+        exit_status: status.and_then(|s| s.code()),
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}
+
+/// Does a KVM guest actually run here? Boots `spec` under KVM with a probe init and looks for
+/// its marker. `/dev/kvm` opening proves nothing.
+pub fn kvm_works(spec: &BootSpec, probe_init: &Path, log: &Path) -> Result<(), String> {
+    if !Path::new("/dev/kvm").exists() {
+        return Err("no /dev/kvm".into());
+    }
+    let probe = BootSpec {
+        accel: Accel::Kvm,
+        init: probe_init.to_path_buf(),
+        extra_cmdline: vec![],
+        ..spec.clone()
+    };
+    match boot(&probe, Duration::from_secs(30), log) {
+        Ok(r) if r.console.contains("KFPATCH-KVM-OK") => Ok(()),
+        Ok(r) => {
+            let why = r
+                .console
+                .lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("no output")
+                .trim()
+                .to_string();
+            Err(if r.timed_out {
+                format!("probe guest timed out ({why})")
+            } else {
+                format!("probe guest died: {why}")
+            })
+        }
+        Err(e) => Err(format!("cannot start {QEMU}: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec() -> BootSpec {
+        BootSpec {
+            kernel: "/b/arch/x86/boot/bzImage".into(),
+            init: "/run/init.sh".into(),
+            accel: Accel::Tcg,
+            memory_mb: 1024,
+            cpus: 2,
+            extra_cmdline: vec![],
+        }
+    }
+
+    fn joined(args: Vec<OsString>) -> String {
+        args.iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    #[test]
+    fn tcg_command_line() {
+        let s = joined(qemu_args(&spec()));
+        assert!(
+            s.starts_with("-accel tcg -cpu max -m 1024M -smp 2 -nographic -no-reboot"),
+            "{s}"
+        );
+        assert!(s.contains("-fsdev local,id=root,path=/,readonly=on,security_model=none,multidevs=remap"));
+        assert!(s.contains("-device virtio-9p-pci,fsdev=root,mount_tag=/dev/root"));
+        assert!(s.contains("-kernel /b/arch/x86/boot/bzImage -append console=ttyS0 root=/dev/root rootfstype=9p"));
+        assert!(s.ends_with("init=/run/init.sh panic=-1 oops=panic"), "{s}");
+    }
+
+    #[test]
+    fn kvm_and_debug_words() {
+        assert_eq!(joined(accel_args(Accel::Kvm)), "-accel kvm -cpu host");
+        let mut s = spec();
+        s.extra_cmdline.push("init=/kfpatch-no-such-init".into());
+        assert!(kernel_cmdline(&s).ends_with("oops=panic init=/kfpatch-no-such-init"));
+    }
+}

@@ -1,0 +1,1 @@
+obj-m := kfpatch_test_kmod.o
