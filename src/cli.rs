@@ -2,7 +2,7 @@
 //! mapping results to output and exit codes. No logic of its own lives here.
 #![allow(clippy::print_stderr)]
 
-use crate::{apply, exit, flags, mail, render, tree, vm};
+use crate::{apply, exit, flags, mail, render, tree, validate, vm};
 use clap::{Args, Parser, Subcommand};
 use std::path::{Path, PathBuf};
 
@@ -23,6 +23,8 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Check that KF_* kfunc flag bits are unique and consistent (now, and after --patch series).
     Check(CheckArgs),
+    /// The whole job: apply the series, check flag bits, and prove it in a VM (default: bundled RFC on Debian 7.2).
+    Validate(ValidateArgs),
     /// Rebuild the kernel and prove in QEMU what its verifier does with kfuncs under bpf_spin_lock.
     Vmtest(VmtestArgs),
     /// List the host tools the VM test needs, with Debian package names.
@@ -34,6 +36,30 @@ pub enum Command {
     /// Fetch and locate Debian kernel source trees in the cache.
     #[command(subcommand)]
     Tree(TreeCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Your kernel tree (the series is applied in place); default: a cached Debian tree.
+    #[arg(long, conflicts_with = "debian")]
+    pub tree: Option<PathBuf>,
+    /// Debian linux-source version to fetch and work on (a hard-linked copy) when --tree is not given.
+    #[arg(long, default_value = "7.2")]
+    pub debian: String,
+    /// Build directory (O=); default ~/.cache/kfpatch/build/<tree>-<hash>.
+    #[arg(long)]
+    pub build_dir: Option<PathBuf>,
+    #[arg(short = 'j', long)]
+    pub jobs: Option<usize>,
+    #[arg(long, value_enum, default_value = "auto")]
+    pub accel: vm::qemu::Accel,
+    #[arg(long, default_value_t = 180)]
+    pub timeout: u64,
+    /// Write the report as JSON (schema kfpatch-validate/1) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Patch files; default: the bundled RFC.
+    pub patches: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -153,6 +179,7 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Apply(args) => apply_cmd(args),
         Command::Tree(cmd) => tree_cmd(cmd),
         Command::Check(args) => check_cmd(args),
+        Command::Validate(args) => validate_cmd(args),
         Command::Vmtest(args) => vmtest_cmd(args),
         Command::Doctor { install } => doctor_cmd(install),
     }
@@ -301,4 +328,56 @@ fn check_cmd(args: CheckArgs) -> CliResult {
         render::check_report(&report);
     }
     Ok(if report.errors > 0 { exit::NEGATIVE } else { exit::OK })
+}
+
+fn validate_cmd(args: ValidateArgs) -> CliResult {
+    let series = read_series(&args.patches)?;
+    let target = match &args.tree {
+        Some(t) => {
+            open_tree(t)?;
+            validate::Target::Tree(t.clone())
+        }
+        None => {
+            let raw: Vec<String> = if args.patches.is_empty() {
+                vec![mail::BUNDLED.to_string()]
+            } else {
+                args.patches
+                    .iter()
+                    .map(|p| std::fs::read_to_string(p).unwrap_or_default())
+                    .collect()
+            };
+            validate::Target::Debian {
+                version: args.debian.clone(),
+                key: validate::series_key(&raw),
+            }
+        }
+    };
+    let vm_args = VmtestArgs {
+        tree: PathBuf::new(),
+        build_dir: args.build_dir.clone(),
+        jobs: args.jobs,
+        accel: args.accel,
+        timeout: args.timeout,
+        flag: None,
+        json: None,
+        inject: None,
+    };
+    let opts = vm_options(&vm_args);
+    let mut progress = render::Progress::new();
+    let report = validate::run(&target, &series, &opts, &mut |e| progress.event(e));
+    drop(progress);
+    let report = report.map_err(|e| CliError::new(e.exit_code(), e))?;
+    render::apply_outcome(&report.apply);
+    for f in &report.check_findings {
+        render::line(&format!("check: {:?}: {}", f.level, f.message));
+    }
+    render::line(&format!("check: {} error(s)", report.check_errors));
+    render::vm_report(&report.vmtest);
+    if let Some(path) = &args.json {
+        let text = serde_json::to_string_pretty(&report).expect("report serializes");
+        std::fs::write(path, text + "\n")
+            .map_err(|e| CliError::new(exit::BAD_INPUT, format!("{}: {e}", path.display())))?;
+    }
+    render::line(if report.ok { "validate: OK" } else { "validate: FAILED" });
+    Ok(if report.ok { exit::OK } else { exit::NEGATIVE })
 }

@@ -12,6 +12,7 @@ pub mod mail;
 pub mod render;
 pub mod template;
 pub mod tree;
+pub mod validate;
 pub mod vm;
 
 use std::path::PathBuf;

@@ -148,11 +148,10 @@ fn heal(file: &[String], hunk: &Hunk, min_start: usize) -> Result<Placement, Fai
         0 => Err(Failure::NoMatch {
             why: explain_no_match(hunk, &norm_file),
         }),
-        1 => Ok(healed_placement(
-            file,
-            hunk,
-            &non_blank[found[0]..found[0] + wanted.len()],
-        )),
+        1 => {
+            let placement = healed_placement(file, hunk, &non_blank[found[0]..found[0] + wanted.len()]);
+            account_for_header(file, hunk, placement)
+        }
         _ => Err(Failure::Ambiguous {
             lines: found.iter().map(|&s| non_blank[s] + 1).collect(),
         }),
@@ -217,6 +216,44 @@ fn healed_placement(file: &[String], hunk: &Hunk, matched: &[usize]) -> Placemen
     }
 }
 
+/// A healed hunk may only have lost blank lines: extend it over blank lines at its edges until
+/// it spans the header's old line count, and refuse it when the counts still disagree.
+fn account_for_header(file: &[String], hunk: &Hunk, mut p: Placement) -> Result<Placement, Failure> {
+    let blank = |i: usize| file.get(i).is_some_and(|l| l.trim().is_empty());
+    while p.end - p.start < hunk.old_count && blank(p.end) {
+        p.lines.push(NewLine {
+            text: file[p.end].clone(),
+            added: false,
+        });
+        p.end += 1;
+        p.restored_blank_lines += 1;
+    }
+    while p.end - p.start < hunk.old_count && p.start > 0 && blank(p.start - 1) {
+        p.start -= 1;
+        p.lines.insert(
+            0,
+            NewLine {
+                text: file[p.start].clone(),
+                added: false,
+            },
+        );
+        p.restored_blank_lines += 1;
+    }
+    let new_len = p.lines.len();
+    if p.end - p.start != hunk.old_count || new_len != hunk.new_count {
+        return Err(Failure::NoMatch {
+            why: format!(
+                "matched modulo whitespace, but with its blank lines restored it spans {} old / {} new lines where its header says {} / {}: the mail lost more than whitespace",
+                p.end - p.start,
+                new_len,
+                hunk.old_count,
+                hunk.new_count
+            ),
+        });
+    }
+    Ok(p)
+}
+
 /// Say why nothing fits: the first old line that exists nowhere, or the longest run that does.
 fn explain_no_match(hunk: &Hunk, norm_file: &[String]) -> String {
     let old: Vec<(usize, String, usize)> = hunk
@@ -259,9 +296,9 @@ mod tests {
     fn hunk(lines: &[(LineKind, &str)]) -> Hunk {
         Hunk {
             old_start: 1,
-            old_count: 0,
+            old_count: lines.iter().filter(|(k, _)| *k != LineKind::Add).count(),
             new_start: 1,
-            new_count: 0,
+            new_count: lines.iter().filter(|(k, _)| *k != LineKind::Del).count(),
             section: String::new(),
             lines: lines
                 .iter()
@@ -289,13 +326,16 @@ mod tests {
     #[test]
     fn heal_restores_lost_blank_lines_and_tree_bytes() {
         let f = file("#define A\t(1 << 0)\n#define B  (1 << 1)\n\n/*\n * doc\n");
-        let h = hunk(&[
+        let mut h = hunk(&[
             (Context, "#define A (1 << 0)"),
             (Context, "#define B (1 << 1)"),
             (Add, "#define C (1 << 2)"),
             (Context, "/*"),
             (Context, "* doc"),
         ]);
+        // The header still counts the blank line the archive dropped.
+        h.old_count += 1;
+        h.new_count += 1;
         let p = locate(&f, &h, 40, 0).unwrap();
         assert_eq!(p.strategy, Strategy::Healed);
         assert_eq!((p.start, p.end, p.restored_blank_lines), (0, 5, 1));
@@ -311,6 +351,18 @@ mod tests {
                 " * doc"
             ]
         );
+    }
+
+    #[test]
+    fn heal_refuses_a_hunk_that_lost_more_than_blank_lines() {
+        let f = file("\tint a;\n\tint b;\n\tint c;\n");
+        let mut h = hunk(&[(Context, "int a;"), (Add, "int x;"), (Context, "int b;")]);
+        h.old_count = 3;
+        h.new_count = 4;
+        match locate(&f, &h, 50, 0) {
+            Err(Failure::NoMatch { why }) => assert!(why.contains("lost more than whitespace"), "{why}"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

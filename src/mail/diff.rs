@@ -330,7 +330,9 @@ fn parse_hunk(lines: &[NumberedLine], start: usize) -> Result<(Hunk, usize), Dif
         });
         i += 1;
     }
-    if i >= lines.len() && (old_left > 0 || new_left > 0) && !hunk.damaged {
+    // Lines lost to an archive end a hunk at a structure line or signature, never at the end of
+    // the input: running out of input inside a hunk means the mail was cut.
+    if i >= lines.len() && (old_left > 0 || new_left > 0) {
         let last = lines.last().map(|l| l.0).unwrap_or(num);
         return Err(DiffError {
             line: last,
