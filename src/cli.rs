@@ -58,6 +58,9 @@ pub struct ValidateArgs {
     /// Write the report as JSON (schema kfpatch-validate/1) to FILE.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    /// First install missing host tools with apt-get (as root), like `doctor --install`.
+    #[arg(long)]
+    pub install: bool,
     /// Patch files; default: the bundled RFC.
     pub patches: Vec<PathBuf>,
 }
@@ -292,6 +295,24 @@ fn doctor_cmd(install: bool) -> CliResult {
         render::line(&format!("install with: apt-get install {}", missing.join(" ")));
         return Ok(exit::UNAVAILABLE);
     }
+    install_missing()?;
+    Ok(exit::OK)
+}
+
+/// apt-get install the Debian packages of every missing host tool.
+fn install_missing() -> Result<(), CliError> {
+    let missing = vm::doctor::missing_packages();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    render::status(&format!("installing {}", missing.join(" ")));
+    let update = std::process::Command::new("apt-get")
+        .args(["update", "-q"])
+        .status()
+        .map_err(|e| CliError::new(exit::UNAVAILABLE, format!("apt-get: {e}")))?;
+    if !update.success() {
+        return Err(CliError::new(exit::UNAVAILABLE, "apt-get update failed (run as root?)"));
+    }
     let status = std::process::Command::new("apt-get")
         .args(["install", "-y", "--no-install-recommends"])
         .args(&missing)
@@ -299,7 +320,7 @@ fn doctor_cmd(install: bool) -> CliResult {
         .status()
         .map_err(|e| CliError::new(exit::UNAVAILABLE, format!("apt-get: {e}")))?;
     if status.success() && vm::doctor::missing_packages().is_empty() {
-        Ok(exit::OK)
+        Ok(())
     } else {
         Err(CliError::new(
             exit::UNAVAILABLE,
@@ -332,6 +353,9 @@ fn check_cmd(args: CheckArgs) -> CliResult {
 
 fn validate_cmd(args: ValidateArgs) -> CliResult {
     let series = read_series(&args.patches)?;
+    if args.install {
+        install_missing()?;
+    }
     let target = match &args.tree {
         Some(t) => {
             open_tree(t)?;

@@ -1,0 +1,165 @@
+//! Helpers for the integration tests: run the real binary, get real Debian trees (failing
+//! loudly when they cannot be had), make scratch copies, and fingerprint trees.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub shown: String,
+}
+
+impl Run {
+    /// Panics with the whole command, its output and exit code.
+    pub fn expect_code(&self, code: i32) -> &Run {
+        assert_eq!(self.code, code, "unexpected exit code\n{}", self.shown);
+        self
+    }
+}
+
+pub fn kfpatch(args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_kfpatch"))
+        .args(args)
+        .env("KFPATCH_NO_PROGRESS", "1")
+        .output()
+        .expect("the kfpatch binary runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let code = out.status.code().unwrap_or(-1);
+    let shown = format!(
+        "$ kfpatch {}\nexit: {code}\n--- stdout\n{stdout}--- stderr\n{stderr}",
+        args.join(" ")
+    );
+    Run {
+        code,
+        stdout,
+        stderr,
+        shown,
+    }
+}
+
+/// The pristine Debian tree for `version`, fetched into the cache if needed.
+pub fn tree(version: &str) -> PathBuf {
+    let run = kfpatch(&["tree", "fetch", version]);
+    assert_eq!(
+        run.code, 0,
+        "cannot get Debian linux-source-{version}; these tests need the real tree\n{}",
+        run.shown
+    );
+    PathBuf::from(run.stdout.lines().last().expect("fetch prints the path").trim())
+}
+
+pub fn repo_file(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+pub fn seed() -> PathBuf {
+    repo_file("patches/rfc-v2-1-3-kf-spin-lock.txt")
+}
+
+/// A scratch directory on the cache's file system (so hard links to trees work).
+pub fn scratch() -> tempfile::TempDir {
+    let root = kfpatch::cache_root().join("test-scratch");
+    std::fs::create_dir_all(&root).expect("scratch root");
+    tempfile::tempdir_in(root).expect("scratch dir")
+}
+
+/// A hard-linked copy of a whole tree: kfpatch replaces files by rename, so the original's
+/// files are never changed through it.
+pub fn linked_copy(src: &Path, dest: &Path) {
+    let st = Command::new("cp")
+        .arg("-al")
+        .arg(src)
+        .arg(dest)
+        .status()
+        .expect("cp runs");
+    assert!(st.success(), "cp -al {} {}", src.display(), dest.display());
+}
+
+/// A small kernel tree made of real files from `src` (plus what makes it recognisable).
+pub fn mini_tree(src: &Path, dest: &Path, files: &[&str]) {
+    for dir in ["scripts", "kernel", "include/linux"] {
+        std::fs::create_dir_all(dest.join(dir)).unwrap();
+    }
+    for f in files.iter().chain(["Makefile"].iter()) {
+        let to = dest.join(f);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(src.join(f), &to).unwrap_or_else(|e| panic!("copy {f}: {e}"));
+    }
+}
+
+/// Content and mode of every file below `dir`.
+pub fn fingerprint(dir: &Path) -> BTreeMap<PathBuf, (String, u32)> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            let meta = std::fs::symlink_metadata(&p).unwrap();
+            if meta.is_dir() {
+                stack.push(p);
+            } else {
+                let bytes = std::fs::read(&p).unwrap_or_default();
+                let id = git2::Oid::hash_object(git2::ObjectType::Blob, &bytes)
+                    .unwrap()
+                    .to_string();
+                out.insert(
+                    p.strip_prefix(dir).unwrap().to_path_buf(),
+                    (id, meta.permissions().mode()),
+                );
+            }
+        }
+    }
+    out
+}
+
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Whitespace-normalised `+`/`-` lines of the bundled seed.
+pub fn seed_changes() -> (Vec<String>, Vec<String>) {
+    let series = kfpatch::mail::bundled();
+    let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let hunks: Vec<_> = series
+        .patches
+        .iter()
+        .flat_map(|p| &p.files)
+        .flat_map(|f| &f.hunks)
+        .collect();
+    let added = hunks.iter().flat_map(|h| h.added()).map(|l| norm(&l.text)).collect();
+    let removed = hunks.iter().flat_map(|h| h.removed()).map(|l| norm(&l.text)).collect();
+    (added, removed)
+}
+
+/// `+`/`-` lines (normalised) between two versions of a file.
+pub fn diff_lines(old: &str, new: &str) -> (Vec<String>, Vec<String>) {
+    let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let diff = similar::TextDiff::from_lines(old, new);
+    let mut added = vec![];
+    let mut removed = vec![];
+    for c in diff.iter_all_changes() {
+        match c.tag() {
+            similar::ChangeTag::Insert => added.push(norm(c.value())),
+            similar::ChangeTag::Delete => removed.push(norm(c.value())),
+            similar::ChangeTag::Equal => {}
+        }
+    }
+    (added, removed)
+}
