@@ -2,7 +2,7 @@
 //! mapping results to output and exit codes. No logic of its own lives here.
 #![allow(clippy::print_stderr)]
 
-use crate::{apply, exit, flags, mail, render, tree, validate, vm};
+use crate::{apply, exit, flags, mail, regen, render, tree, validate, vm};
 use clap::{Args, Parser, Subcommand};
 use std::path::{Path, PathBuf};
 
@@ -21,6 +21,8 @@ pub struct Cli {
 pub enum Command {
     /// Apply a series (mail, mbox or diff; default: the bundled RFC), healing whitespace damage.
     Apply(ApplyArgs),
+    /// Regenerate the KF_SPIN_LOCK change for this tree's code shape as a format-patch mail.
+    Regen(RegenArgs),
     /// Check that KF_* kfunc flag bits are unique and consistent (now, and after --patch series).
     Check(CheckArgs),
     /// The whole job: apply the series, check flag bits, and prove it in a VM (default: bundled RFC on Debian 7.2).
@@ -63,6 +65,38 @@ pub struct ValidateArgs {
     pub install: bool,
     /// Patch files; default: the bundled RFC.
     pub patches: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RegenArgs {
+    #[arg(long, default_value = ".")]
+    pub tree: PathBuf,
+    /// Output directory for the mails.
+    #[arg(short = 'o', long, default_value = ".")]
+    pub output_directory: PathBuf,
+    /// Name of the new flag.
+    #[arg(long, default_value = "KF_SPIN_LOCK")]
+    pub flag: String,
+    /// auto (next free bit), upstream (17, error if taken) or a bit number.
+    #[arg(long, default_value = "auto")]
+    pub bit: regen::BitChoice,
+    /// Mark the series [RFC PATCH].
+    #[arg(long)]
+    pub rfc: bool,
+    /// Series version (-v 2 gives [PATCH v2]).
+    #[arg(short = 'v', long = "reroll-count")]
+    pub reroll_count: Option<u32>,
+    /// Author and Signed-off-by; default: the bundled RFC's author.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Also write 0000-cover-letter.patch.
+    #[arg(long)]
+    pub cover_letter: bool,
+    /// Run the tree's scripts/checkpatch.pl --strict on the result.
+    #[arg(long)]
+    pub check_style: bool,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -182,6 +216,7 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Apply(args) => apply_cmd(args),
         Command::Tree(cmd) => tree_cmd(cmd),
         Command::Check(args) => check_cmd(args),
+        Command::Regen(args) => regen_cmd(args),
         Command::Validate(args) => validate_cmd(args),
         Command::Vmtest(args) => vmtest_cmd(args),
         Command::Doctor { install } => doctor_cmd(install),
@@ -404,4 +439,80 @@ fn validate_cmd(args: ValidateArgs) -> CliResult {
     }
     render::line(if report.ok { "validate: OK" } else { "validate: FAILED" });
     Ok(if report.ok { exit::OK } else { exit::NEGATIVE })
+}
+
+fn regen_cmd(args: RegenArgs) -> CliResult {
+    let tree = open_tree(&args.tree)?;
+    let from = match &args.from {
+        Some(f) => mail::Person::parse(f)
+            .ok_or_else(|| CliError::new(exit::BAD_INPUT, format!("--from `{f}`: expected \"Name <mail>\"")))?,
+        None => mail::bundled().patches[0]
+            .author
+            .clone()
+            .expect("the bundled RFC has an author"),
+    };
+    let opts = regen::Options {
+        flag: args.flag.clone(),
+        bit: args.bit,
+        rfc: args.rfc,
+        version: args.reroll_count,
+        from,
+        date: chrono::Local::now().fixed_offset(),
+        out_dir: args.output_directory.clone(),
+        cover_letter: args.cover_letter,
+    };
+    let outcome = regen::run(&tree, &opts).map_err(|e| CliError::new(e.exit_code(), e))?;
+    let mut code = exit::OK;
+    match &outcome {
+        regen::Outcome::MergedUpstream { flag, line } => {
+            render::line(&format!(
+                "merged upstream as {flag} (include/linux/btf.h:{line}); nothing written"
+            ));
+            code = exit::EQUIVALENT_UPSTREAM;
+        }
+        regen::Outcome::Generated {
+            era,
+            bit,
+            bit_note,
+            files,
+            added,
+            removed,
+        } => {
+            render::line(&format!(
+                "era {era}: {} at bit {bit}{}, +{added} -{removed} lines",
+                args.flag,
+                bit_note.as_ref().map(|n| format!(" ({n})")).unwrap_or_default()
+            ));
+            for f in files {
+                render::line(&f.display().to_string());
+            }
+            if args.check_style {
+                for f in files.iter().filter(|f| !f.ends_with("0000-cover-letter.patch")) {
+                    let out = std::process::Command::new("perl")
+                        .arg(tree.root.join("scripts/checkpatch.pl"))
+                        .args(["--strict", "--no-tree", "--terse"])
+                        .arg(f)
+                        .output()
+                        .map_err(|e| CliError::new(exit::UNAVAILABLE, format!("checkpatch.pl: {e}")))?;
+                    let text = String::from_utf8_lossy(&out.stdout);
+                    render::line(&format!("checkpatch: {}", text.trim().lines().last().unwrap_or("")));
+                    for l in text
+                        .lines()
+                        .filter(|l| l.contains("ERROR:") || l.contains("WARNING:") || l.contains("CHECK:"))
+                    {
+                        render::line(&format!("  {l}"));
+                    }
+                    // CHECK-level remarks (--strict) are advice; errors and warnings fail.
+                    let clean = text.lines().any(|l| l.contains("total: 0 errors, 0 warnings"));
+                    if !clean {
+                        code = exit::NEGATIVE;
+                    }
+                }
+            }
+        }
+    }
+    if args.json {
+        render::json(&outcome);
+    }
+    Ok(code)
 }

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod exit;
 pub mod flags;
 pub mod mail;
+pub mod regen;
 pub mod render;
 pub mod template;
 pub mod tree;

@@ -11,6 +11,39 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "mail/cover-letter.mail.j2",
         include_str!("../templates/mail/cover-letter.mail.j2"),
     ),
+    (
+        "regen/commit-message.j2",
+        include_str!("../templates/regen/commit-message.j2"),
+    ),
+    (
+        "regen/cover-letter-body.j2",
+        include_str!("../templates/regen/cover-letter-body.j2"),
+    ),
+    ("regen/btf-flag.h.j2", include_str!("../templates/regen/btf-flag.h.j2")),
+    (
+        "regen/v7.2/kfunc_spin_allowed.c.j2",
+        include_str!("../templates/regen/v7.2/kfunc_spin_allowed.c.j2"),
+    ),
+    (
+        "regen/v7.2/call-site.c.j2",
+        include_str!("../templates/regen/v7.2/call-site.c.j2"),
+    ),
+    (
+        "regen/v6.12/kfunc_spin_allowed.c.j2",
+        include_str!("../templates/regen/v6.12/kfunc_spin_allowed.c.j2"),
+    ),
+    (
+        "regen/v6.12/call-site.c.j2",
+        include_str!("../templates/regen/v6.12/call-site.c.j2"),
+    ),
+    (
+        "regen/v6.1/kfunc_spin_allowed.c.j2",
+        include_str!("../templates/regen/v6.1/kfunc_spin_allowed.c.j2"),
+    ),
+    (
+        "regen/v6.1/call-site.c.j2",
+        include_str!("../templates/regen/v6.1/call-site.c.j2"),
+    ),
     ("vm/kernel.config", include_str!("../templates/vm/kernel.config")),
     ("vm/init.sh.j2", include_str!("../templates/vm/init.sh.j2")),
     (

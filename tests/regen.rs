@@ -1,0 +1,211 @@
+//! `kfpatch regen`: golden outputs on synthetic era fixtures, structure on the real trees,
+//! and every mail accepted by `git apply` and `git am`.
+mod common;
+use common::*;
+use std::path::{Path, PathBuf};
+
+fn regen(tree: &Path, out: &Path, extra: &[&str]) -> (Run, Vec<PathBuf>) {
+    let mut args = vec!["regen", "--tree", tree.to_str().unwrap(), "-o", out.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let run = kfpatch(&args);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(out)
+        .map(|d| d.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default();
+    files.sort();
+    (run, files)
+}
+
+fn without_date(text: &str) -> String {
+    text.lines()
+        .map(|l| if l.starts_with("Date: ") { "Date: DATE" } else { l })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+/// `git am` the mail onto a git repository holding the touched files of `src`.
+fn git_am(src: &Path, mail: &Path) {
+    let dir = scratch();
+    let repo = dir.path().join("linux");
+    mini_tree(src, &repo, &["include/linux/btf.h", "kernel/bpf/verifier.c"]);
+    git(&repo, &["init", "-q"]);
+    git(&repo, &["add", "-A"]);
+    git(
+        &repo,
+        &[
+            "-c",
+            "user.name=T",
+            "-c",
+            "user.email=t@example.org",
+            "commit",
+            "-qm",
+            "base",
+        ],
+    );
+    git(
+        &repo,
+        &[
+            "-c",
+            "user.name=T",
+            "-c",
+            "user.email=t@example.org",
+            "am",
+            "-q",
+            mail.to_str().unwrap(),
+        ],
+    );
+    let subject = git(&repo, &["log", "-1", "--format=%s"]);
+    assert_eq!(
+        subject.trim(),
+        "bpf: Add KF_SPIN_LOCK flag for kfuncs under bpf_spin_lock"
+    );
+}
+
+#[test]
+fn golden_output_per_era() {
+    for era in ["v7.2", "v6.12", "v6.1"] {
+        let fixture = repo_file(&format!("tests/fixtures/eras/{era}"));
+        let out = scratch();
+        let (run, files) = regen(&fixture, out.path(), &["--from", "Test Dev <dev@example.org>"]);
+        run.expect_code(0);
+        assert!(
+            run.stdout.starts_with(&format!("era {era}: KF_SPIN_LOCK at bit 8")),
+            "{}",
+            run.shown
+        );
+        let got = without_date(&std::fs::read_to_string(&files[0]).unwrap());
+        let expected = std::fs::read_to_string(fixture.join("expected.patch")).unwrap();
+        assert_eq!(
+            got, expected,
+            "{era}: regenerated mail differs from tests/fixtures/eras/{era}/expected.patch"
+        );
+    }
+}
+
+#[test]
+fn debian_7_2_regen_equals_the_healed_seed() {
+    let t = tree("7.2");
+    let out = scratch();
+    let (run, files) = regen(
+        &t,
+        out.path(),
+        &["--rfc", "-v", "2", "--bit", "upstream", "--check-style"],
+    );
+    run.expect_code(0);
+    assert!(
+        run.stdout.contains("era v7.2: KF_SPIN_LOCK at bit 17, +16 -5 lines"),
+        "{}",
+        run.shown
+    );
+    assert!(
+        run.stdout.contains("checkpatch: total: 0 errors, 0 warnings"),
+        "{}",
+        run.shown
+    );
+    let mail = std::fs::read_to_string(&files[0]).unwrap();
+    assert!(files[0].ends_with("0001-bpf-Add-KF_SPIN_LOCK-flag-for-kfuncs-under-bpf_spin_lock.patch"));
+    assert!(
+        mail.contains("Subject: [RFC PATCH v2] bpf: Add KF_SPIN_LOCK flag"),
+        "{mail}"
+    );
+    let healed = out.path().join("healed.patch");
+    kfpatch(&[
+        "apply",
+        "--check",
+        "--tree",
+        t.to_str().unwrap(),
+        "--emit-healed",
+        healed.to_str().unwrap(),
+    ])
+    .expect_code(0);
+    let diff_of = |text: &str| text[text.find("\ndiff --git").unwrap()..text.rfind("\n-- \n").unwrap()].to_string();
+    // Documented difference: only the headers (Date, subject prefix) differ.
+    assert_eq!(diff_of(&mail), diff_of(&std::fs::read_to_string(&healed).unwrap()));
+    let ok = std::process::Command::new("git")
+        .current_dir(&t)
+        .args(["apply", "--check"])
+        .arg(&files[0])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    git_am(&t, &files[0]);
+}
+
+#[test]
+fn backports_pick_the_next_free_bit_and_apply() {
+    for (version, bit, era) in [("6.12", 12, "v6.12"), ("6.1", 7, "v6.1")] {
+        let t = tree(version);
+        let out = scratch();
+        let (run, files) = regen(&t, out.path(), &["--cover-letter", "--check-style"]);
+        run.expect_code(0);
+        assert!(
+            run.stdout.contains(&format!(
+                "era {era}: KF_SPIN_LOCK at bit {bit} (bit {bit} differs from upstream's 17)"
+            )),
+            "{}",
+            run.shown
+        );
+        assert!(run.stdout.contains("total: 0 errors, 0 warnings"), "{}", run.shown);
+        assert_eq!(files.len(), 2, "cover letter and patch");
+        let mail = std::fs::read_to_string(&files[1]).unwrap();
+        assert!(
+            mail.contains(&format!("#define KF_SPIN_LOCK    (1 << {bit})")),
+            "{mail}"
+        );
+        assert!(mail.contains("+static bool kfunc_spin_allowed(struct bpf_verifier_env *env, struct bpf_insn *insn)"));
+        assert!(mail.contains(&format!("Backport to Linux {version}.")), "{mail}");
+        let ok = std::process::Command::new("git")
+            .current_dir(&t)
+            .args(["apply", "--check"])
+            .arg(&files[1])
+            .status()
+            .unwrap();
+        assert!(ok.success(), "{version}: git apply --check");
+        git_am(&t, &files[1]);
+        // The regenerated patch also goes through kfpatch apply exactly.
+        let dir = scratch();
+        let work = dir.path().join("linux");
+        linked_copy(&t, &work);
+        let run = kfpatch(&["apply", "--tree", work.to_str().unwrap(), files[1].to_str().unwrap()]);
+        run.expect_code(0);
+        assert!(!run.stdout.contains("healed"), "{}", run.shown);
+    }
+}
+
+#[test]
+fn merged_tree_taken_bits_and_unknown_shapes() {
+    let out = scratch();
+    let (run, files) = regen(&tree("7.3"), out.path(), &[]);
+    run.expect_code(3);
+    assert!(
+        run.stdout
+            .starts_with("merged upstream as KF_SPINLOCK_SAFE (include/linux/btf.h:82)"),
+        "{}",
+        run.shown
+    );
+    assert!(files.is_empty());
+    let (run, files) = regen(&tree("7.2"), out.path(), &["--bit", "5"]);
+    run.expect_code(1);
+    assert!(
+        run.stderr
+            .contains("bit 5 is taken by KF_SLEEPABLE (include/linux/btf.h:69)"),
+        "{}",
+        run.shown
+    );
+    assert!(files.is_empty());
+    let dir = scratch();
+    let t = dir.path().join("linux");
+    mini_tree(&tree("7.2"), &t, &["include/linux/btf.h"]);
+    std::fs::create_dir_all(t.join("kernel/bpf")).unwrap();
+    std::fs::write(t.join("kernel/bpf/verifier.c"), "int main(void) { return 0; }\n").unwrap();
+    let (run, files) = regen(&t, out.path(), &[]);
+    run.expect_code(1);
+    assert!(
+        run.stderr.contains(
+            "unknown shape of kernel/bpf/verifier.c; not v7.2 (no `static bool kfunc_spin_allowed(u32 btf_id)`)"
+        ),
+        "{}",
+        run.shown
+    );
+    assert!(files.is_empty());
+}
