@@ -48,15 +48,8 @@ pub struct ValidateArgs {
     /// Debian linux-source version to fetch and work on (a hard-linked copy) when --tree is not given.
     #[arg(long, default_value = "7.2")]
     pub debian: String,
-    /// Build directory (O=); default ~/.cache/kfpatch/build/<tree>-<hash>.
-    #[arg(long)]
-    pub build_dir: Option<PathBuf>,
-    #[arg(short = 'j', long)]
-    pub jobs: Option<usize>,
-    #[arg(long, value_enum, default_value = "auto")]
-    pub accel: vm::qemu::Accel,
-    #[arg(long, default_value_t = 180)]
-    pub timeout: u64,
+    #[command(flatten)]
+    pub vm: VmArgs,
     /// Write the report as JSON (schema kfpatch-validate/1) to FILE.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
@@ -112,11 +105,9 @@ pub struct CheckArgs {
     pub json: bool,
 }
 
+/// Build and VM flags shared by `vmtest` and `validate`.
 #[derive(Debug, Args)]
-pub struct VmtestArgs {
-    /// Kernel tree to build and test.
-    #[arg(long, default_value = ".")]
-    pub tree: PathBuf,
+pub struct VmArgs {
     /// Build directory (O=); default ~/.cache/kfpatch/build/<tree>-<hash>.
     #[arg(long)]
     pub build_dir: Option<PathBuf>,
@@ -128,6 +119,15 @@ pub struct VmtestArgs {
     /// Seconds before the VM is killed.
     #[arg(long, default_value_t = 180)]
     pub timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct VmtestArgs {
+    /// Kernel tree to build and test.
+    #[arg(long, default_value = ".")]
+    pub tree: PathBuf,
+    #[command(flatten)]
+    pub vm: VmArgs,
     /// Flag for the test module's safe kfunc; default: KF_SPIN_LOCK or KF_SPINLOCK_SAFE as the tree defines.
     #[arg(long)]
     pub flag: Option<String>,
@@ -279,24 +279,24 @@ fn tree_cmd(cmd: TreeCommand) -> CliResult {
     Ok(exit::OK)
 }
 
-fn vm_options(args: &VmtestArgs) -> vm::Options {
+fn vm_options(tree: PathBuf, args: &VmArgs, flag: Option<String>, inject: Option<vm::Inject>) -> vm::Options {
     vm::Options {
-        tree: args.tree.clone(),
+        tree,
         build_dir: args.build_dir.clone(),
         jobs: args
             .jobs
             .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)),
         accel: args.accel,
         timeout: std::time::Duration::from_secs(args.timeout),
-        flag: args.flag.clone(),
-        inject: args.inject,
+        flag,
+        inject,
     }
 }
 
 /// Run the VM test and report; exit 0 only when every expected outcome held.
 pub fn run_vmtest(args: &VmtestArgs) -> CliResult {
     open_tree(&args.tree)?;
-    let opts = vm_options(args);
+    let opts = vm_options(args.tree.clone(), &args.vm, args.flag.clone(), args.inject);
     let mut progress = render::Progress::new();
     let report = vm::run(&opts, &mut |e| progress.event(e));
     drop(progress);
@@ -411,17 +411,8 @@ fn validate_cmd(args: ValidateArgs) -> CliResult {
             }
         }
     };
-    let vm_args = VmtestArgs {
-        tree: PathBuf::new(),
-        build_dir: args.build_dir.clone(),
-        jobs: args.jobs,
-        accel: args.accel,
-        timeout: args.timeout,
-        flag: None,
-        json: None,
-        inject: None,
-    };
-    let opts = vm_options(&vm_args);
+    // validate fills in the tree once it has prepared it.
+    let opts = vm_options(PathBuf::new(), &args.vm, None, None);
     let mut progress = render::Progress::new();
     let report = validate::run(&target, &series, &opts, &mut |e| progress.event(e));
     drop(progress);

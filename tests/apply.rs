@@ -158,21 +158,7 @@ fn commit_records_the_mail_author_date_and_message() {
     let src = tree("7.2");
     let dir = scratch();
     let repo = dir.path().join("linux");
-    mini_tree(&src, &repo, &TOUCHED);
-    git(&repo, &["init", "-q"]);
-    git(&repo, &["add", "-A"]);
-    git(
-        &repo,
-        &[
-            "-c",
-            "user.name=T",
-            "-c",
-            "user.email=t@example.org",
-            "commit",
-            "-qm",
-            "base",
-        ],
-    );
+    git_repo_from(&src, &repo, &TOUCHED);
     // A dirty touched file is refused without --force.
     let btf = repo.join(TOUCHED[0]);
     let orig = std::fs::read_to_string(&btf).unwrap();

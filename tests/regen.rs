@@ -27,21 +27,7 @@ fn without_date(text: &str) -> String {
 fn git_am(src: &Path, mail: &Path) {
     let dir = scratch();
     let repo = dir.path().join("linux");
-    mini_tree(src, &repo, &["include/linux/btf.h", "kernel/bpf/verifier.c"]);
-    git(&repo, &["init", "-q"]);
-    git(&repo, &["add", "-A"]);
-    git(
-        &repo,
-        &[
-            "-c",
-            "user.name=T",
-            "-c",
-            "user.email=t@example.org",
-            "commit",
-            "-qm",
-            "base",
-        ],
-    );
+    git_repo_from(src, &repo, &["include/linux/btf.h", "kernel/bpf/verifier.c"]);
     git(
         &repo,
         &[

@@ -308,17 +308,22 @@ fn parse_message(path: &Path, msg: &[(usize, &str)]) -> Result<Parsed, MailError
     }
     // Decode the body if the transfer encoding asks for it.
     let decoded: String;
+    // Decoding joins soft-wrapped lines, so numbering is approximate after the first one.
+    let base = msg.get(i).map(|l| l.0).unwrap_or(first_line);
+    let renumber = |text: &str| -> Vec<(usize, String)> {
+        text.split('\n')
+            .enumerate()
+            .map(|(k, l)| (base + k, l.to_string()))
+            .collect()
+    };
     let body_lines: Vec<(usize, String)> = match h.encoding.as_deref() {
         Some("quoted-printable") => {
             let joined: Vec<&str> = msg[i..].iter().map(|(_, l)| *l).collect();
-            decoded = header::decode_quoted_printable(&joined.join("\n"));
-            // Soft line breaks join lines, so numbering becomes approximate after them.
-            let base = msg.get(i).map(|l| l.0).unwrap_or(first_line);
-            decoded
-                .split('\n')
-                .enumerate()
-                .map(|(k, l)| (base + k, l.to_string()))
-                .collect()
+            decoded = header::decode_quoted_printable(&joined.join(
+                "
+",
+            ));
+            renumber(&decoded)
         }
         Some("base64") => {
             let joined: Vec<&str> = msg[i..].iter().map(|(_, l)| *l).collect();
@@ -328,12 +333,7 @@ fn parse_message(path: &Path, msg: &[(usize, &str)]) -> Result<Parsed, MailError
                 message: "malformed base64 body".into(),
             })?;
             decoded = String::from_utf8_lossy(&bytes).replace("\r\n", "\n");
-            let base = msg.get(i).map(|l| l.0).unwrap_or(first_line);
-            decoded
-                .split('\n')
-                .enumerate()
-                .map(|(k, l)| (base + k, l.to_string()))
-                .collect()
+            renumber(&decoded)
         }
         _ => msg[i..].iter().map(|(n, l)| (*n, l.to_string())).collect(),
     };

@@ -163,3 +163,22 @@ pub fn diff_lines(old: &str, new: &str) -> (Vec<String>, Vec<String>) {
     }
     (added, removed)
 }
+
+/// A git repository at `dest` holding `files` of `src`, committed once.
+pub fn git_repo_from(src: &Path, dest: &Path, files: &[&str]) {
+    mini_tree(src, dest, files);
+    git(dest, &["init", "-q"]);
+    git(dest, &["add", "-A"]);
+    git(
+        dest,
+        &[
+            "-c",
+            "user.name=T",
+            "-c",
+            "user.email=t@example.org",
+            "commit",
+            "-qm",
+            "base",
+        ],
+    );
+}
