@@ -185,6 +185,7 @@ pub fn vm_report(r: &crate::vm::VmReport) {
         let status = match c.status {
             Status::Pass => "PASS",
             Status::Fail => "FAIL",
+            Status::Skip => "SKIP",
         };
         println!("  {status} {:<18} {}: {}", c.name, c.description, c.why);
         if c.status == Status::Fail {

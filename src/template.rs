@@ -44,8 +44,40 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "regen/v6.1/call-site.c.j2",
         include_str!("../templates/regen/v6.1/call-site.c.j2"),
     ),
+    (
+        "regen/selftests/testmod-flag.c.j2",
+        include_str!("../templates/regen/selftests/testmod-flag.c.j2"),
+    ),
+    (
+        "regen/selftests/kfunc_call_test-safe.c.j2",
+        include_str!("../templates/regen/selftests/kfunc_call_test-safe.c.j2"),
+    ),
+    (
+        "regen/selftests/kfunc_call_fail-unsafe.c.j2",
+        include_str!("../templates/regen/selftests/kfunc_call_fail-unsafe.c.j2"),
+    ),
+    (
+        "regen/selftests/prog-test-fail.c.j2",
+        include_str!("../templates/regen/selftests/prog-test-fail.c.j2"),
+    ),
+    (
+        "regen/selftests/prog-test-pass.c.j2",
+        include_str!("../templates/regen/selftests/prog-test-pass.c.j2"),
+    ),
+    (
+        "regen/selftests/commit-testmod.j2",
+        include_str!("../templates/regen/selftests/commit-testmod.j2"),
+    ),
+    (
+        "regen/selftests/commit-tests.j2",
+        include_str!("../templates/regen/selftests/commit-tests.j2"),
+    ),
     ("vm/kernel.config", include_str!("../templates/vm/kernel.config")),
     ("vm/init.sh.j2", include_str!("../templates/vm/init.sh.j2")),
+    (
+        "vm/init-test-progs.sh.j2",
+        include_str!("../templates/vm/init-test-progs.sh.j2"),
+    ),
     (
         "vm/kfpatch_test_kmod.c.j2",
         include_str!("../templates/vm/kfpatch_test_kmod.c.j2"),

@@ -3,6 +3,7 @@
 //! that is added lives in the templates, one set per era ([`era`]).
 
 pub mod era;
+pub mod selftests;
 
 use crate::apply::indent;
 use crate::flags;
@@ -51,6 +52,8 @@ pub struct Options {
     pub date: chrono::DateTime<chrono::FixedOffset>,
     pub out_dir: PathBuf,
     pub cover_letter: bool,
+    /// Also write patches 2/3 (bpf_testmod flag) and 3/3 (kfunc_call tests).
+    pub with_selftests: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -251,44 +254,65 @@ pub fn run(tree: &KernelTree, opts: &Options) -> Result<Outcome, RegenError> {
         era_note => wrap(&format!("Backport to Linux {}: {}.", tree.version, era.note), 72),
         signer => opts.from.render(),
     };
-    let message = template::render("regen/commit-message.j2", ctx.clone())?;
-    let (subject, body) = message.split_once('\n').unwrap_or((&message, ""));
-    let prefix = SubjectPrefix {
-        rfc: opts.rfc,
-        patch: true,
-        version: opts.version,
-        index: opts.cover_letter.then_some(1),
-        total: opts.cover_letter.then_some(1),
-        tags: vec![],
-    };
-    let header = MailHeader {
-        from: opts.from.clone(),
-        date: opts.date,
-        prefix: prefix.clone(),
-        subject: subject.to_string(),
-        message: body.trim().to_string(),
-        commit_id: "0".repeat(40),
-        signature: format!("kfpatch {}", env!("CARGO_PKG_VERSION")),
-    };
-    let mail = render_mail(&header, &changes)?;
     let (added, removed) = changes
         .iter()
         .map(FileChange::added_removed)
         .fold((0, 0), |(a, r), (x, y)| (a + x, r + y));
+    // (commit message, files) of each patch, in series order.
+    let mut series = vec![(template::render("regen/commit-message.j2", ctx.clone())?, changes)];
+    if opts.with_selftests {
+        let tests = selftests::generate(tree, &opts.flag)?;
+        series.push((
+            template::render("regen/selftests/commit-testmod.j2", ctx.clone())?,
+            tests.testmod,
+        ));
+        series.push((
+            template::render("regen/selftests/commit-tests.j2", ctx.clone())?,
+            tests.tests,
+        ));
+    }
+    let total = series.len() as u32;
+    let numbered = total > 1 || opts.cover_letter;
+    let prefix = SubjectPrefix {
+        rfc: opts.rfc,
+        patch: true,
+        version: opts.version,
+        index: None,
+        total: numbered.then_some(total),
+        tags: vec![],
+    };
     std::fs::create_dir_all(&opts.out_dir).map_err(|e| RegenError::Io {
         path: opts.out_dir.clone(),
         source: e,
     })?;
     let mut files = Vec::new();
-    let path = opts.out_dir.join(format!("0001-{}.patch", file_stem(subject)));
-    write(&path, &mail)?;
-    files.push(path);
+    let mut subjects = Vec::new();
+    for (i, (message, changes)) in series.iter().enumerate() {
+        let (subject, body) = message.split_once('\n').unwrap_or((message, ""));
+        let header = MailHeader {
+            from: opts.from.clone(),
+            date: opts.date,
+            prefix: SubjectPrefix {
+                index: numbered.then_some(i as u32 + 1),
+                ..prefix.clone()
+            },
+            subject: subject.to_string(),
+            message: body.trim().to_string(),
+            commit_id: "0".repeat(40),
+            signature: format!("kfpatch {}", env!("CARGO_PKG_VERSION")),
+        };
+        let path = opts.out_dir.join(format!("{:04}-{}.patch", i + 1, file_stem(subject)));
+        write(&path, &render_mail(&header, changes)?)?;
+        files.push(path);
+        subjects.push(subject.to_string());
+    }
     if opts.cover_letter {
         let body = template::render("regen/cover-letter-body.j2", ctx)?;
         let cover_prefix = SubjectPrefix {
             index: Some(0),
             ..prefix
         };
+        let all: Vec<FileChange> = series.iter().flat_map(|(_, c)| c.iter().cloned()).collect();
         let cover = template::render(
             "mail/cover-letter.mail.j2",
             context! {
@@ -298,8 +322,8 @@ pub fn run(tree: &KernelTree, opts: &Options) -> Result<Outcome, RegenError> {
                 subject_header => crate::mail::write::fold_subject(&format!("{} *** SUBJECT HERE ***", cover_prefix.render())),
                 body => body.trim_end(),
                 author_name => opts.from.name,
-                patches => vec![subject.to_string()],
-                diffstat => crate::mail::write::diffstat(&changes),
+                patches => subjects,
+                diffstat => crate::mail::write::diffstat(&all),
                 signature => format!("kfpatch {}", env!("CARGO_PKG_VERSION")),
             },
         )?;

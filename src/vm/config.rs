@@ -43,7 +43,7 @@ pub fn missing_required(config: &str) -> Vec<(&'static str, &'static str)> {
 
 /// Write `.config` in `build` for `tree`. An unchanged result keeps the old file's modification
 /// time, so the next `make` does not even re-run syncconfig.
-pub fn configure(tree: &Path, build: &Path, fragment: &Path, log: &Path) -> Result<(), VmError> {
+pub fn configure(tree: &Path, build: &Path, fragments: &[std::path::PathBuf], log: &Path) -> Result<(), VmError> {
     let config = build.join(".config");
     let previous = std::fs::read(&config).ok();
     let previous_mtime = std::fs::metadata(&config).and_then(|m| m.modified()).ok();
@@ -60,7 +60,7 @@ pub fn configure(tree: &Path, build: &Path, fragment: &Path, log: &Path) -> Resu
             .arg("-O")
             .arg(build)
             .arg(&config)
-            .arg(fragment),
+            .args(fragments),
         log,
         "merge_config.sh",
     )?;

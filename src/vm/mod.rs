@@ -11,6 +11,7 @@ pub mod doctor;
 pub mod guest;
 pub mod qemu;
 pub mod report;
+pub mod selftests;
 
 pub use report::VmReport;
 
@@ -62,8 +63,19 @@ pub enum Inject {
     Hang,
 }
 
+/// What runs in the guest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Suite {
+    /// kfpatch's own module and three programs (fast; tinyconfig-based kernel).
+    Kfunc,
+    /// The tree's own test_progs -t kfunc_call -t spin_lock (kernel with the selftests' config).
+    TestProgs,
+}
+
 #[derive(Debug, Clone)]
 pub struct Options {
+    pub suite: Suite,
     pub tree: PathBuf,
     /// Default: `~/.cache/kfpatch/build/<tree name>-<hash of its path>`.
     pub build_dir: Option<PathBuf>,
@@ -144,7 +156,17 @@ pub fn run(opts: &Options, on_event: &mut dyn FnMut(Event)) -> Result<VmReport, 
     let total = Instant::now();
     let tools = doctor::require_for_vmtest()?;
     let tree = opts.tree.canonicalize().map_err(|e| VmError::io(&opts.tree, e))?;
-    let build_dir = opts.build_dir.clone().unwrap_or_else(|| default_build_dir(&tree));
+    let build_dir = opts.build_dir.clone().unwrap_or_else(|| {
+        let dir = default_build_dir(&tree);
+        match opts.suite {
+            Suite::Kfunc => dir,
+            // Another config: another build directory, so neither rebuilds the other's kernel.
+            Suite::TestProgs => dir.with_file_name(format!(
+                "{}-selftests",
+                dir.file_name().and_then(|n| n.to_str()).unwrap_or("tree")
+            )),
+        }
+    });
     std::fs::create_dir_all(&build_dir).map_err(|e| VmError::io(&build_dir, e))?;
     let work = build_dir.join("kfpatch");
     std::fs::create_dir_all(&work).map_err(|e| VmError::io(&work, e))?;
@@ -156,7 +178,11 @@ pub fn run(opts: &Options, on_event: &mut dyn FnMut(Event)) -> Result<VmReport, 
         .map_err(|e| VmError::io(&fragment, e))?;
     let config_log = work.join("configure.log");
     let _ = std::fs::remove_file(&config_log);
-    config::configure(&tree, &build_dir, &fragment, &config_log)?;
+    let mut fragments = vec![fragment];
+    if opts.suite == Suite::TestProgs {
+        fragments.extend(selftests::fragments(&tree));
+    }
+    config::configure(&tree, &build_dir, &fragments, &config_log)?;
     let configure_s = t.elapsed().as_secs_f64();
 
     on_event(Event::Step("build"));
@@ -176,12 +202,29 @@ pub fn run(opts: &Options, on_event: &mut dyn FnMut(Event)) -> Result<VmReport, 
     }
     on_event(Event::Step("test programs"));
     let artifacts = build::suite(&tree, &build_dir, &work, &flag, &tools, opts.inject)?;
+    let selftests_out = work.join("selftests");
+    let init = match opts.suite {
+        Suite::Kfunc => artifacts.init.clone(),
+        Suite::TestProgs => {
+            on_event(Event::Step("selftests build"));
+            selftests::build(
+                &tree,
+                &build_dir,
+                &selftests_out,
+                opts.jobs,
+                &tools,
+                &work.join("selftests.log"),
+                on_event,
+            )?;
+            selftests::init(&work, &selftests_out, &tools)?
+        }
+    };
     let build_s = t.elapsed().as_secs_f64();
 
     let kernel = build_dir.join("arch/x86/boot/bzImage");
     let mut spec = qemu::BootSpec {
         kernel,
-        init: artifacts.init.clone(),
+        init,
         accel: Accel::Tcg,
         memory_mb: 1024,
         cpus: opts.jobs.clamp(1, 4) as u32,
@@ -213,6 +256,7 @@ pub fn run(opts: &Options, on_event: &mut dyn FnMut(Event)) -> Result<VmReport, 
         .map_err(|e| VmError::Unavailable(format!("cannot start {}: {e}", qemu::QEMU)))?;
     let console = guest::parse_console(&boot.console);
     Ok(report::judge(report::Inputs {
+        suite: opts.suite,
         tree: &tree,
         build_dir: &build_dir,
         accel: spec.accel,

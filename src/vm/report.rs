@@ -11,14 +11,17 @@ use std::path::{Path, PathBuf};
 pub enum Status {
     Pass,
     Fail,
+    Skip,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CaseResult {
     pub name: String,
     pub description: String,
-    pub expect: Expect,
-    pub observed: Observed,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expect: Option<Expect>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub observed: Option<Observed>,
     pub status: Status,
     pub why: String,
     /// The verifier's last lines when a program was refused.
@@ -36,6 +39,7 @@ pub struct Timings {
 #[derive(Debug, Clone, Serialize)]
 pub struct VmReport {
     pub schema: &'static str,
+    pub suite: super::Suite,
     pub tree: PathBuf,
     pub build_dir: PathBuf,
     pub accel: Accel,
@@ -56,6 +60,7 @@ pub struct VmReport {
 }
 
 pub struct Inputs<'a> {
+    pub suite: super::Suite,
     pub tree: &'a Path,
     pub build_dir: &'a Path,
     pub accel: Accel,
@@ -113,20 +118,75 @@ fn judge_case(spec: &guest::CaseSpec, observed: Observed, flag: &str, flag_defin
     CaseResult {
         name: spec.name.to_string(),
         description: spec.description.to_string(),
-        expect: spec.expect,
-        observed,
+        expect: Some(spec.expect),
+        observed: Some(observed),
         status,
         why,
         verifier_log,
     }
 }
 
-pub fn judge(i: Inputs) -> VmReport {
-    let cases: Vec<CaseResult> = guest::KFUNC_CASES
+/// Cases from test_progs' result lines: the required subtests, then every other result.
+fn test_progs_cases(console: &str, problems: &mut Vec<String>) -> Vec<CaseResult> {
+    use super::selftests;
+    let run = selftests::parse(console);
+    let case = |name: &str, status: Status, why: String| CaseResult {
+        name: name.to_string(),
+        description: "test_progs".into(),
+        expect: None,
+        observed: None,
+        status,
+        why,
+        verifier_log: if status == Status::Fail {
+            run.log.clone()
+        } else {
+            vec![]
+        },
+    };
+    let mut cases = Vec::new();
+    for required in selftests::REQUIRED_SUBTESTS {
+        match run.results.iter().find(|r| r.name == *required) {
+            Some(r) if r.result == "OK" => cases.push(case(required, Status::Pass, "OK".into())),
+            Some(r) => cases.push(case(required, Status::Fail, format!("test_progs says {}", r.result))),
+            None => cases.push(case(
+                required,
+                Status::Fail,
+                "not run: this tree's selftests lack it".into(),
+            )),
+        }
+    }
+    for r in run
+        .results
         .iter()
-        .map(|spec| judge_case(spec, i.console.case(spec.name), &i.flag, i.flag_defined))
-        .collect();
+        .filter(|r| !selftests::REQUIRED_SUBTESTS.contains(&r.name.as_str()))
+    {
+        let status = match r.result.as_str() {
+            "OK" => Status::Pass,
+            "SKIP" => Status::Skip,
+            _ => Status::Fail,
+        };
+        cases.push(case(&r.name, status, r.result.clone()));
+    }
+    match (run.exit, &run.summary) {
+        (Some(0), _) => {}
+        (Some(code), summary) => problems.push(format!(
+            "test_progs exited {code} ({})",
+            summary.clone().unwrap_or_default()
+        )),
+        (None, _) => {}
+    }
+    cases
+}
+
+pub fn judge(i: Inputs) -> VmReport {
     let mut problems = Vec::new();
+    let cases: Vec<CaseResult> = match i.suite {
+        super::Suite::Kfunc => guest::KFUNC_CASES
+            .iter()
+            .map(|spec| judge_case(spec, i.console.case(spec.name), &i.flag, i.flag_defined))
+            .collect(),
+        super::Suite::TestProgs => test_progs_cases(&i.boot.console, &mut problems),
+    };
     if i.boot.timed_out {
         problems.push(format!("timeout: the guest was killed after {:.0} s", i.boot.seconds));
     }
@@ -147,7 +207,7 @@ pub fn judge(i: Inputs) -> VmReport {
     if i.console.booted && !i.console.done && !i.boot.timed_out {
         problems.push("the guest stopped before reporting all results".into());
     }
-    let ok = problems.is_empty() && cases.iter().all(|c| c.status == Status::Pass);
+    let ok = problems.is_empty() && cases.iter().all(|c| c.status != Status::Fail);
     let lines: Vec<&str> = i.boot.console.lines().collect();
     let console_tail = lines[lines.len().saturating_sub(25)..]
         .iter()
@@ -155,6 +215,7 @@ pub fn judge(i: Inputs) -> VmReport {
         .collect();
     VmReport {
         schema: "kfpatch-vmtest/1",
+        suite: i.suite,
         tree: i.tree.to_path_buf(),
         build_dir: i.build_dir.to_path_buf(),
         accel: i.accel,
@@ -183,6 +244,7 @@ mod tests {
 
     fn inputs<'a>(console_text: &str, boot: &'a BootResult, flag_defined: bool) -> Inputs<'a> {
         Inputs {
+            suite: crate::vm::Suite::Kfunc,
             tree: Path::new("/t"),
             build_dir: Path::new("/b"),
             accel: Accel::Tcg,

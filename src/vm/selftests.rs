@@ -1,0 +1,180 @@
+//! `vmtest --suite test_progs`: the tree's own BPF selftests. The kernel gets the selftests'
+//! config fragments (tools/testing/selftests/bpf/config, config.vm) on top of ours, in a build
+//! directory of its own; `make -C tools/testing/selftests/bpf test_progs` builds test_progs and
+//! bpf_testmod.ko against it; the guest runs `test_progs -t kfunc_call -t spin_lock`.
+
+use super::doctor::Tools;
+use super::{log_tail, Event, VmError};
+use crate::template;
+use minijinja::context;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+pub const SELFTESTS: &str = "tools/testing/selftests/bpf";
+/// The tests the suite runs, and the subtests that must be among them and pass.
+pub const TESTS: &[&str] = &["kfunc_call", "spin_lock"];
+pub const REQUIRED_SUBTESTS: &[&str] = &[
+    "kfunc_call/kfunc_call_test_spin_lock_safe",
+    "kfunc_call/kfunc_call_test_spin_lock_unsafe",
+];
+
+/// Config fragments merged after ours, as far as the tree has them.
+pub fn fragments(tree: &Path) -> Vec<PathBuf> {
+    ["config", "config.vm"]
+        .iter()
+        .map(|f| tree.join(SELFTESTS).join(f))
+        .filter(|p| p.is_file())
+        .collect()
+}
+
+/// The directory with Debian's unsuffixed LLVM tools for the clang we found (clang-19 →
+/// /usr/lib/llvm-19/bin), which the selftests Makefile calls as `clang`, `llc`, `llvm-strip`.
+fn llvm_bin(tools: &Tools) -> Option<PathBuf> {
+    let name = tools.clang.file_name()?.to_str()?;
+    let version = name.strip_prefix("clang-")?;
+    let dir = PathBuf::from(format!("/usr/lib/llvm-{version}/bin"));
+    dir.is_dir().then_some(dir)
+}
+
+/// Build test_progs (and bpf_testmod.ko) into `output`.
+pub fn build(
+    tree: &Path,
+    build: &Path,
+    output: &Path,
+    jobs: usize,
+    tools: &Tools,
+    log: &Path,
+    on_event: &mut dyn FnMut(Event),
+) -> Result<(), VmError> {
+    std::fs::create_dir_all(output).map_err(|e| VmError::io(output, e))?;
+    let file = std::fs::File::create(log).map_err(|e| VmError::io(log, e))?;
+    let err_file = file.try_clone().map_err(|e| VmError::io(log, e))?;
+    let mut cmd = Command::new("make");
+    cmd.arg("-C")
+        .arg(tree.join(SELFTESTS))
+        .arg(format!("-j{}", jobs.max(1)))
+        .arg(format!("KBUILD_OUTPUT={}", build.display()))
+        .arg(format!("OUTPUT={}/", output.display()))
+        .arg(format!("VMLINUX_BTF={}", build.join("vmlinux").display()))
+        .arg("test_progs");
+    if let Some(dir) = llvm_bin(tools) {
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        let mut paths = vec![dir];
+        paths.extend(std::env::split_paths(&path));
+        cmd.env(
+            "PATH",
+            std::env::join_paths(paths).map_err(|e| VmError::Unavailable(e.to_string()))?,
+        );
+    }
+    cmd.stdin(Stdio::null()).stdout(file).stderr(err_file);
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| VmError::Unavailable(format!("cannot run make: {e}")))?;
+    let mut last = String::new();
+    let status = loop {
+        if let Some(status) = child.try_wait().map_err(|e| VmError::io(log, e))? {
+            break status;
+        }
+        let tail = log_tail(log, 1);
+        if tail != last && !tail.is_empty() {
+            on_event(Event::Detail(tail.trim().to_string()));
+            last = tail;
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    };
+    if !status.success() || !output.join("test_progs").is_file() {
+        return Err(VmError::Step {
+            what: "selftests build (test_progs)".into(),
+            log: log.to_path_buf(),
+            tail: log_tail(log, 25),
+        });
+    }
+    Ok(())
+}
+
+/// The guest init that runs test_progs from `output`.
+pub fn init(work: &Path, output: &Path, tools: &Tools) -> Result<PathBuf, VmError> {
+    let text = template::render(
+        "vm/init-test-progs.sh.j2",
+        context! {
+            selftests => output.display().to_string(),
+            tests => TESTS,
+            reboot => format!("{} reboot -f", tools.busybox.display()),
+        },
+    )?;
+    let path = work.join("init-test-progs.sh");
+    std::fs::write(&path, text).map_err(|e| VmError::io(&path, e))?;
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).map_err(|e| VmError::io(&path, e))?;
+    Ok(path)
+}
+
+/// One `#N/M test/subtest:RESULT` line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TpResult {
+    pub name: String,
+    pub result: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct TpRun {
+    pub results: Vec<TpResult>,
+    pub summary: Option<String>,
+    pub exit: Option<i32>,
+    pub log: Vec<String>,
+}
+
+/// Read test_progs' lines out of the console.
+pub fn parse(console: &str) -> TpRun {
+    let mut run = TpRun::default();
+    for line in console.lines() {
+        let Some(pos) = line.find("KFPATCH-TP-") else { continue };
+        let ours = &line[pos..];
+        if let Some(r) = ours.strip_prefix("KFPATCH-TP-RESULT ") {
+            let r = r.trim();
+            if let Some(s) = r.strip_prefix("Summary:") {
+                run.summary = Some(s.trim().to_string());
+            } else if let Some((_, rest)) = r.split_once(' ') {
+                if let Some((name, result)) = rest.trim().rsplit_once(':') {
+                    run.results.push(TpResult {
+                        name: name.trim().to_string(),
+                        result: result.trim().to_string(),
+                    });
+                }
+            }
+        } else if let Some(r) = ours.strip_prefix("KFPATCH-TP-EXIT ") {
+            run.exit = r.trim().parse().ok();
+        } else if let Some(r) = ours.strip_prefix("KFPATCH-TP-LOG ") {
+            run.log.push(r.to_string());
+        }
+    }
+    run
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn results_summary_and_exit() {
+        let console = "KFPATCH-TP-RESULT #158/1    kfunc_call/kfunc_syscall_test_fail:OK\n\
+                       [  9.1] random kernel line\n\
+                       KFPATCH-TP-RESULT #158/13   kfunc_call/kfunc_call_test_spin_lock_unsafe:OK\n\
+                       KFPATCH-TP-RESULT #158      kfunc_call:OK\n\
+                       KFPATCH-TP-RESULT Summary: 2/27 PASSED, 0 SKIPPED, 0 FAILED\n\
+                       KFPATCH-TP-EXIT 0\n";
+        let r = parse(console);
+        assert_eq!(r.results.len(), 3);
+        assert_eq!(
+            r.results[1],
+            TpResult {
+                name: "kfunc_call/kfunc_call_test_spin_lock_unsafe".into(),
+                result: "OK".into()
+            }
+        );
+        assert_eq!(r.summary.as_deref(), Some("2/27 PASSED, 0 SKIPPED, 0 FAILED"));
+        assert_eq!(r.exit, Some(0));
+    }
+}
