@@ -64,17 +64,13 @@ fn validate_bundled_rfc_on_debian_7_2_in_qemu() {
     eprintln!("vmtest timings: {}", vm["timings"]);
 }
 
-fn run_ok(cmd: &mut std::process::Command) -> String {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "{cmd:?} failed:\n{}", text.lines().rev().take(30).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n"));
-    text
-}
-
 /// The validate work tree and its build directory (from the validate report).
 fn validated_7_2() -> (std::path::PathBuf, std::path::PathBuf) {
     let r = validate_report();
-    (r["tree"].as_str().unwrap().into(), r["vmtest"]["build_dir"].as_str().unwrap().into())
+    (
+        r["tree"].as_str().unwrap().into(),
+        r["vmtest"]["build_dir"].as_str().unwrap().into(),
+    )
 }
 
 #[test]
@@ -82,27 +78,59 @@ fn with_selftests_series_applies_and_its_bpf_programs_compile_against_the_built_
     let (work, build) = validated_7_2();
     let dir = scratch();
     let out = dir.path().join("series");
-    kfpatch(&["regen", "--tree", tree("7.2").to_str().unwrap(), "-o", out.to_str().unwrap(), "--with-selftests"]).expect_code(0);
+    kfpatch(&[
+        "regen",
+        "--tree",
+        tree("7.2").to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--with-selftests",
+    ])
+    .expect_code(0);
     let mut mails: Vec<_> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().path()).collect();
     mails.sort();
     assert_eq!(mails.len(), 3);
     // The selftest patches go on a copy of the validated (patched) tree, in order.
     let copy = dir.path().join("linux");
     linked_copy(&work, &copy);
-    let run = kfpatch(&["apply", "--tree", copy.to_str().unwrap(), mails[1].to_str().unwrap(), mails[2].to_str().unwrap()]);
+    let run = kfpatch(&[
+        "apply",
+        "--tree",
+        copy.to_str().unwrap(),
+        mails[1].to_str().unwrap(),
+        mails[2].to_str().unwrap(),
+    ]);
     run.expect_code(0);
     let st = copy.join("tools/testing/selftests/bpf");
     let inc = dir.path().join("include");
     std::fs::create_dir_all(&inc).unwrap();
-    let vmlinux_h = run_ok(std::process::Command::new("bpftool").args(["btf", "dump", "file"]).arg(build.join("vmlinux")).args(["format", "c"]));
+    let vmlinux_h = run_ok(
+        std::process::Command::new("bpftool")
+            .args(["btf", "dump", "file"])
+            .arg(build.join("vmlinux"))
+            .args(["format", "c"]),
+    );
     std::fs::write(inc.join("vmlinux.h"), vmlinux_h).unwrap();
-    let defs = run_ok(std::process::Command::new("python3").current_dir(&copy).args(["scripts/bpf_doc.py", "--header", "--file", "include/uapi/linux/bpf.h"]));
+    let defs = run_ok(std::process::Command::new("python3").current_dir(&copy).args([
+        "scripts/bpf_doc.py",
+        "--header",
+        "--file",
+        "include/uapi/linux/bpf.h",
+    ]));
     std::fs::write(inc.join("bpf_helper_defs.h"), defs).unwrap();
     for prog in ["kfunc_call_test.c", "kfunc_call_fail.c"] {
         let obj = dir.path().join(prog.replace(".c", ".bpf.o"));
         run_ok(
             std::process::Command::new("clang-19")
-                .args(["-O2", "-g", "-target", "bpf", "-D__TARGET_ARCH_x86", "-Wno-missing-declarations", "-I"])
+                .args([
+                    "-O2",
+                    "-g",
+                    "-target",
+                    "bpf",
+                    "-D__TARGET_ARCH_x86",
+                    "-Wno-missing-declarations",
+                    "-I",
+                ])
                 .arg(&inc)
                 .arg("-I")
                 .arg(copy.join("tools/lib"))
@@ -114,7 +142,11 @@ fn with_selftests_series_applies_and_its_bpf_programs_compile_against_the_built_
                 .arg(&obj),
         );
         let syms = run_ok(std::process::Command::new("llvm-objdump-19").arg("-t").arg(&obj));
-        let wanted = if prog == "kfunc_call_test.c" { "kfunc_call_test_spin_lock_safe" } else { "kfunc_call_test_spin_lock_unsafe" };
+        let wanted = if prog == "kfunc_call_test.c" {
+            "kfunc_call_test_spin_lock_safe"
+        } else {
+            "kfunc_call_test_spin_lock_unsafe"
+        };
         assert!(syms.contains(wanted), "{prog}: no {wanted} in the object");
     }
 }
@@ -122,20 +154,5 @@ fn with_selftests_series_applies_and_its_bpf_programs_compile_against_the_built_
 #[test]
 fn patched_7_2_compiles_verifier_o_under_defconfig_with_bpf() {
     let (work, _) = validated_7_2();
-    let build = kfpatch::cache_root().join("build/verifier-defconfig-7.2");
-    std::fs::create_dir_all(&build).unwrap();
-    let o = format!("O={}", build.display());
-    run_ok(std::process::Command::new("make").arg("-C").arg(&work).arg(&o).arg("defconfig"));
-    let fragment = build.join("bpf.config");
-    std::fs::write(&fragment, "CONFIG_BPF=y\nCONFIG_BPF_SYSCALL=y\nCONFIG_BPF_JIT=y\nCONFIG_DEBUG_INFO_BTF=y\n").unwrap();
-    run_ok(std::process::Command::new(work.join("scripts/kconfig/merge_config.sh")).current_dir(&work).args(["-m", "-O"]).arg(&build).arg(build.join(".config")).arg(&fragment));
-    run_ok(std::process::Command::new("make").arg("-C").arg(&work).arg(&o).arg("olddefconfig"));
-    let config = std::fs::read_to_string(build.join(".config")).unwrap();
-    assert!(config.contains("CONFIG_BPF_SYSCALL=y\n"));
-    let jobs = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
-    run_ok(std::process::Command::new("make").arg("-C").arg(&work).arg(&o).arg(format!("-j{jobs}")).arg("kernel/bpf/verifier.o"));
-    let obj = build.join("kernel/bpf/verifier.o");
-    let built = std::fs::metadata(&obj).and_then(|m| m.modified()).expect("verifier.o was built");
-    let source = std::fs::metadata(work.join("kernel/bpf/verifier.c")).and_then(|m| m.modified()).unwrap();
-    assert!(built >= source, "verifier.o is older than the patched verifier.c");
+    compile_verifier_o(&work, "verifier-defconfig-7.2");
 }

@@ -24,12 +24,16 @@ const TOOLS: &[(&str, &[&str], &str)] = &[
     ("insmod", &["insmod"], "kmod"),
     ("busybox", &["busybox"], "busybox-static"),
     ("cpio", &["cpio"], "cpio"),
+    ("python3", &["python3"], "python3"),
 ];
 
 /// Libraries found by their headers.
 const HEADERS: &[(&str, &str, &str)] = &[
     ("libelf", "/usr/include/libelf.h", "libelf-dev"),
     ("openssl", "/usr/include/openssl/ssl.h", "libssl-dev"),
+    // test_progs (--suite test_progs) links these.
+    ("zlib", "/usr/include/zlib.h", "zlib1g-dev"),
+    ("zstd", "/usr/include/zstd.h", "libzstd-dev"),
 ];
 
 #[derive(Debug, Clone, Serialize)]

@@ -182,3 +182,66 @@ pub fn git_repo_from(src: &Path, dest: &Path, files: &[&str]) {
         ],
     );
 }
+
+/// Run a command; on failure, panic with its last 30 lines of output.
+pub fn run_ok(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    if !out.status.success() {
+        let tail: Vec<&str> = text.lines().rev().take(30).collect();
+        panic!(
+            "{cmd:?} failed:\n{}",
+            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+        );
+    }
+    text
+}
+
+/// `make kernel/bpf/verifier.o` for `tree` under x86_64 defconfig plus BPF, in a cached
+/// build directory `name` (incremental on later runs).
+pub fn compile_verifier_o(tree: &Path, name: &str) {
+    let build = kfpatch::cache_root().join("build").join(name);
+    std::fs::create_dir_all(&build).unwrap();
+    let o = format!("O={}", build.display());
+    run_ok(Command::new("make").arg("-C").arg(tree).arg(&o).arg("defconfig"));
+    let fragment = build.join("bpf.config");
+    std::fs::write(
+        &fragment,
+        "CONFIG_BPF=y\nCONFIG_BPF_SYSCALL=y\nCONFIG_BPF_JIT=y\nCONFIG_DEBUG_INFO_BTF=y\n",
+    )
+    .unwrap();
+    run_ok(
+        Command::new(tree.join("scripts/kconfig/merge_config.sh"))
+            .current_dir(tree)
+            .args(["-m", "-O"])
+            .arg(&build)
+            .arg(build.join(".config"))
+            .arg(&fragment),
+    );
+    run_ok(Command::new("make").arg("-C").arg(tree).arg(&o).arg("olddefconfig"));
+    let config = std::fs::read_to_string(build.join(".config")).unwrap();
+    assert!(
+        config.contains("CONFIG_BPF_SYSCALL=y\n"),
+        "BPF_SYSCALL did not survive olddefconfig"
+    );
+    let jobs = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    run_ok(
+        Command::new("make")
+            .arg("-C")
+            .arg(tree)
+            .arg(&o)
+            .arg(format!("-j{jobs}"))
+            .arg("kernel/bpf/verifier.o"),
+    );
+    let built = std::fs::metadata(build.join("kernel/bpf/verifier.o"))
+        .and_then(|m| m.modified())
+        .expect("verifier.o was built");
+    let source = std::fs::metadata(tree.join("kernel/bpf/verifier.c"))
+        .and_then(|m| m.modified())
+        .unwrap();
+    assert!(built >= source, "verifier.o is older than the patched verifier.c");
+}
