@@ -7,8 +7,7 @@ use super::{guest, log_tail, run_logged, Event, Inject, VmError};
 use crate::template;
 use minijinja::context;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::process::Command;
 
 /// ccache settings shared by every build: one cache outside any repository, paths made
 /// relative to the cache root so work trees at other paths still hit.
@@ -28,8 +27,6 @@ pub fn kernel(
     log: &Path,
     on_event: &mut dyn FnMut(Event),
 ) -> Result<(), VmError> {
-    let file = std::fs::File::create(log).map_err(|e| VmError::io(log, e))?;
-    let err_file = file.try_clone().map_err(|e| VmError::io(log, e))?;
     let mut cmd = Command::new("make");
     cmd.arg("-C")
         .arg(tree)
@@ -40,27 +37,9 @@ pub fn kernel(
         cmd.arg("CC=ccache gcc");
         ccache_env(&mut cmd);
     }
-    cmd.arg("bzImage")
-        .arg("modules")
-        .stdin(Stdio::null())
-        .stdout(file)
-        .stderr(err_file);
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| VmError::Unavailable(format!("cannot run make: {e}")))?;
-    let mut last = String::new();
-    let status = loop {
-        if let Some(status) = child.try_wait().map_err(|e| VmError::io(log, e))? {
-            break status;
-        }
-        let tail = log_tail(log, 1);
-        if tail != last && !tail.is_empty() {
-            on_event(Event::Detail(tail.trim().to_string()));
-            last = tail;
-        }
-        std::thread::sleep(Duration::from_millis(300));
-    };
-    if !status.success() {
+    cmd.arg("bzImage").arg("modules");
+    let ok = super::run_with_progress(cmd, log, on_event)?;
+    if !ok {
         return Err(VmError::Step {
             what: "kernel build".into(),
             log: log.to_path_buf(),

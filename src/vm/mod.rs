@@ -70,6 +70,7 @@ pub enum Suite {
     /// kfpatch's own module and three programs (fast; tinyconfig-based kernel).
     Kfunc,
     /// The tree's own test_progs -t kfunc_call -t spin_lock (kernel with the selftests' config).
+    #[value(name = "test_progs")]
     TestProgs,
 }
 
@@ -120,6 +121,30 @@ pub fn run_logged(cmd: &mut Command, log: &Path, what: &str) -> Result<(), VmErr
         });
     }
     Ok(())
+}
+
+/// Run a long `make` with its output in `log`, reporting the latest log line as progress;
+/// returns whether it succeeded.
+pub fn run_with_progress(mut cmd: Command, log: &Path, on_event: &mut dyn FnMut(Event)) -> Result<bool, VmError> {
+    let file = std::fs::File::create(log).map_err(|e| VmError::io(log, e))?;
+    let err_file = file.try_clone().map_err(|e| VmError::io(log, e))?;
+    cmd.stdin(std::process::Stdio::null()).stdout(file).stderr(err_file);
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| VmError::Unavailable(format!("cannot run {:?}: {e}", cmd.get_program())))?;
+    let mut last = String::new();
+    let status = loop {
+        if let Some(status) = child.try_wait().map_err(|e| VmError::io(log, e))? {
+            break status;
+        }
+        let tail = log_tail(log, 1);
+        if tail != last && !tail.is_empty() {
+            on_event(Event::Detail(tail.trim().to_string()));
+            last = tail;
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    };
+    Ok(status.success())
 }
 
 /// The last `n` lines of a log file.

@@ -9,8 +9,7 @@ use crate::template;
 use minijinja::context;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::process::Command;
 
 pub const SELFTESTS: &str = "tools/testing/selftests/bpf";
 /// The tests the suite runs, and the subtests that must be among them and pass.
@@ -49,8 +48,6 @@ pub fn build(
     on_event: &mut dyn FnMut(Event),
 ) -> Result<(), VmError> {
     std::fs::create_dir_all(output).map_err(|e| VmError::io(output, e))?;
-    let file = std::fs::File::create(log).map_err(|e| VmError::io(log, e))?;
-    let err_file = file.try_clone().map_err(|e| VmError::io(log, e))?;
     let mut cmd = Command::new("make");
     cmd.arg("-C")
         .arg(tree.join(SELFTESTS))
@@ -68,23 +65,8 @@ pub fn build(
             std::env::join_paths(paths).map_err(|e| VmError::Unavailable(e.to_string()))?,
         );
     }
-    cmd.stdin(Stdio::null()).stdout(file).stderr(err_file);
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| VmError::Unavailable(format!("cannot run make: {e}")))?;
-    let mut last = String::new();
-    let status = loop {
-        if let Some(status) = child.try_wait().map_err(|e| VmError::io(log, e))? {
-            break status;
-        }
-        let tail = log_tail(log, 1);
-        if tail != last && !tail.is_empty() {
-            on_event(Event::Detail(tail.trim().to_string()));
-            last = tail;
-        }
-        std::thread::sleep(Duration::from_millis(300));
-    };
-    if !status.success() || !output.join("test_progs").is_file() {
+    let ok = super::run_with_progress(cmd, log, on_event)?;
+    if !ok || !output.join("test_progs").is_file() {
         return Err(VmError::Step {
             what: "selftests build (test_progs)".into(),
             log: log.to_path_buf(),
