@@ -1,4 +1,5 @@
-//! The test kernel's configuration: tinyconfig, plus `templates/vm/kernel.config` merged with the
+//! The test kernel's configuration: tinyconfig (the kfunc suite) or defconfig (the selftests,
+//! whose fragments assume a full base), plus `templates/vm/kernel.config` merged with the
 //! kernel's own `scripts/kconfig/merge_config.sh`, `olddefconfig`, then a check that every
 //! option the suite needs survived (Kconfig silently drops options whose dependencies fail).
 
@@ -43,15 +44,22 @@ pub fn missing_required(config: &str) -> Vec<(&'static str, &'static str)> {
 
 /// Write `.config` in `build` for `tree`. An unchanged result keeps the old file's modification
 /// time, so the next `make` does not even re-run syncconfig.
-pub fn configure(tree: &Path, build: &Path, fragments: &[std::path::PathBuf], log: &Path) -> Result<(), VmError> {
+/// `base` is the make target the fragments are merged onto (`tinyconfig`, `defconfig`).
+pub fn configure(
+    tree: &Path,
+    build: &Path,
+    base: &str,
+    fragments: &[std::path::PathBuf],
+    log: &Path,
+) -> Result<(), VmError> {
     let config = build.join(".config");
     let previous = std::fs::read(&config).ok();
     let previous_mtime = std::fs::metadata(&config).and_then(|m| m.modified()).ok();
     let o = format!("O={}", build.display());
     run_logged(
-        Command::new("make").arg("-C").arg(tree).arg(&o).arg("tinyconfig"),
+        Command::new("make").arg("-C").arg(tree).arg(&o).arg(base),
         log,
-        "make tinyconfig",
+        &format!("make {base}"),
     )?;
     run_logged(
         Command::new(tree.join("scripts/kconfig/merge_config.sh"))

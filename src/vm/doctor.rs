@@ -11,7 +11,10 @@ const TOOLS: &[(&str, &[&str], &str)] = &[
     ("gcc", &["gcc"], "gcc"),
     (
         "clang",
-        &["clang-19", "clang-20", "clang-18", "clang-17", "clang-16", "clang"],
+        // Newest first: recent selftests need recent clang (7.3's libarena crashes clang-19).
+        &[
+            "clang-22", "clang-21", "clang-20", "clang-19", "clang-18", "clang-17", "clang-16", "clang",
+        ],
         "clang-19",
     ),
     ("llvm", &["llvm-strip-19", "llvm-strip", "llvm-objcopy-19"], "llvm-19"),

@@ -204,10 +204,16 @@ pub fn run(opts: &Options, on_event: &mut dyn FnMut(Event)) -> Result<VmReport, 
     let config_log = work.join("configure.log");
     let _ = std::fs::remove_file(&config_log);
     let mut fragments = vec![fragment];
-    if opts.suite == Suite::TestProgs {
-        fragments.extend(selftests::fragments(&tree));
-    }
-    config::configure(&tree, &build_dir, &fragments, &config_log)?;
+    // The kfunc suite needs little and builds fast on tinyconfig; the selftests' fragments
+    // assume a full base (FTRACE, BLOCK, cgroups, net devices), as upstream's own VM runs do.
+    let base = match opts.suite {
+        Suite::Kfunc => "tinyconfig",
+        Suite::TestProgs => {
+            fragments.extend(selftests::fragments(&tree));
+            "defconfig"
+        }
+    };
+    config::configure(&tree, &build_dir, base, &fragments, &config_log)?;
     let configure_s = t.elapsed().as_secs_f64();
 
     on_event(Event::Step("build"));
