@@ -468,9 +468,17 @@ fn regen_cmd(args: RegenArgs) -> CliResult {
     };
     let outcome = regen::run(&tree, &opts).map_err(|e| CliError::new(e.exit_code(), e))?;
     let mut code = exit::OK;
+    // With --json, stdout carries only the JSON document; the human lines go to stderr.
+    let say = |line: &str| {
+        if args.json {
+            render::status(line)
+        } else {
+            render::line(line)
+        }
+    };
     match &outcome {
         regen::Outcome::MergedUpstream { flag, line } => {
-            render::line(&format!(
+            say(&format!(
                 "merged upstream as {flag} (include/linux/btf.h:{line}); nothing written"
             ));
             code = exit::EQUIVALENT_UPSTREAM;
@@ -483,13 +491,13 @@ fn regen_cmd(args: RegenArgs) -> CliResult {
             added,
             removed,
         } => {
-            render::line(&format!(
+            say(&format!(
                 "era {era}: {} at bit {bit}{}, +{added} -{removed} lines",
                 args.flag,
                 bit_note.as_ref().map(|n| format!(" ({n})")).unwrap_or_default()
             ));
             for f in files {
-                render::line(&f.display().to_string());
+                say(&f.display().to_string());
             }
             if args.check_style {
                 for f in files.iter().filter(|f| !f.ends_with("0000-cover-letter.patch")) {
@@ -506,7 +514,7 @@ fn regen_cmd(args: RegenArgs) -> CliResult {
                     } else {
                         summary
                     };
-                    render::line(&format!(
+                    say(&format!(
                         "checkpatch {}: {summary}",
                         f.file_name().and_then(|n| n.to_str()).unwrap_or("")
                     ));
@@ -514,7 +522,7 @@ fn regen_cmd(args: RegenArgs) -> CliResult {
                         .lines()
                         .filter(|l| l.contains("ERROR:") || l.contains("WARNING:") || l.contains("CHECK:"))
                     {
-                        render::line(&format!("  {l}"));
+                        say(&format!("  {l}"));
                     }
                     // CHECK-level remarks (--strict) are advice; errors and warnings fail.
                     let clean = out.status.success() || text.lines().any(|l| l.contains("total: 0 errors, 0 warnings"));
