@@ -19,9 +19,10 @@ pub const REQUIRED_SUBTESTS: &[&str] = &[
     "kfunc_call/kfunc_call_test_spin_lock_unsafe",
 ];
 
-/// Config fragments merged after ours, as far as the tree has them.
+/// Config fragments merged after ours, as far as the tree has them. `config.x86_64` is
+/// upstream's full VM config: without it, 7.3's selftests miss kfuncs (memcg ones) at build time.
 pub fn fragments(tree: &Path) -> Vec<PathBuf> {
-    ["config", "config.vm"]
+    ["config", "config.vm", "config.x86_64"]
         .iter()
         .map(|f| tree.join(SELFTESTS).join(f))
         .filter(|p| p.is_file())
