@@ -309,4 +309,57 @@ mod tests {
         assert!(r.problems[0].starts_with("timeout"));
         assert!(r.cases.iter().all(|c| c.status == Status::Fail));
     }
+
+    fn test_progs_inputs<'a>(boot: &'a BootResult) -> Inputs<'a> {
+        Inputs {
+            suite: crate::vm::Suite::TestProgs,
+            ..inputs(&boot.console, boot, true)
+        }
+    }
+
+    const TP_OK: &str = "KFPATCH-BOOTED uptime=3.1\nKFPATCH-BTF present\n\
+        KFPATCH-TP-RESULT #160/12   kfunc_call/kfunc_call_test_spin_lock_unsafe:OK\n\
+        KFPATCH-TP-RESULT #160/14   kfunc_call/kfunc_call_test_spin_lock_safe:OK\n\
+        KFPATCH-TP-RESULT #160/15   kfunc_call/kfunc_call_test1:OK\n\
+        KFPATCH-TP-RESULT #160      kfunc_call:OK\n\
+        KFPATCH-TP-RESULT #390/1    spin_lock/spin_lock_success:SKIP\n\
+        KFPATCH-TP-RESULT Summary: 2/30 PASSED, 1 SKIPPED, 0 FAILED\n\
+        KFPATCH-TP-EXIT 0\nKFPATCH-DONE\n";
+
+    #[test]
+    fn test_progs_required_subtests_pass() {
+        let b = boot(TP_OK, false);
+        let r = judge(test_progs_inputs(&b));
+        assert!(r.ok, "{:?} {:?}", r.problems, r.cases);
+        assert_eq!(r.cases[0].name, "kfunc_call/kfunc_call_test_spin_lock_safe");
+        assert_eq!(r.cases[0].status, Status::Pass);
+        assert!(r.cases.iter().any(|c| c.status == Status::Skip));
+    }
+
+    #[test]
+    fn test_progs_missing_or_failed_subtests_fail() {
+        // A tree without the new tests: the required subtests never ran.
+        let text = TP_OK.replace("kfunc_call_test_spin_lock_safe:OK", "kfunc_call_test2:OK");
+        let b = boot(&text, false);
+        let r = judge(test_progs_inputs(&b));
+        assert!(!r.ok);
+        assert_eq!(r.cases[0].status, Status::Fail);
+        assert!(r.cases[0].why.contains("not run"), "{}", r.cases[0].why);
+        // A failing subtest and a non-zero exit.
+        let text = TP_OK
+            .replace("kfunc_call_test1:OK", "kfunc_call_test1:FAIL")
+            .replace("TP-EXIT 0", "TP-EXIT 1");
+        let b = boot(&text, false);
+        let r = judge(test_progs_inputs(&b));
+        assert!(!r.ok);
+        assert!(r
+            .cases
+            .iter()
+            .any(|c| c.name == "kfunc_call/kfunc_call_test1" && c.status == Status::Fail));
+        assert!(
+            r.problems.iter().any(|p| p.starts_with("test_progs exited 1")),
+            "{:?}",
+            r.problems
+        );
+    }
 }

@@ -141,6 +141,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn fragments_follow_the_tree() {
+        let dir = tempfile::tempdir().unwrap();
+        let st = dir.path().join(SELFTESTS);
+        std::fs::create_dir_all(&st).unwrap();
+        std::fs::write(st.join("config"), "CONFIG_BPF=y\n").unwrap();
+        std::fs::write(st.join("config.x86_64"), "CONFIG_MEMCG=y\n").unwrap();
+        let names: Vec<String> = fragments(dir.path())
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, vec!["config", "config.x86_64"]);
+    }
+
+    #[test]
     fn results_summary_and_exit() {
         let console = "KFPATCH-TP-RESULT #158/1    kfunc_call/kfunc_syscall_test_fail:OK\n\
                        [  9.1] random kernel line\n\
