@@ -362,4 +362,17 @@ mod tests {
             r.problems
         );
     }
+
+    #[test]
+    fn recorded_7_3_test_progs_console() {
+        let text = include_str!("../../tests/fixtures/console/7.3-test-progs.log");
+        let b = boot(text, false);
+        let r = judge(test_progs_inputs(&b));
+        assert!(r.ok, "{:?}", r.problems);
+        assert_eq!(r.cases[0].name, "kfunc_call/kfunc_call_test_spin_lock_safe");
+        assert_eq!(r.cases[1].name, "kfunc_call/kfunc_call_test_spin_lock_unsafe");
+        assert!(r.cases[..2].iter().all(|c| c.status == Status::Pass));
+        assert!(r.cases.iter().all(|c| c.status != Status::Fail));
+        assert!(r.cases.len() > 50);
+    }
 }
