@@ -501,32 +501,17 @@ fn regen_cmd(args: RegenArgs) -> CliResult {
             }
             if args.check_style {
                 for f in files.iter().filter(|f| !f.ends_with("0000-cover-letter.patch")) {
-                    let out = std::process::Command::new("perl")
-                        .arg(tree.root.join("scripts/checkpatch.pl"))
-                        .args(["--strict", "--no-tree", "--terse"])
-                        .arg(f)
-                        .output()
+                    let style = regen::check_style(&tree, f)
                         .map_err(|e| CliError::new(exit::UNAVAILABLE, format!("checkpatch.pl: {e}")))?;
-                    let text = String::from_utf8_lossy(&out.stdout);
-                    let summary = text.trim().lines().last().unwrap_or("").to_string();
-                    let summary = if summary.is_empty() {
-                        "no remarks".to_string()
-                    } else {
-                        summary
-                    };
                     say(&format!(
-                        "checkpatch {}: {summary}",
-                        f.file_name().and_then(|n| n.to_str()).unwrap_or("")
+                        "checkpatch {}: {}",
+                        f.file_name().and_then(|n| n.to_str()).unwrap_or(""),
+                        style.summary
                     ));
-                    for l in text
-                        .lines()
-                        .filter(|l| l.contains("ERROR:") || l.contains("WARNING:") || l.contains("CHECK:"))
-                    {
-                        say(&format!("  {l}"));
+                    for remark in &style.remarks {
+                        say(&format!("  {remark}"));
                     }
-                    // CHECK-level remarks (--strict) are advice; errors and warnings fail.
-                    let clean = out.status.success() || text.lines().any(|l| l.contains("total: 0 errors, 0 warnings"));
-                    if !clean {
+                    if !style.clean {
                         code = exit::NEGATIVE;
                     }
                 }

@@ -32,10 +32,12 @@ fn normalized_non_blank(text: &str) -> Vec<String> {
 pub fn already_applied(tree: &KernelTree, series: &Series) -> bool {
     let mut cache: HashMap<String, Vec<String>> = HashMap::new();
     for fp in series.patches.iter().flat_map(|p| &p.files) {
-        let Ok(text) = tree.read(fp.path()) else { return false };
-        let lines = cache
-            .entry(fp.path().to_string())
-            .or_insert_with(|| normalized_non_blank(&text));
+        // Each file is read once, however many patches touch it.
+        if !cache.contains_key(fp.path()) {
+            let Ok(text) = tree.read(fp.path()) else { return false };
+            cache.insert(fp.path().to_string(), normalized_non_blank(&text));
+        }
+        let lines = &cache[fp.path()];
         for h in 0..fp.hunks.len() {
             let new = side(fp, h, LineKind::Add);
             let old = side(fp, h, LineKind::Del);

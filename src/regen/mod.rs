@@ -341,6 +341,42 @@ pub fn run(tree: &KernelTree, opts: &Options) -> Result<Outcome, RegenError> {
     })
 }
 
+/// What the tree's `scripts/checkpatch.pl --strict` says about one mail.
+#[derive(Debug, Clone, Serialize)]
+pub struct StyleReport {
+    /// checkpatch's `total: …` line, or "no remarks".
+    pub summary: String,
+    /// Its ERROR / WARNING / CHECK lines.
+    pub remarks: Vec<String>,
+    /// No errors and no warnings (CHECK-level remarks under --strict are advice).
+    pub clean: bool,
+}
+
+/// Run the tree's own checkpatch.pl on `mail`.
+pub fn check_style(tree: &KernelTree, mail: &Path) -> std::io::Result<StyleReport> {
+    let out = std::process::Command::new("perl")
+        .arg(tree.root.join("scripts/checkpatch.pl"))
+        .args(["--strict", "--no-tree", "--terse"])
+        .arg(mail)
+        .output()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let summary = match text.trim().lines().last() {
+        Some(l) if !l.is_empty() => l.to_string(),
+        _ => "no remarks".to_string(),
+    };
+    let remarks = text
+        .lines()
+        .filter(|l| l.contains("ERROR:") || l.contains("WARNING:") || l.contains("CHECK:"))
+        .map(str::to_string)
+        .collect();
+    let clean = out.status.success() || text.lines().any(|l| l.contains("total: 0 errors, 0 warnings"));
+    Ok(StyleReport {
+        summary,
+        remarks,
+        clean,
+    })
+}
+
 fn write(path: &Path, text: &str) -> Result<(), RegenError> {
     crate::apply::write::write_all(&[(path.to_path_buf(), text.to_string(), 0o100644)]).map_err(|e| RegenError::Io {
         path: path.to_path_buf(),
