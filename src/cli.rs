@@ -122,6 +122,9 @@ pub struct VmArgs {
     /// Seconds before the VM is killed.
     #[arg(long, default_value_t = 180)]
     pub timeout: u64,
+    /// clang for the BPF programs (e.g. clang-19); default: the newest installed.
+    #[arg(long, value_name = "CMD")]
+    pub clang: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -303,6 +306,7 @@ fn vm_options(
         timeout: std::time::Duration::from_secs(args.timeout),
         flag,
         inject,
+        clang: args.clang.clone(),
     }
 }
 

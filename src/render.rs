@@ -175,11 +175,12 @@ impl Drop for Progress {
 pub fn vm_report(r: &crate::vm::VmReport) {
     use crate::vm::report::Status;
     println!(
-        "vmtest: {} (build {}), {:?}, flag {}",
+        "vmtest: {} (build {}), {:?}, flag {}, {}",
         r.tree.display(),
         r.build_dir.display(),
         r.accel,
-        r.flag
+        r.flag,
+        r.clang.file_name().and_then(|n| n.to_str()).unwrap_or("clang")
     );
     for c in &r.cases {
         let status = match c.status {

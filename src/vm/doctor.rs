@@ -55,6 +55,16 @@ fn find_in_path(cmd: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// A tool named on the command line (`clang-19` or a path), which must exist.
+pub fn resolve(cmd: &str) -> Result<PathBuf, VmError> {
+    let found = if cmd.contains('/') {
+        Some(PathBuf::from(cmd)).filter(|p| p.is_file())
+    } else {
+        find_in_path(cmd)
+    };
+    found.ok_or_else(|| VmError::Unavailable(format!("{cmd}: not found (is its package installed?)")))
+}
+
 /// Every tool and library, found or not.
 pub fn survey() -> Vec<ToolStatus> {
     let mut out: Vec<ToolStatus> = TOOLS
@@ -119,4 +129,18 @@ pub fn missing_packages() -> Vec<String> {
         .filter(|t| t.path.is_none())
         .map(|t| t.package)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn named_tools_resolve_or_fail_naming_the_command() {
+        assert!(resolve("sh").unwrap().ends_with("sh"));
+        assert_eq!(resolve("/bin/sh").unwrap(), PathBuf::from("/bin/sh"));
+        let err = resolve("clang-no-such-version").unwrap_err().to_string();
+        assert!(err.contains("clang-no-such-version: not found"), "{err}");
+        assert!(resolve("/nonexistent/clang").is_err());
+    }
 }

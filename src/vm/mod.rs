@@ -86,6 +86,8 @@ pub struct Options {
     /// Flag the test module marks its safe kfunc with; default: the one the tree defines.
     pub flag: Option<String>,
     pub inject: Option<Inject>,
+    /// clang command or path for BPF objects; default: the newest one installed.
+    pub clang: Option<String>,
 }
 
 /// Progress of a run, for the front end to draw.
@@ -179,7 +181,10 @@ pub fn tree_lock_flag(tree: &Path) -> Option<String> {
 /// Build, boot and judge. Infrastructure problems are errors; test outcomes are in the report.
 pub fn run(opts: &Options, on_event: &mut dyn FnMut(Event)) -> Result<VmReport, VmError> {
     let total = Instant::now();
-    let tools = doctor::require_for_vmtest()?;
+    let mut tools = doctor::require_for_vmtest()?;
+    if let Some(clang) = &opts.clang {
+        tools.clang = doctor::resolve(clang)?;
+    }
     let tree = opts.tree.canonicalize().map_err(|e| VmError::io(&opts.tree, e))?;
     let build_dir = opts.build_dir.clone().unwrap_or_else(|| {
         let dir = default_build_dir(&tree);
@@ -294,6 +299,7 @@ pub fn run(opts: &Options, on_event: &mut dyn FnMut(Event)) -> Result<VmReport, 
         accel_notice,
         flag,
         flag_defined,
+        clang: tools.clang.clone(),
         console,
         boot: &boot,
         console_log,

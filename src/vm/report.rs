@@ -47,6 +47,8 @@ pub struct VmReport {
     /// The flag the test module puts on its "safe" kfunc, and whether the tree defines it.
     pub flag: String,
     pub flag_defined: bool,
+    /// The clang that compiled the BPF programs.
+    pub clang: PathBuf,
     pub cases: Vec<CaseResult>,
     /// Failures that are not a single case: panic, oops, timeout, missing results.
     pub problems: Vec<String>,
@@ -67,6 +69,7 @@ pub struct Inputs<'a> {
     pub accel_notice: Option<String>,
     pub flag: String,
     pub flag_defined: bool,
+    pub clang: PathBuf,
     pub console: Console,
     pub boot: &'a BootResult,
     pub console_log: PathBuf,
@@ -222,6 +225,7 @@ pub fn judge(i: Inputs) -> VmReport {
         accel_notice: i.accel_notice,
         flag: i.flag,
         flag_defined: i.flag_defined,
+        clang: i.clang,
         cases,
         problems,
         timed_out: i.boot.timed_out,
@@ -251,6 +255,7 @@ mod tests {
             accel_notice: None,
             flag: "KF_SPIN_LOCK".into(),
             flag_defined,
+            clang: "/usr/bin/clang-19".into(),
             console: guest::parse_console(console_text),
             boot,
             console_log: "/b/console.log".into(),
