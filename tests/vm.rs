@@ -101,54 +101,7 @@ fn with_selftests_series_applies_and_its_bpf_programs_compile_against_the_built_
         mails[2].to_str().unwrap(),
     ]);
     run.expect_code(0);
-    let st = copy.join("tools/testing/selftests/bpf");
-    let inc = dir.path().join("include");
-    std::fs::create_dir_all(&inc).unwrap();
-    let vmlinux_h = run_ok(
-        std::process::Command::new("bpftool")
-            .args(["btf", "dump", "file"])
-            .arg(build.join("vmlinux"))
-            .args(["format", "c"]),
-    );
-    std::fs::write(inc.join("vmlinux.h"), vmlinux_h).unwrap();
-    let defs = run_ok(std::process::Command::new("python3").current_dir(&copy).args([
-        "scripts/bpf_doc.py",
-        "--header",
-        "--file",
-        "include/uapi/linux/bpf.h",
-    ]));
-    std::fs::write(inc.join("bpf_helper_defs.h"), defs).unwrap();
-    for prog in ["kfunc_call_test.c", "kfunc_call_fail.c"] {
-        let obj = dir.path().join(prog.replace(".c", ".bpf.o"));
-        run_ok(
-            std::process::Command::new("clang-19")
-                .args([
-                    "-O2",
-                    "-g",
-                    "-target",
-                    "bpf",
-                    "-D__TARGET_ARCH_x86",
-                    "-Wno-missing-declarations",
-                    "-I",
-                ])
-                .arg(&inc)
-                .arg("-I")
-                .arg(copy.join("tools/lib"))
-                .arg("-I")
-                .arg(&st)
-                .arg("-c")
-                .arg(st.join("progs").join(prog))
-                .arg("-o")
-                .arg(&obj),
-        );
-        let syms = run_ok(std::process::Command::new("llvm-objdump-19").arg("-t").arg(&obj));
-        let wanted = if prog == "kfunc_call_test.c" {
-            "kfunc_call_test_spin_lock_safe"
-        } else {
-            "kfunc_call_test_spin_lock_unsafe"
-        };
-        assert!(syms.contains(wanted), "{prog}: no {wanted} in the object");
-    }
+    compile_selftest_progs(&copy, &build.join("vmlinux"), dir.path());
 }
 
 #[test]

@@ -201,9 +201,9 @@ pub fn run_ok(cmd: &mut Command) -> String {
     text
 }
 
-/// `make kernel/bpf/verifier.o` for `tree` under x86_64 defconfig plus BPF, in a cached
-/// build directory `name` (incremental on later runs).
-pub fn compile_verifier_o(tree: &Path, name: &str) {
+/// An x86_64 defconfig plus BPF (with BTF, so `BTF_ID_FLAGS` emits its flag words) build
+/// directory `name` in the cache for `tree`, configured; later runs are incremental.
+pub fn defconfig_bpf_build(tree: &Path, name: &str) -> PathBuf {
     let build = kfpatch::cache_root().join("build").join(name);
     std::fs::create_dir_all(&build).unwrap();
     let o = format!("O={}", build.display());
@@ -211,7 +211,8 @@ pub fn compile_verifier_o(tree: &Path, name: &str) {
     let fragment = build.join("bpf.config");
     std::fs::write(
         &fragment,
-        "CONFIG_BPF=y\nCONFIG_BPF_SYSCALL=y\nCONFIG_BPF_JIT=y\nCONFIG_DEBUG_INFO_BTF=y\n",
+        "CONFIG_BPF=y\nCONFIG_BPF_SYSCALL=y\nCONFIG_BPF_JIT=y\n\
+         CONFIG_DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT=y\nCONFIG_DEBUG_INFO_BTF=y\n",
     )
     .unwrap();
     run_ok(
@@ -224,17 +225,26 @@ pub fn compile_verifier_o(tree: &Path, name: &str) {
     );
     run_ok(Command::new("make").arg("-C").arg(tree).arg(&o).arg("olddefconfig"));
     let config = std::fs::read_to_string(build.join(".config")).unwrap();
-    assert!(
-        config.contains("CONFIG_BPF_SYSCALL=y\n"),
-        "BPF_SYSCALL did not survive olddefconfig"
-    );
-    let jobs = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    for option in ["CONFIG_BPF_SYSCALL=y\n", "CONFIG_DEBUG_INFO_BTF=y\n"] {
+        assert!(config.contains(option), "{option} did not survive olddefconfig");
+    }
+    build
+}
+
+pub fn jobs() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
+}
+
+/// `make kernel/bpf/verifier.o` for `tree` in the `defconfig_bpf_build` directory `name`.
+pub fn compile_verifier_o(tree: &Path, name: &str) {
+    let build = defconfig_bpf_build(tree, name);
+    let o = format!("O={}", build.display());
     run_ok(
         Command::new("make")
             .arg("-C")
             .arg(tree)
             .arg(&o)
-            .arg(format!("-j{jobs}"))
+            .arg(format!("-j{}", jobs()))
             .arg("kernel/bpf/verifier.o"),
     );
     let built = std::fs::metadata(build.join("kernel/bpf/verifier.o"))
@@ -244,4 +254,58 @@ pub fn compile_verifier_o(tree: &Path, name: &str) {
         .and_then(|m| m.modified())
         .unwrap();
     assert!(built >= source, "verifier.o is older than the patched verifier.c");
+}
+
+/// Compile the series' two selftest programs (progs/kfunc_call_test.c, kfunc_call_fail.c) of
+/// the patched tree `copy` with clang-19 against a vmlinux.h dumped from the built `vmlinux`,
+/// into `out`; each object must hold its new spin-lock program.
+pub fn compile_selftest_progs(copy: &Path, vmlinux: &Path, out: &Path) {
+    let st = copy.join("tools/testing/selftests/bpf");
+    let inc = out.join("include");
+    std::fs::create_dir_all(&inc).unwrap();
+    let vmlinux_h = run_ok(
+        Command::new("bpftool")
+            .args(["btf", "dump", "file"])
+            .arg(vmlinux)
+            .args(["format", "c"]),
+    );
+    std::fs::write(inc.join("vmlinux.h"), vmlinux_h).unwrap();
+    let defs = run_ok(Command::new("python3").current_dir(copy).args([
+        "scripts/bpf_doc.py",
+        "--header",
+        "--file",
+        "include/uapi/linux/bpf.h",
+    ]));
+    std::fs::write(inc.join("bpf_helper_defs.h"), defs).unwrap();
+    for prog in ["kfunc_call_test.c", "kfunc_call_fail.c"] {
+        let obj = out.join(prog.replace(".c", ".bpf.o"));
+        run_ok(
+            Command::new("clang-19")
+                .args([
+                    "-O2",
+                    "-g",
+                    "-target",
+                    "bpf",
+                    "-D__TARGET_ARCH_x86",
+                    "-Wno-missing-declarations",
+                    "-I",
+                ])
+                .arg(&inc)
+                .arg("-I")
+                .arg(copy.join("tools/lib"))
+                .arg("-I")
+                .arg(&st)
+                .arg("-c")
+                .arg(st.join("progs").join(prog))
+                .arg("-o")
+                .arg(&obj),
+        );
+        let syms = run_ok(Command::new("llvm-objdump-19").arg("-t").arg(&obj));
+        let wanted = if prog == "kfunc_call_test.c" {
+            "kfunc_call_test_spin_lock_safe"
+        } else {
+            "kfunc_call_test_spin_lock_unsafe"
+        };
+        assert!(syms.contains(wanted), "{prog}: no {wanted} in the object");
+    }
 }
