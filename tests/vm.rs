@@ -109,3 +109,35 @@ fn patched_7_2_compiles_verifier_o_under_defconfig_with_bpf() {
     let (work, _) = validated_7_2();
     compile_verifier_o(&work, "verifier-defconfig-7.2");
 }
+
+#[test]
+fn test_progs_suite_refuses_a_pahole_older_than_the_tree_needs_before_building() {
+    let t = tree("7.2");
+    let dir = scratch();
+    // A pahole that reports bookworm's version, first in PATH.
+    let bin = dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::write(bin.join("pahole"), "#!/bin/sh\necho v1.24\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(bin.join("pahole"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let build = dir.path().join("build");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kfpatch"))
+        .args(["vmtest", "--suite", "test_progs", "--tree"])
+        .arg(&t)
+        .arg("--build-dir")
+        .arg(&build)
+        .env("PATH", path)
+        .env("KFPATCH_NO_PROGRESS", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(69), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("pahole 1.24")
+            && stderr.contains("older than the 1.26 this tree needs (Documentation/process/changes.rst:56)"),
+        "{stderr}"
+    );
+    assert!(!build.exists(), "nothing may be built or configured");
+}

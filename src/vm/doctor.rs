@@ -90,6 +90,7 @@ pub struct Tools {
     pub bpftool: PathBuf,
     pub insmod: PathBuf,
     pub busybox: PathBuf,
+    pub pahole: PathBuf,
     pub ccache: Option<PathBuf>,
 }
 
@@ -118,7 +119,53 @@ pub fn require_for_vmtest() -> Result<Tools, VmError> {
         bpftool: get("bpftool"),
         insmod: get("insmod"),
         busybox: get("busybox"),
+        pahole: get("pahole"),
         ccache: find_in_path("ccache"),
+    })
+}
+
+/// `v1.24` (what `pahole --version` prints) or `1.26` (a changes.rst table cell) as 124 / 126.
+fn parse_pahole_version(text: &str) -> Option<u32> {
+    let mut parts = text.trim().trim_start_matches('v').split('.');
+    let major: u32 = parts.next()?.parse().ok()?;
+    let minor: u32 = parts.next()?.parse().ok()?;
+    Some(major * 100 + minor)
+}
+
+fn show_version(v: u32) -> String {
+    format!("{}.{}", v / 100, v % 100)
+}
+
+/// The minimal pahole a tree asks for in the table of Documentation/process/changes.rst
+/// (`pahole   1.26   pahole --version`), with the line that says so.
+pub fn tree_pahole_minimum(tree: &Path) -> Option<(u32, String)> {
+    let rel = "Documentation/process/changes.rst";
+    let text = std::fs::read_to_string(tree.join(rel)).ok()?;
+    text.lines().enumerate().find_map(|(i, line)| {
+        let cells: Vec<&str> = line.split_whitespace().collect();
+        match cells.as_slice() {
+            ["pahole", version, "pahole", "--version"] => {
+                Some((parse_pahole_version(version)?, format!("{rel}:{}", i + 1)))
+            }
+            _ => None,
+        }
+    })
+}
+
+/// When the host's pahole is older than the tree wants, say so (and why it matters) in one line.
+/// Old pahole leaves kfunc prototypes out of vmlinux BTF: recent selftests then do not build.
+pub fn pahole_too_old(tree: &Path, pahole: &Path) -> Option<String> {
+    let (minimum, source) = tree_pahole_minimum(tree)?;
+    let out = std::process::Command::new(pahole).arg("--version").output().ok()?;
+    let host = parse_pahole_version(&String::from_utf8_lossy(&out.stdout))?;
+    (host < minimum).then(|| {
+        format!(
+            "pahole {} ({}) is older than the {} this tree needs ({source}): vmlinux BTF lacks \
+             kfunc prototypes and recent selftests do not build; put a newer pahole first in PATH",
+            show_version(host),
+            pahole.display(),
+            show_version(minimum)
+        )
     })
 }
 
@@ -142,5 +189,27 @@ mod tests {
         let err = resolve("clang-no-such-version").unwrap_err().to_string();
         assert!(err.contains("clang-no-such-version: not found"), "{err}");
         assert!(resolve("/nonexistent/clang").is_err());
+    }
+
+    #[test]
+    fn pahole_versions_from_the_tool_and_the_changes_table() {
+        assert_eq!(parse_pahole_version("v1.24\n"), Some(124));
+        assert_eq!(parse_pahole_version("1.26"), Some(126));
+        assert_eq!(parse_pahole_version("v1.9"), Some(109));
+        assert_eq!(parse_pahole_version("pahole"), None);
+        let dir = tempfile::tempdir().unwrap();
+        let doc = dir.path().join("Documentation/process");
+        std::fs::create_dir_all(&doc).unwrap();
+        std::fs::write(
+            doc.join("changes.rst"),
+            "bison                  2.0              bison --version\n\
+             pahole                 1.26             pahole --version\n",
+        )
+        .unwrap();
+        assert_eq!(
+            tree_pahole_minimum(dir.path()),
+            Some((126, "Documentation/process/changes.rst:2".into()))
+        );
+        assert_eq!(tree_pahole_minimum(Path::new("/nonexistent")), None);
     }
 }

@@ -186,6 +186,14 @@ pub fn run(opts: &Options, on_event: &mut dyn FnMut(Event)) -> Result<VmReport, 
         tools.clang = doctor::resolve(clang)?;
     }
     let tree = opts.tree.canonicalize().map_err(|e| VmError::io(&opts.tree, e))?;
+    // Before minutes of kernel build: the selftests cannot build with a pahole the tree
+    // declares too old; kfpatch's own programs declare their kfuncs and do not mind.
+    if let Some(problem) = doctor::pahole_too_old(&tree, &tools.pahole) {
+        match opts.suite {
+            Suite::TestProgs => return Err(VmError::Unavailable(problem)),
+            Suite::Kfunc => on_event(Event::Notice(problem)),
+        }
+    }
     let build_dir = opts.build_dir.clone().unwrap_or_else(|| {
         let dir = default_build_dir(&tree);
         match opts.suite {
