@@ -155,6 +155,7 @@ pub fn suite(
             bpftool => tools.bpftool.display().to_string(),
             reboot => reboot,
             cases => cases,
+            keep => guest::shadowed_by_guest_tmp(&[build]),
         },
     )?;
     write(&init, &init_text)?;

@@ -4,6 +4,26 @@
 
 use serde::Serialize;
 
+/// Where the guest init mounts its own tmpfs over a host directory.
+const GUEST_TMP: &str = "/tmp";
+
+/// Host directories the guest needs (the build directory) that its tmpfs on /tmp would hide,
+/// as `{path, inside}` pairs for the init templates: the init binds the host's /tmp aside
+/// first and binds each of them back at its own path (`KFPATCH_CACHE=/tmp/…` works).
+pub fn shadowed_by_guest_tmp(dirs: &[&std::path::Path]) -> Vec<minijinja::Value> {
+    dirs.iter()
+        .filter_map(|d| {
+            let inside = d.strip_prefix(GUEST_TMP).ok()?;
+            (!inside.as_os_str().is_empty()).then(|| {
+                minijinja::context! {
+                    path => d.display().to_string(),
+                    inside => inside.display().to_string(),
+                }
+            })
+        })
+        .collect()
+}
+
 /// One BPF program the suite loads, and what must happen to it.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct CaseSpec {

@@ -85,6 +85,7 @@ pub fn init(work: &Path, output: &Path, tools: &Tools) -> Result<PathBuf, VmErro
             selftests => output.display().to_string(),
             tests => TESTS,
             reboot => format!("{} reboot -f", tools.busybox.display()),
+            keep => super::guest::shadowed_by_guest_tmp(&[output]),
         },
     )?;
     let path = work.join("init-test-progs.sh");
@@ -152,6 +153,46 @@ mod tests {
             .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
             .collect();
         assert_eq!(names, vec!["config", "config.x86_64"]);
+    }
+
+    #[test]
+    fn guest_init_binds_back_a_build_dir_under_tmp() {
+        let tools = Tools {
+            clang: "/usr/bin/clang-19".into(),
+            bpftool: "/usr/sbin/bpftool".into(),
+            insmod: "/usr/sbin/insmod".into(),
+            busybox: "/bin/busybox".into(),
+            pahole: "/usr/bin/pahole".into(),
+            ccache: None,
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let init = |output: &str| {
+            let path = super::init(dir.path(), Path::new(output), &tools).unwrap();
+            std::fs::read_to_string(path).unwrap()
+        };
+        let text = init("/tmp/cache/build/kfpatch/selftests");
+        let order: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("mount") || l.starts_with("mkdir"))
+            .take(8)
+            .collect();
+        assert_eq!(
+            order[3..8],
+            [
+                "mount -t tmpfs tmpfs /run",
+                "mkdir -p /run/kfpatch-host-tmp",
+                "mount -o bind /tmp /run/kfpatch-host-tmp",
+                "mount -t tmpfs tmpfs /tmp",
+                "mkdir -p /tmp/cache/build/kfpatch/selftests",
+            ]
+        );
+        assert!(text.contains(
+            "mount -o bind /run/kfpatch-host-tmp/cache/build/kfpatch/selftests /tmp/cache/build/kfpatch/selftests\n"
+        ));
+        // Elsewhere, nothing to bind back.
+        let text = init("/root/.cache/kfpatch/build/kfpatch/selftests");
+        assert!(!text.contains("kfpatch-host-tmp"), "{text}");
+        assert!(text.contains("mount -t tmpfs tmpfs /tmp\n"));
     }
 
     #[test]
