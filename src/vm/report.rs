@@ -368,6 +368,33 @@ mod tests {
         );
     }
 
+    /// Debian 7.2 with the regenerated three-patch series (bpf_testmod's kfunc flagged by 2/3,
+    /// the tests of 3/3): the tree's own test_progs, recorded.
+    const REQUIRED: &[&str] = crate::vm::selftests::REQUIRED_SUBTESTS;
+
+    #[test]
+    fn recorded_7_2_series_test_progs_console() {
+        let text = include_str!("../../tests/fixtures/console/7.2-series-test-progs.log");
+        let b = boot(text, false);
+        let r = judge(test_progs_inputs(&b));
+        assert!(r.ok, "{:?}", r.problems);
+        let status = |name: &str| r.cases.iter().find(|c| c.name == name).map(|c| c.status);
+        for name in REQUIRED {
+            assert_eq!(status(name), Some(Status::Pass), "{name}");
+        }
+        assert_eq!(status("kfunc_call"), Some(Status::Pass));
+        assert_eq!(status("res_spin_lock_stress"), Some(Status::Skip));
+        assert!(r.cases.iter().all(|c| c.status != Status::Fail));
+        assert_eq!(r.cases.len(), 101);
+        // Without 2/3's flag the "safe" subtest would fail to load: make it so and see it fail.
+        let broken = text.replace(
+            "kfunc_call_test_spin_lock_safe:OK",
+            "kfunc_call_test_spin_lock_safe:FAIL",
+        );
+        let b = boot(&broken, false);
+        assert!(!judge(test_progs_inputs(&b)).ok);
+    }
+
     #[test]
     fn recorded_7_3_test_progs_console() {
         let text = include_str!("../../tests/fixtures/console/7.3-test-progs.log");
