@@ -38,6 +38,39 @@ fn llvm_bin(tools: &Tools) -> Option<PathBuf> {
     dir.is_dir().then_some(dir)
 }
 
+/// Dependency files from an earlier, interrupted build that name a skeleton header by a bare
+/// relative name (`atomics.lskel.h`): 6.12's Makefile compiles test objects after `cd`ing into
+/// the output directory, so make, which runs in the source directory, cannot find that header
+/// again and stops with "No rule to make target". Drop such `.test.d` files (and their objects);
+/// make regenerates them. Makefiles with `vpath %.lskel.h $(TRUNNER_OUTPUT)` (7.x) find the
+/// headers and keep their dependency files.
+fn drop_unusable_test_deps(tree: &Path, output: &Path) -> std::io::Result<usize> {
+    let makefile = std::fs::read_to_string(tree.join(SELFTESTS).join("Makefile")).unwrap_or_default();
+    if makefile.contains("vpath %.lskel.h") {
+        return Ok(0);
+    }
+    let mut dropped = 0;
+    let Ok(entries) = std::fs::read_dir(output) else {
+        return Ok(0);
+    };
+    for entry in entries {
+        let path = entry?.path();
+        if !path.to_string_lossy().ends_with(".test.d") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path)?;
+        let bare_skeleton = text
+            .split_whitespace()
+            .any(|t| !t.contains('/') && (t.ends_with(".skel.h") || t.ends_with(".lskel.h")));
+        if bare_skeleton {
+            std::fs::remove_file(&path)?;
+            let _ = std::fs::remove_file(path.with_extension("o"));
+            dropped += 1;
+        }
+    }
+    Ok(dropped)
+}
+
 /// Build test_progs (and bpf_testmod.ko) into `output`.
 pub fn build(
     tree: &Path,
@@ -49,6 +82,7 @@ pub fn build(
     on_event: &mut dyn FnMut(Event),
 ) -> Result<(), VmError> {
     std::fs::create_dir_all(output).map_err(|e| VmError::io(output, e))?;
+    drop_unusable_test_deps(tree, output).map_err(|e| VmError::io(output, e))?;
     let mut cmd = Command::new("make");
     cmd.arg("-C")
         .arg(tree.join(SELFTESTS))
@@ -193,6 +227,34 @@ mod tests {
         let text = init("/root/.cache/kfpatch/build/kfpatch/selftests");
         assert!(!text.contains("kfpatch-host-tmp"), "{text}");
         assert!(text.contains("mount -t tmpfs tmpfs /tmp\n"));
+    }
+
+    #[test]
+    fn test_deps_naming_bare_skeletons_are_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path();
+        let bare = "/o//atomics.test.o: /t/prog_tests/atomics.c \\\n atomics.lskel.h /t/test_progs.h\n";
+        let fine = "/o//align.test.o: /t/prog_tests/align.c \\\n /o/align.skel.h\n";
+        std::fs::write(out.join("atomics.test.d"), bare).unwrap();
+        std::fs::write(out.join("atomics.test.o"), "obj").unwrap();
+        std::fs::write(out.join("align.test.d"), fine).unwrap();
+        std::fs::write(out.join("align.test.o"), "obj").unwrap();
+        let tree = out.join("linux");
+        let st = tree.join(SELFTESTS);
+        std::fs::create_dir_all(&st).unwrap();
+        // A 7.x Makefile finds bare skeleton names through vpath: nothing to drop.
+        std::fs::write(
+            st.join("Makefile"),
+            "vpath %.skel.h $(TRUNNER_OUTPUT)\nvpath %.lskel.h $(TRUNNER_OUTPUT)\n",
+        )
+        .unwrap();
+        assert_eq!(drop_unusable_test_deps(&tree, out).unwrap(), 0);
+        // 6.12's does not.
+        std::fs::write(st.join("Makefile"), "TRUNNER_TESTS_DIR := prog_tests\n").unwrap();
+        assert_eq!(drop_unusable_test_deps(&tree, out).unwrap(), 1);
+        assert!(!out.join("atomics.test.d").exists() && !out.join("atomics.test.o").exists());
+        assert!(out.join("align.test.d").exists() && out.join("align.test.o").exists());
+        assert_eq!(drop_unusable_test_deps(&tree, &out.join("missing")).unwrap(), 0);
     }
 
     #[test]
