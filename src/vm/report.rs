@@ -395,6 +395,25 @@ mod tests {
         assert!(!judge(test_progs_inputs(&b)).ok);
     }
 
+    /// Debian 6.12 with the regenerated backport series (bit 12), test_progs built by clang-19.
+    #[test]
+    fn recorded_6_12_series_test_progs_console() {
+        let text = include_str!("../../tests/fixtures/console/6.12-series-test-progs.log");
+        let b = boot(text, false);
+        let r = judge(test_progs_inputs(&b));
+        assert!(r.ok, "{:?}", r.problems);
+        assert_eq!(r.cases[0].name, REQUIRED[0]);
+        assert_eq!(r.cases[1].name, REQUIRED[1]);
+        assert!(r.cases.iter().all(|c| c.status == Status::Pass));
+        assert_eq!(r.cases.len(), 73);
+        let broken = text.replace(
+            "kfunc_call_test_spin_lock_unsafe:OK",
+            "kfunc_call_test_spin_lock_unsafe:FAIL",
+        );
+        let b = boot(&broken, false);
+        assert!(!judge(test_progs_inputs(&b)).ok);
+    }
+
     #[test]
     fn recorded_7_3_test_progs_console() {
         let text = include_str!("../../tests/fixtures/console/7.3-test-progs.log");
