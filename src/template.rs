@@ -75,6 +75,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("vm/kernel.config", include_str!("../templates/vm/kernel.config")),
     ("vm/init.sh.j2", include_str!("../templates/vm/init.sh.j2")),
     (
+        "vm/guest-scratch.sh.j2",
+        include_str!("../templates/vm/guest-scratch.sh.j2"),
+    ),
+    (
         "vm/init-test-progs.sh.j2",
         include_str!("../templates/vm/init-test-progs.sh.j2"),
     ),
