@@ -245,19 +245,10 @@ fn backports_compile_verifier_o_under_defconfig_with_bpf() {
         let out = scratch();
         let (run, files) = regen(&t, out.path(), &[]);
         run.expect_code(0);
-        // A stable path per version and diff, so the cached build directory stays incremental.
-        let mail = std::fs::read_to_string(&files[0]).unwrap();
-        let diff = &mail[mail.find("\ndiff --git").unwrap()..];
-        let key = &kfpatch::mail::write::blob_id(diff)[..8];
-        let work = kfpatch::cache_root().join(format!("work/linux-source-{version}-regen-{key}"));
-        if !work.join(".kfpatch-work").is_file() {
-            let _ = std::fs::remove_dir_all(&work);
-            std::fs::create_dir_all(work.parent().unwrap()).unwrap();
-            linked_copy(&t, &work);
-            std::fs::write(work.join(".kfpatch-work"), "test work tree\n").unwrap();
-        }
+        let work = keyed_work_copy(&t, &format!("linux-source-{version}-regen"), &mail_diff(&files[0]));
         let run = kfpatch(&["apply", "--tree", work.to_str().unwrap(), files[0].to_str().unwrap()]);
         run.expect_code(0);
-        compile_verifier_o(&work, &format!("verifier-defconfig-{version}-regen-{key}"));
+        let name = work.file_name().unwrap().to_str().unwrap();
+        compile_verifier_o(&work, &format!("verifier-defconfig-{name}"));
     }
 }

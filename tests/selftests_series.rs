@@ -34,21 +34,8 @@ fn series_work_tree(version: &str) -> PathBuf {
         .collect();
     mails.sort();
     assert_eq!(mails.len(), 3, "{}", run.shown);
-    let diffs: String = mails
-        .iter()
-        .map(|m| {
-            let text = std::fs::read_to_string(m).unwrap();
-            text[text.find("\ndiff --git").expect("a diff")..].to_string()
-        })
-        .collect();
-    let key = &kfpatch::mail::write::blob_id(&diffs)[..8];
-    let work = kfpatch::cache_root().join(format!("work/linux-source-{version}-series-{key}"));
-    if !work.join(".kfpatch-work").is_file() {
-        let _ = std::fs::remove_dir_all(&work);
-        std::fs::create_dir_all(work.parent().unwrap()).unwrap();
-        linked_copy(&pristine, &work);
-        std::fs::write(work.join(".kfpatch-work"), "test work tree\n").unwrap();
-    }
+    let diffs: String = mails.iter().map(|m| mail_diff(m)).collect();
+    let work = keyed_work_copy(&pristine, &format!("linux-source-{version}-series"), &diffs);
     let mut args = vec!["apply", "--tree", work.to_str().unwrap()];
     args.extend(mails.iter().map(|m| m.to_str().unwrap()));
     // A fresh copy takes all three; a cached one says "already applied" (exit 0 as well).
@@ -56,26 +43,17 @@ fn series_work_tree(version: &str) -> PathBuf {
     work
 }
 
-/// The BTF flag word `BTF_ID_FLAGS(func, <kfunc>, …)` left in the object's .BTF_ids section:
-/// the u32 after the kfunc's (still zero) BTF id.
-fn btf_flag_word(obj: &Path, kfunc: &str) -> u32 {
+/// The BTF flag words `BTF_ID_FLAGS(func, <kfunc>, …)` left in the object's .BTF_ids section
+/// for each of `kfuncs`: the u32 after the kfunc's (still zero) BTF id.
+fn btf_flag_words(obj: &Path, kfuncs: &[&str]) -> Vec<u32> {
     let sections = run_ok(Command::new("readelf").arg("-SW").arg(obj));
     let index = sections
         .lines()
         .find(|l| l.contains(" .BTF_ids "))
         .and_then(|l| l.split('[').nth(1)?.split(']').next()?.trim().parse::<u32>().ok())
-        .unwrap_or_else(|| panic!("{}: no .BTF_ids section", obj.display()));
+        .unwrap_or_else(|| panic!("{}: no .BTF_ids section", obj.display()))
+        .to_string();
     let symbols = run_ok(Command::new("readelf").arg("-sW").arg(obj));
-    let prefix = format!("__BTF_ID__func__{kfunc}__");
-    let offsets: Vec<usize> = symbols
-        .lines()
-        .filter_map(|l| {
-            let f: Vec<&str> = l.split_whitespace().collect();
-            (f.len() == 8 && f[7].starts_with(&prefix) && f[6] == index.to_string())
-                .then(|| usize::from_str_radix(f[1], 16).unwrap())
-        })
-        .collect();
-    assert_eq!(offsets.len(), 1, "{kfunc}: expected one BTF id in {}", obj.display());
     let dump = obj.with_extension("btf_ids");
     let stripped = obj.with_extension("dumped.o");
     run_ok(
@@ -85,8 +63,23 @@ fn btf_flag_word(obj: &Path, kfunc: &str) -> u32 {
             .arg(&stripped),
     );
     let bytes = std::fs::read(&dump).unwrap();
-    let at = offsets[0] + 4;
-    u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap())
+    kfuncs
+        .iter()
+        .map(|kfunc| {
+            let prefix = format!("__BTF_ID__func__{kfunc}__");
+            let offsets: Vec<usize> = symbols
+                .lines()
+                .filter_map(|l| {
+                    let f: Vec<&str> = l.split_whitespace().collect();
+                    (f.len() == 8 && f[7].starts_with(&prefix) && f[6] == index)
+                        .then(|| usize::from_str_radix(f[1], 16).unwrap())
+                })
+                .collect();
+            assert_eq!(offsets.len(), 1, "{kfunc}: expected one BTF id in {}", obj.display());
+            let at = offsets[0] + 4;
+            u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap())
+        })
+        .collect()
 }
 
 #[test]
@@ -95,8 +88,7 @@ fn bpf_testmod_object_carries_the_flag_bit_on_6_12_and_7_2() {
         let work = series_work_tree(version);
         // 1/3 compiles (verifier.o) and prepares the build the module compiles against.
         let name = format!("defconfig-bpf-{}", work.file_name().unwrap().to_str().unwrap());
-        compile_verifier_o(&work, &name);
-        let build = defconfig_bpf_build(&work, &name);
+        let build = compile_verifier_o(&work, &name);
         let o = format!("O={}", build.display());
         run_ok(
             Command::new("make")
@@ -117,14 +109,15 @@ fn bpf_testmod_object_carries_the_flag_bit_on_6_12_and_7_2() {
                 .arg(format!("M={}", module_dir.display()))
                 .arg("bpf_testmod.o"),
         );
+        let words = btf_flag_words(&obj, &["bpf_testmod_test_mod_kfunc", "bpf_kfunc_call_test4"]);
         assert_eq!(
-            btf_flag_word(&obj, "bpf_testmod_test_mod_kfunc"),
+            words[0],
             1 << bit,
             "{version}: bpf_testmod_test_mod_kfunc should carry KF_SPIN_LOCK = 1 << {bit} alone"
         );
         // The kfunc the "unsafe" program calls stays unflagged: the verifier must refuse it.
         assert_eq!(
-            btf_flag_word(&obj, "bpf_kfunc_call_test4") & (1 << bit),
+            words[1] & (1 << bit),
             0,
             "{version}: bpf_kfunc_call_test4 must not carry the flag"
         );

@@ -122,22 +122,27 @@ fn test_progs_suite_refuses_a_pahole_older_than_the_tree_needs_before_building()
     std::fs::set_permissions(bin.join("pahole"), std::fs::Permissions::from_mode(0o755)).unwrap();
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
     let build = dir.path().join("build");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kfpatch"))
-        .args(["vmtest", "--suite", "test_progs", "--tree"])
-        .arg(&t)
-        .arg("--build-dir")
-        .arg(&build)
-        .env("PATH", path)
-        .env("KFPATCH_NO_PROGRESS", "1")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(69), "{stderr}");
-    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    let run = kfpatch_with_env(
+        &[
+            "vmtest",
+            "--suite",
+            "test_progs",
+            "--tree",
+            t.to_str().unwrap(),
+            "--build-dir",
+            build.to_str().unwrap(),
+        ],
+        &[("PATH", &path)],
+    );
+    run.expect_code(69);
+    assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.shown);
     assert!(
-        stderr.contains("pahole 1.24")
-            && stderr.contains("older than the 1.26 this tree needs (Documentation/process/changes.rst:56)"),
-        "{stderr}"
+        run.stderr.contains("pahole 1.24")
+            && run
+                .stderr
+                .contains("older than the 1.26 this tree needs (Documentation/process/changes.rst:56)"),
+        "{}",
+        run.shown
     );
     assert!(!build.exists(), "nothing may be built or configured");
 }

@@ -322,6 +322,11 @@ mod tests {
         }
     }
 
+    /// The verdict on a test_progs console from a guest that finished.
+    fn judge_test_progs(console: &str) -> VmReport {
+        judge(test_progs_inputs(&boot(console, false)))
+    }
+
     const TP_OK: &str = "KFPATCH-BOOTED uptime=3.1\nKFPATCH-BTF present\n\
         KFPATCH-TP-RESULT #160/12   kfunc_call/kfunc_call_test_spin_lock_unsafe:OK\n\
         KFPATCH-TP-RESULT #160/14   kfunc_call/kfunc_call_test_spin_lock_safe:OK\n\
@@ -333,8 +338,7 @@ mod tests {
 
     #[test]
     fn test_progs_required_subtests_pass() {
-        let b = boot(TP_OK, false);
-        let r = judge(test_progs_inputs(&b));
+        let r = judge_test_progs(TP_OK);
         assert!(r.ok, "{:?} {:?}", r.problems, r.cases);
         assert_eq!(r.cases[0].name, "kfunc_call/kfunc_call_test_spin_lock_safe");
         assert_eq!(r.cases[0].status, Status::Pass);
@@ -345,8 +349,7 @@ mod tests {
     fn test_progs_missing_or_failed_subtests_fail() {
         // A tree without the new tests: the required subtests never ran.
         let text = TP_OK.replace("kfunc_call_test_spin_lock_safe:OK", "kfunc_call_test2:OK");
-        let b = boot(&text, false);
-        let r = judge(test_progs_inputs(&b));
+        let r = judge_test_progs(&text);
         assert!(!r.ok);
         assert_eq!(r.cases[0].status, Status::Fail);
         assert!(r.cases[0].why.contains("not run"), "{}", r.cases[0].why);
@@ -354,8 +357,7 @@ mod tests {
         let text = TP_OK
             .replace("kfunc_call_test1:OK", "kfunc_call_test1:FAIL")
             .replace("TP-EXIT 0", "TP-EXIT 1");
-        let b = boot(&text, false);
-        let r = judge(test_progs_inputs(&b));
+        let r = judge_test_progs(&text);
         assert!(!r.ok);
         assert!(r
             .cases
@@ -368,15 +370,14 @@ mod tests {
         );
     }
 
-    /// Debian 7.2 with the regenerated three-patch series (bpf_testmod's kfunc flagged by 2/3,
-    /// the tests of 3/3): the tree's own test_progs, recorded.
     const REQUIRED: &[&str] = crate::vm::selftests::REQUIRED_SUBTESTS;
 
+    /// Debian 7.2 with the regenerated three-patch series (bpf_testmod's kfunc flagged by 2/3,
+    /// the tests of 3/3): the tree's own test_progs, recorded.
     #[test]
     fn recorded_7_2_series_test_progs_console() {
         let text = include_str!("../../tests/fixtures/console/7.2-series-test-progs.log");
-        let b = boot(text, false);
-        let r = judge(test_progs_inputs(&b));
+        let r = judge_test_progs(text);
         assert!(r.ok, "{:?}", r.problems);
         let status = |name: &str| r.cases.iter().find(|c| c.name == name).map(|c| c.status);
         for name in REQUIRED {
@@ -391,16 +392,14 @@ mod tests {
             "kfunc_call_test_spin_lock_safe:OK",
             "kfunc_call_test_spin_lock_safe:FAIL",
         );
-        let b = boot(&broken, false);
-        assert!(!judge(test_progs_inputs(&b)).ok);
+        assert!(!judge_test_progs(&broken).ok);
     }
 
     /// Debian 6.12 with the regenerated backport series (bit 12), test_progs built by clang-19.
     #[test]
     fn recorded_6_12_series_test_progs_console() {
         let text = include_str!("../../tests/fixtures/console/6.12-series-test-progs.log");
-        let b = boot(text, false);
-        let r = judge(test_progs_inputs(&b));
+        let r = judge_test_progs(text);
         assert!(r.ok, "{:?}", r.problems);
         assert_eq!(r.cases[0].name, REQUIRED[0]);
         assert_eq!(r.cases[1].name, REQUIRED[1]);
@@ -410,15 +409,13 @@ mod tests {
             "kfunc_call_test_spin_lock_unsafe:OK",
             "kfunc_call_test_spin_lock_unsafe:FAIL",
         );
-        let b = boot(&broken, false);
-        assert!(!judge(test_progs_inputs(&b)).ok);
+        assert!(!judge_test_progs(&broken).ok);
     }
 
     #[test]
     fn recorded_7_3_test_progs_console() {
         let text = include_str!("../../tests/fixtures/console/7.3-test-progs.log");
-        let b = boot(text, false);
-        let r = judge(test_progs_inputs(&b));
+        let r = judge_test_progs(text);
         assert!(r.ok, "{:?}", r.problems);
         assert_eq!(r.cases[0].name, "kfunc_call/kfunc_call_test_spin_lock_safe");
         assert_eq!(r.cases[1].name, "kfunc_call/kfunc_call_test_spin_lock_unsafe");

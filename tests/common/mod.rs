@@ -22,9 +22,15 @@ impl Run {
 }
 
 pub fn kfpatch(args: &[&str]) -> Run {
+    kfpatch_with_env(args, &[])
+}
+
+/// `kfpatch` with extra environment variables (a PATH with a stand-in tool, say).
+pub fn kfpatch_with_env(args: &[&str], env: &[(&str, &str)]) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_kfpatch"))
         .args(args)
         .env("KFPATCH_NO_PROGRESS", "1")
+        .envs(env.iter().copied())
         .output()
         .expect("the kfpatch binary runs");
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -78,6 +84,26 @@ pub fn linked_copy(src: &Path, dest: &Path) {
         .status()
         .expect("cp runs");
     assert!(st.success(), "cp -al {} {}", src.display(), dest.display());
+}
+
+/// The diff part of a mail (from its first `diff --git`).
+pub fn mail_diff(mail: &Path) -> String {
+    let text = std::fs::read_to_string(mail).unwrap();
+    text[text.find("\ndiff --git").expect("a diff in the mail")..].to_string()
+}
+
+/// A hard-linked work copy of `pristine` in the cache at `work/<name>-<hash of key>`: a stable
+/// path per content, so cached kernel builds of it stay incremental across runs.
+pub fn keyed_work_copy(pristine: &Path, name: &str, key: &str) -> PathBuf {
+    let key = &kfpatch::mail::write::blob_id(key)[..8];
+    let work = kfpatch::cache_root().join(format!("work/{name}-{key}"));
+    if !work.join(".kfpatch-work").is_file() {
+        let _ = std::fs::remove_dir_all(&work);
+        std::fs::create_dir_all(work.parent().unwrap()).unwrap();
+        linked_copy(pristine, &work);
+        std::fs::write(work.join(".kfpatch-work"), "test work tree\n").unwrap();
+    }
+    work
 }
 
 /// A small kernel tree made of real files from `src` (plus what makes it recognisable).
@@ -203,7 +229,7 @@ pub fn run_ok(cmd: &mut Command) -> String {
 
 /// An x86_64 defconfig plus BPF (with BTF, so `BTF_ID_FLAGS` emits its flag words) build
 /// directory `name` in the cache for `tree`, configured; later runs are incremental.
-pub fn defconfig_bpf_build(tree: &Path, name: &str) -> PathBuf {
+fn defconfig_bpf_build(tree: &Path, name: &str) -> PathBuf {
     let build = kfpatch::cache_root().join("build").join(name);
     std::fs::create_dir_all(&build).unwrap();
     let o = format!("O={}", build.display());
@@ -235,8 +261,9 @@ pub fn jobs() -> usize {
     std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
 }
 
-/// `make kernel/bpf/verifier.o` for `tree` in the `defconfig_bpf_build` directory `name`.
-pub fn compile_verifier_o(tree: &Path, name: &str) {
+/// `make kernel/bpf/verifier.o` for `tree` in the `defconfig_bpf_build` directory `name`;
+/// returns that build directory.
+pub fn compile_verifier_o(tree: &Path, name: &str) -> PathBuf {
     let build = defconfig_bpf_build(tree, name);
     let o = format!("O={}", build.display());
     run_ok(
@@ -254,6 +281,7 @@ pub fn compile_verifier_o(tree: &Path, name: &str) {
         .and_then(|m| m.modified())
         .unwrap();
     assert!(built >= source, "verifier.o is older than the patched verifier.c");
+    build
 }
 
 /// Compile the series' two selftest programs (progs/kfunc_call_test.c, kfunc_call_fail.c) of
