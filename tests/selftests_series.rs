@@ -135,8 +135,7 @@ fn backport_6_12_series_passes_the_kfunc_suite_and_its_programs_compile_with_cla
         work.to_str().unwrap(),
         "--timeout",
         "300",
-        "--json",
-        json.to_str().unwrap(),
+        &format!("--json={}", json.display()),
     ]);
     run.expect_code(0);
     let r: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();

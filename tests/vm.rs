@@ -12,7 +12,8 @@ fn validate_report() -> &'static Value {
         tree("7.2");
         let dir = scratch();
         let json = dir.path().join("validate.json");
-        let run = kfpatch(&["validate", "--timeout", "300", "--json", json.to_str().unwrap()]);
+        let json_arg = format!("--json={}", json.display());
+        let run = kfpatch(&["validate", "--timeout", "300", &json_arg]);
         run.expect_code(0);
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap()
     })

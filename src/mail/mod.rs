@@ -95,6 +95,17 @@ pub struct Series {
     pub source: PathBuf,
     pub cover: Option<CoverLetter>,
     pub patches: Vec<Patch>,
+    /// The input text as read (of every file, in order, when read from several).
+    #[serde(skip)]
+    pub raw: String,
+}
+
+impl Series {
+    /// A short stable id of the input: the git blob id of its raw text, 8 digits. The same
+    /// mail always maps to the same work copy and build directory.
+    pub fn key(&self) -> String {
+        crate::kernel::blob_id(&self.raw)[..8].to_string()
+    }
 }
 
 /// The series bundled with kfpatch: the RFC exactly as received.
@@ -103,6 +114,20 @@ pub const BUNDLED: &str = include_str!("../../patches/rfc-v2-1-3-kf-spin-lock.tx
 
 pub fn bundled() -> Series {
     parse_series(Path::new(BUNDLED_NAME), BUNDLED.as_bytes()).expect("the bundled series parses (tested)")
+}
+
+/// Read every file into one series, in order; no files: the bundled series.
+pub fn read_all(paths: &[PathBuf]) -> Result<Series, MailError> {
+    let Some((first, rest)) = paths.split_first() else {
+        return Ok(bundled());
+    };
+    let mut series = read_series(first)?;
+    for p in rest {
+        let more = read_series(p)?;
+        series.patches.extend(more.patches);
+        series.raw.push_str(&more.raw);
+    }
+    Ok(series)
 }
 
 /// Read and parse a file; `-` is not special.
@@ -184,6 +209,7 @@ pub fn parse_series(path: &Path, bytes: &[u8]) -> Result<Series, MailError> {
         source: path.into(),
         cover,
         patches,
+        raw: text.to_string(),
     })
 }
 

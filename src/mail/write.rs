@@ -3,6 +3,7 @@
 //! and the mail skeleton from `templates/mail/`.
 
 use super::header::{Person, SubjectPrefix};
+use crate::kernel::blob_id;
 use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 use similar::{ChangeTag, TextDiff};
@@ -32,12 +33,6 @@ impl FileChange {
         }
         (add, del)
     }
-}
-
-/// Git's blob id of `content`, abbreviated to 12 hex digits like the kernel's `core.abbrev`.
-pub fn blob_id(content: &str) -> String {
-    let oid = git2::Oid::hash_object(git2::ObjectType::Blob, content.as_bytes()).expect("hashing a buffer cannot fail");
-    oid.to_string()[..12].to_string()
 }
 
 /// The function-name line git shows after `@@` for C files (`diff=cpp` in the kernel's

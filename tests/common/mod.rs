@@ -95,7 +95,7 @@ pub fn mail_diff(mail: &Path) -> String {
 /// A hard-linked work copy of `pristine` in the cache at `work/<name>-<hash of key>`: a stable
 /// path per content, so cached kernel builds of it stay incremental across runs.
 pub fn keyed_work_copy(pristine: &Path, name: &str, key: &str) -> PathBuf {
-    let key = &kfpatch::mail::write::blob_id(key)[..8];
+    let key = &kfpatch::kernel::blob_id(key)[..8];
     let work = kfpatch::cache_root().join(format!("work/{name}-{key}"));
     if !work.join(".kfpatch-work").is_file() {
         let _ = std::fs::remove_dir_all(&work);

@@ -1,0 +1,210 @@
+//! The command line: arguments (`args`) become each operation's `Options`; the operation's
+//! outcome goes to the output layer and its exit code comes from `exit`. No logic of its own
+//! lives here.
+
+pub mod args;
+pub mod exit;
+
+pub use args::*;
+
+use crate::kernel::KernelTree;
+use crate::ops::{self, apply, check, doctor, regen, tree, validate, vm, Context};
+use crate::output::progress::Progress;
+use crate::output::{Document, ErrorDocument, JsonOutput, Shell};
+use crate::{kernel, mail};
+use clap::Parser;
+use exit::ExitCode;
+use std::fmt::Display;
+use std::path::Path;
+
+/// Parse arguments, run, report; returns the exit code.
+pub fn main() -> u8 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { exit::BAD_INPUT } else { exit::OK };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let shell = Shell::stdio();
+    run(cli, &shell)
+}
+
+/// A failure before or inside an operation: its message and exit code.
+struct Failure {
+    message: String,
+    code: u8,
+}
+
+impl<E: ExitCode + Display> From<E> for Failure {
+    fn from(e: E) -> Failure {
+        Failure {
+            message: e.to_string(),
+            code: e.exit_code(),
+        }
+    }
+}
+
+/// Run one command with `shell` as its only output.
+pub fn run(cli: Cli, shell: &Shell) -> u8 {
+    let progress = Progress::new(shell, cli.progress);
+    let sink = |e| progress.draw(e);
+    let ctx = Context::new(kernel::cache_root(), &sink);
+    let json = json_of(&cli.command);
+    let code = match dispatch(&ctx, shell, cli.command) {
+        Ok(code) => code,
+        Err(f) => {
+            shell.error(&f.message);
+            if json == JsonOutput::Stdout {
+                let doc = ErrorDocument {
+                    error: f.message,
+                    exit_code: f.code,
+                };
+                let _ = shell.document(&doc, &json);
+            }
+            f.code
+        }
+    };
+    drop(progress);
+    match shell.take_stdout_failure() {
+        // A reader that stopped reading (`| head`) is not a failure of ours.
+        Some(e) if e.kind() == std::io::ErrorKind::BrokenPipe => code,
+        Some(e) => {
+            shell.error(&format!(
+                "writing the report to stdout: {e} (the operation itself completed)"
+            ));
+            if code == exit::OK {
+                exit::BAD_INPUT
+            } else {
+                code
+            }
+        }
+        None => code,
+    }
+}
+
+fn json_of(command: &Command) -> JsonOutput {
+    let arg = match command {
+        Command::Apply(a) => &a.json,
+        Command::Regen(a) => &a.json,
+        Command::Check(a) => &a.json,
+        Command::Validate(a) => &a.json,
+        Command::Vmtest(a) => &a.json,
+        Command::Doctor(a) => &a.json,
+        Command::Tree(TreeCommand::Fetch { json, .. } | TreeCommand::Path { json, .. }) => json,
+    };
+    JsonOutput::from_flag(arg.json.clone())
+}
+
+/// Show the outcome by the `--json` rule; its exit code.
+fn report<D: Document + ExitCode>(shell: &Shell, outcome: &D, json: &JsonArg) -> Result<u8, Failure> {
+    shell
+        .document(outcome, &JsonOutput::from_flag(json.json.clone()))
+        .map_err(|e| Failure {
+            message: e.to_string(),
+            code: exit::BAD_INPUT,
+        })?;
+    Ok(outcome.exit_code())
+}
+
+fn open_tree(path: &Path) -> Result<KernelTree, Failure> {
+    Ok(KernelTree::open(path)?)
+}
+
+fn dispatch(ctx: &Context, shell: &Shell, command: Command) -> Result<u8, Failure> {
+    match command {
+        Command::Apply(a) => {
+            let opts = apply::Options {
+                check: a.check,
+                force: a.force,
+                commit: a.commit,
+                emit_healed: a.emit_healed,
+                ..apply::Options::new(open_tree(&a.tree)?, mail::read_all(&a.patches)?)
+            };
+            report(shell, &apply::run(ctx, &opts)?, &a.json)
+        }
+        Command::Check(a) => {
+            let mut opts = check::Options::tree(&open_tree(&a.tree)?);
+            for p in &a.patches {
+                opts.series.push(mail::read_series(p)?);
+            }
+            report(shell, &check::run(ctx, &opts)?, &a.json)
+        }
+        Command::Regen(a) => {
+            let from = match &a.from {
+                Some(f) => mail::Person::parse(f).ok_or_else(|| Failure {
+                    message: format!("--from `{f}`: expected \"Name <mail>\""),
+                    code: exit::BAD_INPUT,
+                })?,
+                None => mail::bundled().patches[0]
+                    .author
+                    .clone()
+                    .expect("the bundled RFC has an author"),
+            };
+            let opts = regen::Options {
+                tree: open_tree(&a.tree)?,
+                flag: a.flag,
+                bit: a.bit,
+                rfc: a.rfc,
+                version: a.reroll_count,
+                from,
+                date: chrono::Local::now().fixed_offset(),
+                out_dir: a.output_directory,
+                cover_letter: a.cover_letter,
+                with_selftests: a.with_selftests,
+                check_style: a.check_style,
+            };
+            report(shell, &regen::run(ctx, &opts)?, &a.json)
+        }
+        Command::Vmtest(a) => {
+            let opts = vm::Options {
+                tree: open_tree(&a.tree)?,
+                settings: vm_settings(&a.vm, a.suite),
+                flag: a.flag,
+                inject: a.inject,
+            };
+            report(shell, &vm::run(ctx, &opts)?, &a.json)
+        }
+        Command::Validate(a) => {
+            let target = match &a.tree {
+                Some(t) => validate::Target::Tree(open_tree(t)?),
+                None => validate::Target::Debian(a.debian.clone()),
+            };
+            let opts = validate::Options {
+                target,
+                series: mail::read_all(&a.patches)?,
+                vm: vm_settings(&a.vm, vm::Suite::Kfunc),
+                install: a.install,
+            };
+            report(shell, &validate::run(ctx, &opts)?, &a.json)
+        }
+        Command::Doctor(a) => report(
+            shell,
+            &doctor::run(ctx, &doctor::Options { install: a.install })?,
+            &a.json,
+        ),
+        Command::Tree(TreeCommand::Fetch { versions, json }) => {
+            report(shell, &tree::run(ctx, &tree::Options { versions })?, &json)
+        }
+        Command::Tree(TreeCommand::Path { version, json }) => {
+            let opts = tree::Options {
+                versions: vec![version],
+            };
+            report(shell, &ops::tree::locate(ctx, &opts), &json)
+        }
+    }
+}
+
+fn vm_settings(a: &VmArgs, suite: vm::Suite) -> vm::Settings {
+    vm::Settings {
+        build_dir: a.build_dir.clone(),
+        jobs: a
+            .jobs
+            .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)),
+        accel: a.accel,
+        timeout: std::time::Duration::from_secs(a.timeout),
+        clang: a.clang.clone(),
+        suite,
+    }
+}

@@ -1,0 +1,40 @@
+//! The kernel model every operation stands on and none owns: a tree on disk and where trees
+//! come from (`tree`, `debian`, `git`), what its KF_* flags are (`flagdefs`, `flagwalk`,
+//! `flagstate`), how kernel code is indented (`indent`), how files are written all or nothing
+//! (`write`), and which host tools are there (`host_tools`). Nothing here reaches up into
+//! `ops`, `output` or `cli`, and nothing here prints.
+
+pub mod debian;
+pub mod flagdefs;
+pub mod flagstate;
+pub mod flagwalk;
+pub mod git;
+pub mod host_tools;
+pub mod indent;
+pub mod tree;
+pub mod write;
+
+pub use tree::{KernelTree, TreeError};
+
+use std::path::PathBuf;
+
+/// `~/.cache/kfpatch` (or `$KFPATCH_CACHE`, or `$XDG_CACHE_HOME/kfpatch`): trees, build dirs
+/// and ccache live here, never inside a repository.
+pub fn cache_root() -> PathBuf {
+    if let Some(dir) = std::env::var_os("KFPATCH_CACHE") {
+        return PathBuf::from(dir);
+    }
+    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME") {
+        return PathBuf::from(dir).join("kfpatch");
+    }
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/tmp"));
+    home.join(".cache/kfpatch")
+}
+
+/// Git's blob id of `content`, abbreviated to 12 hex digits like the kernel's `core.abbrev`.
+pub fn blob_id(content: &str) -> String {
+    let oid = git2::Oid::hash_object(git2::ObjectType::Blob, content.as_bytes()).expect("hashing a buffer cannot fail");
+    oid.to_string()[..12].to_string()
+}

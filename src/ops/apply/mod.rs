@@ -1,0 +1,535 @@
+//! Applying a series to a kernel tree, all or nothing.
+//!
+//! Every hunk of every patch is placed in memory first ([`plan`]); only when all of them fit is
+//! anything written, each file through a temporary file renamed into place ([`write`]). A
+//! series whose result is already in the tree, or whose change the tree already has under
+//! another name, is recognised and reported instead of failing ([`equivalent`]).
+
+pub mod equivalent;
+pub mod locate;
+
+use super::Context;
+use crate::kernel::{git, indent, write, KernelTree, TreeError};
+use crate::mail::write::{FileChange, MailHeader};
+use crate::mail::{Patch, Person, Series};
+use locate::{Failure, Strategy};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub tree: KernelTree,
+    pub series: Series,
+    /// Plan and report only; write nothing to the tree.
+    pub check: bool,
+    /// Write even if the touched files have uncommitted changes.
+    pub force: bool,
+    /// Commit each patch with git2 (the tree must be a git work tree).
+    pub commit: bool,
+    /// Write the healed series as clean format-patch mails to this file.
+    pub emit_healed: Option<PathBuf>,
+}
+
+impl Options {
+    /// Apply `series` to `tree`, writing it, no commits.
+    pub fn new(tree: KernelTree, series: Series) -> Options {
+        Options {
+            tree,
+            series,
+            check: false,
+            force: false,
+            commit: false,
+            emit_healed: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HunkReport {
+    pub file: String,
+    /// 1-based number of the hunk within its file.
+    pub hunk: usize,
+    pub header: String,
+    /// Line of the `@@` header in the mail.
+    pub mail_line: usize,
+    pub strategy: Strategy,
+    /// 1-based line in the tree's file where the hunk's first old line was found.
+    pub line: usize,
+    /// Distance from the header's line (positive: further down).
+    pub offset: i64,
+    pub restored_blank_lines: usize,
+    pub reindented_lines: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PatchReport {
+    pub label: String,
+    pub subject: String,
+    pub hunks: Vec<HunkReport>,
+    pub added: usize,
+    pub removed: usize,
+    /// Commit id when `--commit` made one.
+    pub commit: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Evidence {
+    pub file: String,
+    pub line: usize,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "verdict", rename_all = "snake_case")]
+pub enum Verdict {
+    /// Written to the tree.
+    Applied,
+    /// Would apply (`--check`).
+    Applies,
+    /// The series' result is already in the tree.
+    AlreadyApplied,
+    /// The tree has the same change under another flag name.
+    EquivalentUpstream {
+        flag: String,
+        patch_flag: String,
+        bit: u32,
+        evidence: Vec<Evidence>,
+    },
+}
+
+impl Verdict {
+    /// A few words for the verdict (`already applied`, `equivalent change present upstream as …`).
+    pub fn describe(&self) -> String {
+        match self {
+            Verdict::Applied => "applied".into(),
+            Verdict::Applies => "applies".into(),
+            Verdict::AlreadyApplied => "already applied".into(),
+            Verdict::EquivalentUpstream { flag, bit, .. } => {
+                format!("equivalent change present upstream as {flag} (bit {bit})")
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    pub tree: PathBuf,
+    pub version: String,
+    pub series: PathBuf,
+    #[serde(flatten)]
+    pub verdict: Verdict,
+    pub patches: Vec<PatchReport>,
+    pub files_written: Vec<String>,
+    pub healed_mail: Option<PathBuf>,
+    /// Every touched file's content after the series (also with `check`), by path.
+    #[serde(skip)]
+    pub after: BTreeMap<String, String>,
+}
+
+/// Where a hunk is: mail file and line, patch, tree file, hunk number and header.
+#[derive(Debug, Clone)]
+pub struct HunkAt {
+    pub mail: String,
+    pub line: usize,
+    pub label: String,
+    pub file: String,
+    pub hunk: usize,
+    pub header: String,
+}
+
+impl std::fmt::Display for HunkAt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}:{}: {}: {}: hunk #{} `{}`",
+            self.mail, self.line, self.label, self.file, self.hunk, self.header
+        )
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    #[error("{at} does not apply: {why}")]
+    NoMatch { at: Box<HunkAt>, why: String },
+    #[error("{at} fits at {} places (lines {}); refusing to guess", places.len(), places.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(", "))]
+    Ambiguous { at: Box<HunkAt>, places: Vec<usize> },
+    #[error("{mail}:{line}: {label}: {file}: no such file in the tree")]
+    MissingFile {
+        mail: String,
+        line: usize,
+        label: String,
+        file: String,
+    },
+    #[error("{mail}:{line}: {label}: {file}: {what} is not supported")]
+    Unsupported {
+        mail: String,
+        line: usize,
+        label: String,
+        file: String,
+        what: String,
+    },
+    #[error("{}: uncommitted changes in {}; commit or stash them, or pass --force", tree.display(), files.join(", "))]
+    Dirty { tree: PathBuf, files: Vec<String> },
+    #[error(transparent)]
+    Tree(#[from] TreeError),
+    #[error(transparent)]
+    Write(#[from] write::WriteError),
+    #[error(transparent)]
+    Git(#[from] git::GitError),
+    #[error("rendering the healed mail: {0}")]
+    Template(#[from] minijinja::Error),
+}
+
+/// A file as the series changes it.
+#[derive(Debug, Clone)]
+struct FileState {
+    original: String,
+    lines: Vec<String>,
+    trailing_newline: bool,
+    mode: u32,
+}
+
+impl FileState {
+    fn content(&self) -> String {
+        let mut s = self.lines.join("\n");
+        if self.trailing_newline && !self.lines.is_empty() {
+            s.push('\n');
+        }
+        s
+    }
+}
+
+/// The in-memory result of placing every hunk.
+struct Plan {
+    reports: Vec<PatchReport>,
+    /// Content of each touched file after each patch (for commits and healed mails).
+    snapshots: Vec<BTreeMap<String, String>>,
+    states: BTreeMap<String, FileState>,
+}
+
+impl Plan {
+    /// Every touched file's final content, by path.
+    fn after(&self) -> BTreeMap<String, String> {
+        self.states.iter().map(|(p, s)| (p.clone(), s.content())).collect()
+    }
+}
+
+fn file_mode(tree: &KernelTree, rel: &str) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    let exec = tree
+        .path(rel)
+        .ok()
+        .and_then(|p| std::fs::metadata(p).ok())
+        .is_some_and(|m| m.permissions().mode() & 0o111 != 0);
+    if exec {
+        0o100755
+    } else {
+        0o100644
+    }
+}
+
+/// Place every hunk of `series` on `tree` in memory.
+fn plan(tree: &KernelTree, series: &Series) -> Result<Plan, ApplyError> {
+    let mut states: BTreeMap<String, FileState> = BTreeMap::new();
+    let mut reports = Vec::new();
+    let mut snapshots = Vec::new();
+    for patch in &series.patches {
+        let mail = patch.source.display().to_string();
+        let label = patch.label();
+        let damaged = patch.damaged();
+        let mut report = PatchReport {
+            label: label.clone(),
+            subject: patch.subject.clone(),
+            hunks: vec![],
+            added: 0,
+            removed: 0,
+            commit: None,
+        };
+        for fp in &patch.files {
+            let path = fp.path().to_string();
+            if fp.is_deletion() {
+                return Err(ApplyError::Unsupported {
+                    mail,
+                    line: fp.line,
+                    label,
+                    file: path,
+                    what: "deleting a file".into(),
+                });
+            }
+            if !states.contains_key(&path) {
+                let state = if fp.is_new_file() {
+                    if tree.exists(&path) {
+                        return Err(ApplyError::Unsupported {
+                            mail,
+                            line: fp.line,
+                            label,
+                            file: path,
+                            what: "creating a file that already exists".into(),
+                        });
+                    }
+                    FileState {
+                        original: String::new(),
+                        lines: vec![],
+                        trailing_newline: true,
+                        mode: 0o100644,
+                    }
+                } else {
+                    tree.path(&path)?;
+                    if !tree.exists(&path) {
+                        return Err(ApplyError::MissingFile {
+                            mail,
+                            line: fp.line,
+                            label,
+                            file: path,
+                        });
+                    }
+                    let original = tree.read(&path)?;
+                    let trailing_newline = original.ends_with('\n');
+                    let lines = original.lines().map(str::to_string).collect();
+                    FileState {
+                        mode: file_mode(tree, &path),
+                        original,
+                        lines,
+                        trailing_newline,
+                    }
+                };
+                states.insert(path.clone(), state);
+            }
+            let state = states.get_mut(&path).expect("inserted above");
+            let c_like = path.ends_with(".c") || path.ends_with(".h");
+            let mut delta: i64 = 0;
+            let mut min_start = 0;
+            for (hi, hunk) in fp.hunks.iter().enumerate() {
+                let header_pos = hunk.old_start.saturating_sub(1) as i64;
+                let expected = (header_pos + delta).max(0) as usize;
+                let at = || {
+                    Box::new(HunkAt {
+                        mail: mail.clone(),
+                        line: hunk.line,
+                        label: label.clone(),
+                        file: path.clone(),
+                        hunk: hi + 1,
+                        header: hunk.header(),
+                    })
+                };
+                let placement = match locate::locate(&state.lines, hunk, expected, min_start) {
+                    Ok(p) => p,
+                    Err(Failure::NoMatch { why }) => {
+                        let why = format!(
+                            "{why}; the code has another shape in this tree (`kfpatch regen` writes the change for it)"
+                        );
+                        return Err(ApplyError::NoMatch { at: at(), why });
+                    }
+                    Err(Failure::Ambiguous { lines }) => {
+                        return Err(ApplyError::Ambiguous {
+                            at: at(),
+                            places: lines,
+                        })
+                    }
+                };
+                let old_len = placement.end - placement.start;
+                let new_texts: Vec<String> = placement.lines.iter().map(|l| l.text.clone()).collect();
+                let added_at: Vec<usize> = placement
+                    .lines
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, l)| l.added)
+                    .map(|(i, _)| placement.start + i)
+                    .collect();
+                state.lines.splice(placement.start..placement.end, new_texts);
+                let reindent = damaged && c_like;
+                if reindent {
+                    indent::reindent(&mut state.lines, &added_at);
+                }
+                report.hunks.push(HunkReport {
+                    file: path.clone(),
+                    hunk: hi + 1,
+                    header: hunk.header(),
+                    mail_line: hunk.line,
+                    strategy: placement.strategy,
+                    line: (placement.start as i64 - delta) as usize + 1,
+                    offset: placement.start as i64 - delta - header_pos,
+                    restored_blank_lines: placement.restored_blank_lines,
+                    reindented_lines: if reindent { added_at.len() } else { 0 },
+                });
+                report.added += hunk.added().count();
+                report.removed += hunk.removed().count();
+                delta += placement.lines.len() as i64 - old_len as i64;
+                min_start = placement.start + placement.lines.len();
+            }
+        }
+        snapshots.push(states.iter().map(|(p, s)| (p.clone(), s.content())).collect());
+        reports.push(report);
+    }
+    Ok(Plan {
+        reports,
+        snapshots,
+        states,
+    })
+}
+
+/// Apply `series` to `tree`: plan, recognise already-applied and upstream-equivalent trees,
+/// then (unless `check`) write, commit and emit as asked.
+pub fn run(_ctx: &Context, options: &Options) -> Result<Outcome, ApplyError> {
+    let (tree, series) = (&options.tree, &options.series);
+    let outcome = |verdict, patches, files_written, healed_mail, after| Outcome {
+        tree: tree.root.clone(),
+        version: tree.version.clone(),
+        series: series.source.clone(),
+        verdict,
+        patches,
+        files_written,
+        healed_mail,
+        after,
+    };
+    let plan = match plan(tree, series) {
+        Ok(p) => p,
+        Err(e @ (ApplyError::NoMatch { .. } | ApplyError::Ambiguous { .. })) => {
+            if equivalent::already_applied(tree, series) {
+                return Ok(outcome(Verdict::AlreadyApplied, vec![], vec![], None, BTreeMap::new()));
+            }
+            if let Some(v) = equivalent::upstream_equivalent(tree, series) {
+                return Ok(outcome(v, vec![], vec![], None, BTreeMap::new()));
+            }
+            return Err(e);
+        }
+        Err(e) => return Err(e),
+    };
+    let touched: Vec<String> = plan.states.keys().cloned().collect();
+    let repo = git::open(&tree.root);
+    if options.commit && repo.is_none() {
+        return Err(git::GitError::NotRepo(tree.root.clone()).into());
+    }
+    if !options.check && !options.force {
+        if let Some(repo) = &repo {
+            let dirty = git::dirty_paths(repo, &touched)?;
+            if !dirty.is_empty() {
+                return Err(ApplyError::Dirty {
+                    tree: tree.root.clone(),
+                    files: dirty,
+                });
+            }
+        }
+    }
+    let mut reports = plan.reports.clone();
+    let mut written = Vec::new();
+    if !options.check {
+        let files: Vec<(PathBuf, String, u32)> = plan
+            .states
+            .iter()
+            .filter(|(_, s)| s.content() != s.original)
+            .map(|(p, s)| Ok((tree.path(p)?, s.content(), s.mode)))
+            .collect::<Result<_, TreeError>>()?;
+        write::write_all(&files)?;
+        written = plan
+            .states
+            .iter()
+            .filter(|(_, s)| s.content() != s.original)
+            .map(|(p, _)| p.clone())
+            .collect();
+        if options.commit {
+            let repo = repo.as_ref().expect("checked above");
+            let authors: Vec<(String, String)> = series.patches.iter().map(author_of).collect();
+            let messages: Vec<String> = series.patches.iter().map(Patch::commit_message).collect();
+            let specs: Vec<git::CommitSpec> = series
+                .patches
+                .iter()
+                .enumerate()
+                .map(|(i, p)| git::CommitSpec {
+                    author_name: &authors[i].0,
+                    author_email: &authors[i].1,
+                    date: p.date,
+                    message: &messages[i],
+                    files: p
+                        .files
+                        .iter()
+                        .map(|f| (f.path().to_string(), plan.snapshots[i][f.path()].clone()))
+                        .collect(),
+                })
+                .collect();
+            let ids = git::commit_series(repo, &specs)?;
+            git::stage(repo, &written)?;
+            for (r, id) in reports.iter_mut().zip(&ids) {
+                r.commit = Some(id.to_string());
+            }
+        }
+    }
+    let healed = match &options.emit_healed {
+        Some(path) => {
+            let text = healed_mails(series, &plan, &reports)?;
+            write::write_all(&[(path.clone(), text, 0o100644)])?;
+            Some(path.clone())
+        }
+        None => None,
+    };
+    let verdict = if options.check {
+        Verdict::Applies
+    } else {
+        Verdict::Applied
+    };
+    Ok(outcome(verdict, reports, written, healed, plan.after()))
+}
+
+fn author_of(p: &Patch) -> (String, String) {
+    match &p.author {
+        Some(a) => (
+            if a.name.is_empty() {
+                a.email.clone()
+            } else {
+                a.name.clone()
+            },
+            a.email.clone(),
+        ),
+        None => ("Unknown".into(), "unknown@unknown".into()),
+    }
+}
+
+/// The series as clean `git format-patch` mails, one after another (an mbox).
+fn healed_mails(series: &Series, plan: &Plan, reports: &[PatchReport]) -> Result<String, ApplyError> {
+    let mut out = String::new();
+    let mut before: BTreeMap<String, String> = plan
+        .states
+        .iter()
+        .map(|(p, s)| (p.clone(), s.original.clone()))
+        .collect();
+    for ((patch, snap), report) in series.patches.iter().zip(&plan.snapshots).zip(reports) {
+        let changes: Vec<FileChange> = patch
+            .files
+            .iter()
+            .map(|f| {
+                let path = f.path().to_string();
+                let state = &plan.states[&path];
+                FileChange {
+                    old: if f.is_new_file() && before[&path].is_empty() {
+                        None
+                    } else {
+                        Some(before[&path].clone())
+                    },
+                    new: snap[&path].clone(),
+                    path,
+                    mode: state.mode,
+                }
+            })
+            .collect();
+        let (name, email) = author_of(patch);
+        let mut prefix = patch.prefix.clone();
+        prefix.patch = true;
+        let header = MailHeader {
+            from: Person { name, email },
+            date: patch.date.unwrap_or_else(|| chrono::Utc::now().fixed_offset()),
+            prefix,
+            subject: patch.subject.clone(),
+            message: patch
+                .commit_message()
+                .split_once('\n')
+                .map(|(_, rest)| rest.trim().to_string())
+                .unwrap_or_default(),
+            commit_id: report.commit.clone().unwrap_or_else(|| "0".repeat(40)),
+            signature: format!("kfpatch {}", env!("CARGO_PKG_VERSION")),
+        };
+        out.push_str(&crate::mail::write::render_mail(&header, &changes)?);
+        before.extend(snap.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+    Ok(out)
+}

@@ -1,0 +1,313 @@
+//! KF_* kfunc flag bits: are they unique and consistent, in a tree and after given series?
+//!
+//! The family is what `include/linux/btf.h` defines; a *mirror* is any other file that defines
+//! a name of the family (tools/bpf/resolve_btfids/main.c). Unrelated `KF_*` macros elsewhere
+//! (drivers/staging/rts5208, drivers/media) are never part of it. Users are `BTF_ID_FLAGS`
+//! calls anywhere in the tree.
+
+pub mod rules;
+
+use super::apply;
+use super::Context;
+use crate::kernel::flagdefs;
+pub use crate::kernel::flagstate::FAMILY_FILE;
+use crate::kernel::flagstate::{self, FlagDef, ScannedFiles, State};
+use crate::kernel::flagwalk;
+use crate::kernel::KernelTree;
+use crate::mail::{LineKind, Series};
+use serde::Serialize;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Error,
+    Warning,
+    Info,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Location {
+    pub file: String,
+    pub line: usize,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub level: Level,
+    pub kind: &'static str,
+    pub message: String,
+    pub locations: Vec<Location>,
+    /// The series this finding comes from (`--patch`), if any.
+    pub series: Vec<String>,
+}
+
+impl Finding {
+    pub fn new(level: Level, kind: &'static str, message: String, locations: Vec<Location>) -> Finding {
+        Finding {
+            level,
+            kind,
+            message,
+            locations,
+            series: vec![],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BitRow {
+    pub bit: u32,
+    pub names: Vec<String>,
+    /// `used`, `free`, `hole` (free below the highest used bit) or `collision`.
+    pub status: &'static str,
+    pub locations: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SeriesFlags {
+    pub source: PathBuf,
+    /// Whether the series applies to this tree (else its flags were read from its `+` lines).
+    pub applies: bool,
+    pub note: Option<String>,
+    pub added: Vec<FlagDef>,
+    pub removed: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub tree: PathBuf,
+    pub version: String,
+    pub family_file: &'static str,
+    pub flags: Vec<FlagDef>,
+    pub mirror_files: Vec<String>,
+    pub users: usize,
+    pub bits: Vec<BitRow>,
+    pub holes: Vec<u32>,
+    pub next_free: Option<u32>,
+    pub series: Vec<SeriesFlags>,
+    pub findings: Vec<Finding>,
+    pub errors: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub tree: KernelTree,
+    /// Series to evaluate the tree after, each on its own.
+    pub series: Vec<Series>,
+    /// Scan only these files instead of the whole tree (the family file is always read).
+    pub only_files: Option<Vec<PathBuf>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    #[error("{}: no {FAMILY_FILE}; is this a kernel tree?", .0.display())]
+    NoFamilyFile(PathBuf),
+}
+
+impl Options {
+    /// The tree as it is, every file scanned, no series.
+    pub fn tree(tree: &KernelTree) -> Options {
+        Options {
+            tree: tree.clone(),
+            series: vec![],
+            only_files: None,
+        }
+    }
+}
+
+/// Audit the tree (and the tree as each series would leave it).
+pub fn run(ctx: &Context, opts: &Options) -> Result<Report, CheckError> {
+    let tree = &opts.tree;
+    if !tree.exists(FAMILY_FILE) {
+        return Err(CheckError::NoFamilyFile(tree.root.clone()));
+    }
+    let (hits, scanned) = match &opts.only_files {
+        None => (flagwalk::scan_tree(&tree.root), true),
+        Some(files) => {
+            let mut files = files.clone();
+            files.push(FAMILY_FILE.into());
+            files.sort();
+            files.dedup();
+            (flagwalk::scan_files(&tree.root, &files), false)
+        }
+    };
+    let files: ScannedFiles = hits.into_iter().map(|h| (h.path.clone(), h)).collect();
+    let base = State::from_files(&files, scanned);
+    let outcome = rules::evaluate(&base);
+    let mut findings = outcome.findings.clone();
+    let mut series_reports = Vec::new();
+    let base_keys: std::collections::HashSet<String> = outcome.findings.iter().map(|f| f.message.clone()).collect();
+    for series in &opts.series {
+        let (after, report) = state_after(ctx, tree, &files, &base, series, scanned);
+        let name = series.source.display().to_string();
+        for mut f in rules::evaluate(&after).findings {
+            if f.level != Level::Info && !base_keys.contains(&f.message) {
+                f.series.push(name.clone());
+                findings.push(f);
+            }
+        }
+        series_reports.push(report);
+    }
+    // Series given together: each alone may be fine, yet two may claim one bit.
+    for (i, a) in series_reports.iter().enumerate() {
+        for b in &series_reports[i + 1..] {
+            for fa in &a.added {
+                for fb in b
+                    .added
+                    .iter()
+                    .filter(|fb| fb.bit().is_some() && fb.bit() == fa.bit() && fb.name != fa.name)
+                {
+                    findings.push(Finding {
+                        level: Level::Error,
+                        kind: "series-collision",
+                        message: format!(
+                            "{} ({}) and {} ({}) both claim bit {}",
+                            fa.name,
+                            a.source.display(),
+                            fb.name,
+                            b.source.display(),
+                            fa.bit().unwrap_or(0)
+                        ),
+                        locations: vec![
+                            Location {
+                                file: fa.file.clone(),
+                                line: fa.line,
+                                text: fa.text.trim().into(),
+                            },
+                            Location {
+                                file: fb.file.clone(),
+                                line: fb.line,
+                                text: fb.text.trim().into(),
+                            },
+                        ],
+                        series: vec![a.source.display().to_string(), b.source.display().to_string()],
+                    });
+                }
+            }
+        }
+    }
+    findings.sort_by_key(|f| f.level);
+    let errors = findings.iter().filter(|f| f.level == Level::Error).count();
+    let mut mirror_files: Vec<String> = base.mirrors.iter().map(|m| m.file.clone()).collect();
+    mirror_files.dedup();
+    Ok(Report {
+        tree: tree.root.clone(),
+        version: tree.version.clone(),
+        family_file: FAMILY_FILE,
+        flags: base.family.clone(),
+        mirror_files,
+        users: base.uses.len(),
+        bits: outcome.bits,
+        holes: outcome.holes,
+        next_free: outcome.next_free,
+        series: series_reports,
+        findings,
+        errors,
+    })
+}
+
+/// The flag state after `series`: its exact result when it applies (placed by the apply
+/// operation, nothing written), else the tree's defines with the series' `-`/`+` define lines
+/// applied by name.
+fn state_after(
+    ctx: &Context,
+    tree: &KernelTree,
+    files: &ScannedFiles,
+    base: &State,
+    series: &Series,
+    scanned: bool,
+) -> (State, SeriesFlags) {
+    let source = series.source.clone();
+    let before = base.family_names();
+    let placed = apply::run(
+        ctx,
+        &apply::Options {
+            check: true,
+            ..apply::Options::new(tree.clone(), series.clone())
+        },
+    );
+    let placed = match placed {
+        Ok(outcome) if outcome.verdict == apply::Verdict::Applies => Ok(outcome.after),
+        Ok(outcome) => Err(outcome.verdict.describe()),
+        Err(e) => Err(e.to_string()),
+    };
+    match placed {
+        Ok(contents) => {
+            let after = State::from_files(&flagstate::with_contents(files, &contents), scanned);
+            let added = after
+                .family
+                .iter()
+                .filter(|d| !before.contains(&d.name))
+                .cloned()
+                .collect();
+            let names = after.family_names();
+            let removed = before.iter().filter(|n| !names.contains(*n)).cloned().collect();
+            (
+                after,
+                SeriesFlags {
+                    source,
+                    applies: true,
+                    note: None,
+                    added,
+                    removed,
+                },
+            )
+        }
+        Err(e) => {
+            let mut after = base.clone();
+            let mut added = Vec::new();
+            let mut removed = Vec::new();
+            for fp in series.patches.iter().flat_map(|p| &p.files) {
+                for line in fp.hunks.iter().flat_map(|h| &h.lines) {
+                    let Some(d) = flagdefs::defines(&format!("{}\n", line.text.trim())).into_iter().next() else {
+                        continue;
+                    };
+                    let mut d = d;
+                    d.line = line.line;
+                    let file = format!("{} (as {})", fp.path(), series.source.display());
+                    match line.kind {
+                        LineKind::Del => {
+                            after.family.retain(|x| !(x.name == d.name && fp.path() == FAMILY_FILE));
+                            after.mirrors.retain(|x| !(x.name == d.name && x.file == fp.path()));
+                            removed.push(d.name.clone());
+                        }
+                        LineKind::Add => {
+                            let def = FlagDef { file, define: d };
+                            if fp.path() == FAMILY_FILE {
+                                added.push(def.clone());
+                                after.family.push(def);
+                            } else {
+                                after.mirrors.push(def);
+                            }
+                        }
+                        LineKind::Context => {}
+                    }
+                }
+            }
+            let note = Some(format!(
+                "does not apply here ({}); flags read from its lines",
+                first_line(&e)
+            ));
+            (
+                after,
+                SeriesFlags {
+                    source,
+                    applies: false,
+                    note,
+                    added,
+                    removed,
+                },
+            )
+        }
+    }
+}
+
+fn first_line(s: &str) -> String {
+    let s = s.lines().next().unwrap_or("");
+    if s.chars().count() > 160 {
+        format!("{}…", s.chars().take(159).collect::<String>())
+    } else {
+        s.to_string()
+    }
+}

@@ -1,0 +1,121 @@
+//! `kfpatch validate`: the whole job in one command — put the series on a tree, check the flag
+//! bits, and prove the result in a VM.
+//!
+//! Without a tree of the user's it works on a Debian tree from the cache: a hard-linked copy of
+//! the pristine tree (fast, and the pristine files stay untouched because kfpatch replaces
+//! files by rename), keyed by the series' content so a second run finds the series already
+//! applied and the build incremental.
+
+use super::{apply, check, doctor, tree, vm, Context};
+use crate::kernel::KernelTree;
+use crate::mail::Series;
+use serde::Serialize;
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ValidateError {
+    #[error(transparent)]
+    Doctor(#[from] doctor::DoctorError),
+    #[error(transparent)]
+    Fetch(#[from] tree::FetchTreeError),
+    #[error(transparent)]
+    Tree(#[from] crate::kernel::TreeError),
+    #[error(transparent)]
+    Apply(#[from] apply::ApplyError),
+    #[error(transparent)]
+    Check(#[from] check::CheckError),
+    #[error(transparent)]
+    Vm(#[from] vm::VmError),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    pub tree: PathBuf,
+    pub apply: apply::Outcome,
+    pub check_errors: usize,
+    pub check_findings: Vec<check::Finding>,
+    pub vmtest: vm::VmReport,
+    pub ok: bool,
+}
+
+/// Which tree to validate on.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// A tree the user owns: the series is applied in place.
+    Tree(KernelTree),
+    /// A Debian version from the cache, worked on in a hard-linked copy named after the series.
+    Debian(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub target: Target,
+    pub series: Series,
+    pub vm: vm::Settings,
+    /// First install missing host tools (`doctor --install`).
+    pub install: bool,
+}
+
+/// The tree to work on: the user's, or a work copy of a Debian tree keyed by the series.
+pub fn prepare_tree(ctx: &Context, target: &Target, series: &Series) -> Result<KernelTree, ValidateError> {
+    match target {
+        Target::Tree(t) => Ok(t.clone()),
+        Target::Debian(version) => {
+            let fetched = tree::run(
+                ctx,
+                &tree::Options {
+                    versions: vec![version.clone()],
+                },
+            )?;
+            let pristine = &fetched.trees[0].path;
+            let dest = ctx
+                .cache_root
+                .join("work")
+                .join(format!("linux-source-{version}-{}", series.key()));
+            crate::kernel::tree::work_copy(pristine, &dest)?;
+            Ok(KernelTree::open(&dest)?)
+        }
+    }
+}
+
+/// Apply, check, VM-test.
+pub fn run(ctx: &Context, opts: &Options) -> Result<Outcome, ValidateError> {
+    if opts.install {
+        doctor::run(ctx, &doctor::Options { install: true })?;
+    }
+    let tree = prepare_tree(ctx, &opts.target, &opts.series)?;
+    let applied = ctx.stage("apply", || {
+        apply::run(ctx, &apply::Options::new(tree.clone(), opts.series.clone()))
+    })?;
+    match &applied.verdict {
+        apply::Verdict::EquivalentUpstream { flag, .. } => ctx.notice(format!(
+            "the tree already has the change as {flag}; testing it as it is"
+        )),
+        apply::Verdict::AlreadyApplied => ctx.notice("series already applied"),
+        _ => {}
+    }
+    let checked = ctx.stage("check flags", || check::run(ctx, &check::Options::tree(&tree)))?;
+    let vmtest = vm::run(
+        ctx,
+        &vm::Options {
+            tree: tree.clone(),
+            settings: opts.vm.clone(),
+            flag: None,
+            inject: None,
+        },
+    )?;
+    let check_findings: Vec<check::Finding> = checked
+        .findings
+        .into_iter()
+        .filter(|f| f.level != check::Level::Info)
+        .collect();
+    let ok = checked.errors == 0 && vmtest.ok;
+    Ok(Outcome {
+        tree: tree.root,
+        apply: applied,
+        check_errors: checked.errors,
+        check_findings,
+        vmtest,
+        ok,
+    })
+}

@@ -1,0 +1,166 @@
+//! Building what the guest runs: the kernel (`make O=… bzImage modules`, incremental, through
+//! ccache when present), the test module against that build, `vmlinux.h` from its BTF, and
+//! the BPF programs with clang `-target bpf`.
+
+use super::process::{log_tail, run_logged, run_with_progress};
+use super::{guest, Inject, VmError};
+use crate::kernel::host_tools::Tools;
+use crate::kernel::KernelTree;
+use crate::ops::Context;
+use crate::template;
+use minijinja::context;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// ccache settings shared by every build: one cache outside any repository, paths made
+/// relative to the cache root so work trees at other paths still hit.
+fn ccache_env(cmd: &mut Command, root: &Path) {
+    cmd.env("CCACHE_DIR", root.join("ccache"))
+        .env("CCACHE_BASEDIR", root)
+        .env("CCACHE_NOHASHDIR", "1");
+}
+
+/// `make bzImage modules` with live progress (the latest target) and the log's tail on failure.
+pub fn kernel(ctx: &Context, tree: &Path, build: &Path, jobs: usize, tools: &Tools, log: &Path) -> Result<(), VmError> {
+    let mut cmd = Command::new("make");
+    cmd.arg("-C")
+        .arg(tree)
+        .arg(format!("O={}", build.display()))
+        .arg(format!("-j{}", jobs.max(1)));
+    if tools.ccache.is_some() {
+        // The bare name, so the command Kbuild records stays the same wherever ccache lives.
+        cmd.arg("CC=ccache gcc");
+        ccache_env(&mut cmd, &ctx.cache_root);
+    }
+    cmd.arg("bzImage").arg("modules");
+    let ok = run_with_progress(ctx, cmd, log)?;
+    if !ok {
+        return Err(VmError::Step {
+            what: "kernel build".into(),
+            log: log.to_path_buf(),
+            tail: log_tail(log, 25),
+        });
+    }
+    Ok(())
+}
+
+/// Files the guest uses.
+pub struct SuiteArtifacts {
+    pub init: PathBuf,
+    pub kvm_probe_init: PathBuf,
+    pub module: PathBuf,
+}
+
+fn write(path: &Path, text: &str) -> Result<(), VmError> {
+    std::fs::write(path, text).map_err(|e| VmError::io(path, e))
+}
+
+fn make_executable(path: &Path) -> Result<(), VmError> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).map_err(|e| VmError::io(path, e))
+}
+
+fn tree_has(tree: &KernelTree, file: &str, needle: &str) -> bool {
+    tree.read(file).is_ok_and(|t| t.contains(needle))
+}
+
+/// Render and build the test module, vmlinux.h, the BPF objects and the guest init.
+pub fn suite(
+    tree: &KernelTree,
+    build: &Path,
+    work: &Path,
+    flag: &str,
+    tools: &Tools,
+    inject: Option<Inject>,
+) -> Result<SuiteArtifacts, VmError> {
+    let log = work.join("suite.log");
+    let _ = std::fs::remove_file(&log);
+    // The module: set macros and kfunc markers follow the tree's era.
+    let module_dir = work.join("module");
+    std::fs::create_dir_all(&module_dir).map_err(|e| VmError::io(&module_dir, e))?;
+    let kfuncs_macros = tree_has(tree, "include/linux/btf_ids.h", "BTF_KFUNCS_START");
+    let source = template::render(
+        "vm/kfpatch_test_kmod.c.j2",
+        context! {
+            flag => flag,
+            version => tree.version,
+            set_start => if kfuncs_macros { "BTF_KFUNCS_START" } else { "BTF_SET8_START" },
+            set_end => if kfuncs_macros { "BTF_KFUNCS_END" } else { "BTF_SET8_END" },
+            kfunc_defs_macros => tree_has(tree, "include/linux/btf.h", "__bpf_kfunc_start_defs"),
+        },
+    )?;
+    write(&module_dir.join("kfpatch_test_kmod.c"), &source)?;
+    write(
+        &module_dir.join("Makefile"),
+        template::raw("vm/kfpatch_test_kmod.Makefile").expect("embedded"),
+    )?;
+    let mut make = Command::new("make");
+    make.arg("-C")
+        .arg(build)
+        .arg(format!("M={}", module_dir.display()))
+        .arg("modules");
+    run_logged(&mut make, &log, "test module build")?;
+    let module = module_dir.join("kfpatch_test_kmod.ko");
+
+    // vmlinux.h from the built kernel's BTF.
+    let vmlinux_h = work.join("vmlinux.h");
+    let out = Command::new(&tools.bpftool)
+        .args(["btf", "dump", "file"])
+        .arg(build.join("vmlinux"))
+        .args(["format", "c"])
+        .output()
+        .map_err(|e| VmError::Unavailable(format!("bpftool: {e}")))?;
+    if !out.status.success() {
+        return Err(VmError::Step {
+            what: "bpftool btf dump".into(),
+            log: log.clone(),
+            tail: String::from_utf8_lossy(&out.stderr).into(),
+        });
+    }
+    write(&vmlinux_h, &String::from_utf8_lossy(&out.stdout))?;
+
+    // One BPF object per case.
+    let bpf_source = work.join("kfunc_lock.bpf.c");
+    write(&bpf_source, &template::render("vm/kfunc_lock.bpf.c.j2", context! {})?)?;
+    let mut cases = Vec::new();
+    for case in guest::KFUNC_CASES {
+        let object = work.join(format!("{}.bpf.o", case.name));
+        let mut clang = Command::new(&tools.clang);
+        clang
+            .args(["-O2", "-g", "-target", "bpf", "-Wno-missing-declarations"])
+            .arg(format!("-DKFPATCH_CASE={}", case.number))
+            .arg("-I")
+            .arg(work)
+            .arg("-c")
+            .arg(&bpf_source)
+            .arg("-o")
+            .arg(&object);
+        run_logged(&mut clang, &log, &format!("clang -target bpf ({})", case.name))?;
+        cases.push(context! { name => case.name, object => object.display().to_string() });
+    }
+
+    let reboot = format!("{} reboot -f", tools.busybox.display());
+    let init = work.join("init.sh");
+    let init_text = template::render(
+        "vm/init.sh.j2",
+        context! {
+            inject => match inject { Some(Inject::Hang) => "hang", _ => "" },
+            insmod => tools.insmod.display().to_string(),
+            module => module.display().to_string(),
+            bpftool => tools.bpftool.display().to_string(),
+            reboot => reboot,
+            cases => cases,
+            keep => guest::shadowed_by_guest_tmp(&[build]),
+        },
+    )?;
+    write(&init, &init_text)?;
+    make_executable(&init)?;
+    let kvm_probe_init = work.join("kvm-probe.sh");
+    write(&kvm_probe_init, &format!("#!/bin/sh\necho KFPATCH-KVM-OK\n{reboot}\n"))?;
+    make_executable(&kvm_probe_init)?;
+    Ok(SuiteArtifacts {
+        init,
+        kvm_probe_init,
+        module,
+    })
+}

@@ -1,0 +1,215 @@
+//! What runs inside the guest and what it said: the init script, test module and BPF programs
+//! rendered from `templates/vm/`, and the parser that turns a serial console log into case
+//! results and crash findings.
+
+use serde::Serialize;
+
+/// Where the guest init mounts its own tmpfs over a host directory.
+const GUEST_TMP: &str = "/tmp";
+
+/// Host directories the guest needs (the build directory) that its tmpfs on /tmp would hide,
+/// as `{path, inside}` pairs for the init templates: the init binds the host's /tmp aside
+/// first and binds each of them back at its own path (`KFPATCH_CACHE=/tmp/…` works).
+pub fn shadowed_by_guest_tmp(dirs: &[&std::path::Path]) -> Vec<minijinja::Value> {
+    dirs.iter()
+        .filter_map(|d| {
+            let inside = d.strip_prefix(GUEST_TMP).ok()?;
+            (!inside.as_os_str().is_empty()).then(|| {
+                minijinja::context! {
+                    path => d.display().to_string(),
+                    inside => inside.display().to_string(),
+                }
+            })
+        })
+        .collect()
+}
+
+/// One BPF program the suite loads, and what must happen to it.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct CaseSpec {
+    pub name: &'static str,
+    /// `KFPATCH_CASE` value the object is compiled with.
+    pub number: u32,
+    pub description: &'static str,
+    pub expect: Expect,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "outcome")]
+pub enum Expect {
+    Loads { retval: i64 },
+    Refused { message: &'static str },
+}
+
+pub const LOCK_MESSAGE: &str = "function calls are not allowed while holding a lock";
+
+pub const KFUNC_CASES: &[CaseSpec] = &[
+    CaseSpec {
+        name: "safe_under_lock",
+        number: 1,
+        description: "kfunc flagged for bpf_spin_lock, called under the lock",
+        expect: Expect::Loads { retval: 42 },
+    },
+    CaseSpec {
+        name: "unsafe_under_lock",
+        number: 2,
+        description: "unflagged kfunc called under the lock",
+        expect: Expect::Refused { message: LOCK_MESSAGE },
+    },
+    CaseSpec {
+        name: "safe_no_lock",
+        number: 3,
+        description: "flagged kfunc without the lock (control)",
+        expect: Expect::Loads { retval: 42 },
+    },
+];
+
+/// What the console says happened to one case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "observed")]
+pub enum Observed {
+    Loaded { retval: Option<i64> },
+    Refused { log: Vec<String> },
+    Missing,
+}
+
+/// Everything parsed from one console log.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Console {
+    pub booted: bool,
+    /// `Some(false)` only when the guest looked and found no /sys/kernel/btf/vmlinux.
+    pub btf_present: Option<bool>,
+    pub module_loaded: Option<bool>,
+    pub module_error: Option<String>,
+    pub done: bool,
+    /// Seconds from kernel start to init, as the guest measured it.
+    pub boot_seconds: Option<f64>,
+    pub cases: Vec<(String, Observed)>,
+    /// Panic, oops, BUG/WARNING splats: the first line of each.
+    pub crashes: Vec<String>,
+}
+
+impl Console {
+    pub fn case(&self, name: &str) -> Observed {
+        self.cases
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, o)| o.clone())
+            .unwrap_or(Observed::Missing)
+    }
+}
+
+const CRASH_MARKERS: &[&str] = &[
+    "Kernel panic",
+    "BUG:",
+    "WARNING:",
+    "Oops:",
+    "general protection fault",
+    "Unable to handle kernel",
+    "kernel BUG at",
+    "RIP: 0010:",
+];
+
+/// Parse a serial console log.
+pub fn parse_console(text: &str) -> Console {
+    let mut c = Console::default();
+    let mut logs: Vec<(String, String)> = Vec::new();
+    for raw in text.lines() {
+        // Kernel messages may share a line with our output; look for our marker anywhere.
+        let line = raw.trim_end();
+        if let Some(pos) = line.find("KFPATCH-") {
+            let ours = &line[pos..];
+            let mut words = ours.splitn(3, ' ');
+            let tag = words.next().unwrap_or("");
+            match tag {
+                "KFPATCH-BOOTED" => {
+                    c.booted = true;
+                    c.boot_seconds = ours.split("uptime=").nth(1).and_then(|v| v.trim().parse().ok());
+                }
+                "KFPATCH-BTF" => c.btf_present = Some(words.next() == Some("present")),
+                "KFPATCH-MODULE" => {
+                    let status = words.next().unwrap_or("");
+                    c.module_loaded = Some(status == "loaded");
+                    if status != "loaded" {
+                        c.module_error = Some(words.next().unwrap_or("").trim().to_string());
+                    }
+                }
+                "KFPATCH-CASE" => {
+                    let name = words.next().unwrap_or("").to_string();
+                    let rest = words.next().unwrap_or("");
+                    let observed = if rest.starts_with("loaded") {
+                        Observed::Loaded {
+                            retval: rest.split("retval=").nth(1).and_then(|v| v.trim().parse().ok()),
+                        }
+                    } else {
+                        Observed::Refused { log: vec![] }
+                    };
+                    if !c.cases.iter().any(|(n, _)| *n == name) {
+                        c.cases.push((name, observed));
+                    }
+                }
+                "KFPATCH-LOG" => {
+                    let rest = ours.trim_start_matches("KFPATCH-LOG ");
+                    if let Some((name, msg)) = rest.split_once(": ") {
+                        logs.push((name.to_string(), msg.to_string()));
+                    }
+                }
+                "KFPATCH-DONE" => c.done = true,
+                _ => {}
+            }
+            continue;
+        }
+        if CRASH_MARKERS.iter().any(|m| line.contains(m)) {
+            c.crashes.push(line.trim().to_string());
+        }
+    }
+    for (name, msg) in logs {
+        if let Some((_, Observed::Refused { log })) = c.cases.iter_mut().find(|(n, _)| *n == name) {
+            log.push(msg);
+        }
+    }
+    c
+}
+
+/// The verifier lines worth showing: from the failing instruction to the reason.
+pub fn verifier_excerpt(log: &[String]) -> Vec<String> {
+    let interesting: Vec<String> = log
+        .iter()
+        .filter(|l| !l.starts_with("libbpf:") && !l.starts_with("Warning:") && !l.starts_with("If it used"))
+        .cloned()
+        .collect();
+    let start = interesting.len().saturating_sub(6);
+    interesting[start..].to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const REAL: &str = include_str!("../../../tests/fixtures/console/7.2-unpatched.log");
+
+    #[test]
+    fn recorded_unpatched_console() {
+        let c = parse_console(REAL);
+        assert!(c.booted && c.done);
+        assert_eq!(c.btf_present, Some(true));
+        assert_eq!(c.module_loaded, Some(true));
+        assert!(c.crashes.is_empty(), "{:?}", c.crashes);
+        match c.case("safe_under_lock") {
+            Observed::Refused { log } => assert!(log.iter().any(|l| l.contains(LOCK_MESSAGE)), "{log:?}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(c.case("unsafe_under_lock"), Observed::Refused { .. }));
+        assert_eq!(c.case("safe_no_lock"), Observed::Loaded { retval: Some(42) });
+        assert_eq!(c.case("nonexistent"), Observed::Missing);
+    }
+
+    #[test]
+    fn panic_and_missing_results() {
+        let text = "[    1.0] Kernel panic - not syncing: Requested init /x failed (error -2).\n";
+        let c = parse_console(text);
+        assert!(!c.booted && !c.done);
+        assert_eq!(c.crashes.len(), 1);
+        assert_eq!(c.case("safe_under_lock"), Observed::Missing);
+    }
+}

@@ -1,0 +1,270 @@
+//! Rebuild a kernel tree and prove, in a QEMU guest, what its verifier does with module kfuncs
+//! called under bpf_spin_lock.
+//!
+//! Steps: check host tools → configure (`config`) → `make O=… bzImage modules` (incremental,
+//! ccache) → build the test module and BPF programs (`build`) → pick KVM or TCG (`qemu`) →
+//! boot with the suite's init → parse the console (`guest`) → [`VmReport`].
+
+pub mod build;
+pub mod config;
+pub mod guest;
+pub mod process;
+pub mod qemu;
+pub mod report;
+pub mod selftests;
+
+pub use report::VmReport;
+
+use super::Context;
+use crate::kernel::host_tools::{self, HostToolError};
+use crate::kernel::{flagdefs, KernelTree};
+use qemu::Accel;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+#[derive(Debug, thiserror::Error)]
+pub enum VmError {
+    /// A host tool is missing or the VM could not start (exit 69).
+    #[error("{0}")]
+    Unavailable(String),
+    /// The kernel configuration lost required options (exit 69: host tools, usually pahole).
+    #[error("{0}")]
+    Config(String),
+    /// A build step failed; the tail of its log says why (exit 1: the tree does not build).
+    #[error("{what} failed (log: {}):\n{tail}", log.display())]
+    Step { what: String, log: PathBuf, tail: String },
+    #[error("{}: {source}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("template: {0}")]
+    Template(#[from] minijinja::Error),
+}
+
+impl From<HostToolError> for VmError {
+    fn from(e: HostToolError) -> VmError {
+        VmError::Unavailable(e.0)
+    }
+}
+
+impl VmError {
+    pub fn io(path: &Path, source: std::io::Error) -> VmError {
+        VmError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// Debug injections that prove failures are caught.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Inject {
+    /// Boot with an init that does not exist: the kernel panics.
+    Panic,
+    /// The guest init sleeps forever: the timeout must fire.
+    Hang,
+}
+
+/// What runs in the guest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Suite {
+    /// kfpatch's own module and three programs (fast; tinyconfig-based kernel).
+    Kfunc,
+    /// The tree's own test_progs -t kfunc_call -t spin_lock (kernel with the selftests' config).
+    #[value(name = "test_progs")]
+    TestProgs,
+}
+
+/// How to build and boot, whatever the tree (shared by vmtest, validate and matrix).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Default: `~/.cache/kfpatch/build/<tree name>-<hash of its path>`.
+    pub build_dir: Option<PathBuf>,
+    pub jobs: usize,
+    pub accel: Accel,
+    pub timeout: Duration,
+    /// clang command or path for BPF objects; default: the newest one installed.
+    pub clang: Option<String>,
+    pub suite: Suite,
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub tree: KernelTree,
+    pub settings: Settings,
+    /// Flag the test module marks its safe kfunc with; default: the one the tree defines.
+    pub flag: Option<String>,
+    pub inject: Option<Inject>,
+}
+
+/// Where a tree's build lives unless told otherwise.
+pub fn default_build_dir(cache_root: &Path, tree: &Path) -> PathBuf {
+    let canonical = tree.canonicalize().unwrap_or_else(|_| tree.to_path_buf());
+    let name = canonical
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("tree")
+        .to_string();
+    let hash = crate::kernel::blob_id(&canonical.display().to_string());
+    cache_root.join("build").join(format!("{name}-{}", &hash[..8]))
+}
+
+/// The flag the tree defines for "callable under bpf_spin_lock", if any.
+pub fn tree_lock_flag(tree: &KernelTree) -> Option<String> {
+    let text = tree.read("include/linux/btf.h").ok()?;
+    let defines = flagdefs::defines(&text);
+    ["KF_SPIN_LOCK", "KF_SPINLOCK_SAFE"]
+        .iter()
+        .find(|n| defines.iter().any(|d| d.name == **n))
+        .map(|n| n.to_string())
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> VmError + '_ {
+    move |e| VmError::io(path, e)
+}
+
+/// Build, boot and judge. Infrastructure problems are errors; test outcomes are in the report.
+pub fn run(ctx: &Context, opts: &Options) -> Result<VmReport, VmError> {
+    let total = Instant::now();
+    let settings = &opts.settings;
+    let mut tools = host_tools::require_for_vmtest()?;
+    if let Some(clang) = &settings.clang {
+        tools.clang = host_tools::resolve(clang)?;
+    }
+    let tree = &opts.tree;
+    let root = &tree.root;
+    // Before minutes of kernel build: the selftests cannot build with a pahole the tree
+    // declares too old; kfpatch's own programs declare their kfuncs and do not mind.
+    if let Some(problem) = host_tools::pahole_too_old(root, &tools.pahole) {
+        match settings.suite {
+            Suite::TestProgs => return Err(VmError::Unavailable(problem)),
+            Suite::Kfunc => ctx.notice(problem),
+        }
+    }
+    let build_dir = settings.build_dir.clone().unwrap_or_else(|| {
+        let dir = default_build_dir(&ctx.cache_root, root);
+        match settings.suite {
+            Suite::Kfunc => dir,
+            // Another config: another build directory, so neither rebuilds the other's kernel.
+            Suite::TestProgs => dir.with_file_name(format!(
+                "{}-selftests",
+                dir.file_name().and_then(|n| n.to_str()).unwrap_or("tree")
+            )),
+        }
+    });
+    std::fs::create_dir_all(&build_dir).map_err(io(&build_dir))?;
+    let work = build_dir.join("kfpatch");
+    std::fs::create_dir_all(&work).map_err(io(&work))?;
+
+    let t = Instant::now();
+    ctx.stage("configure", || {
+        let fragment = work.join("kernel.config");
+        std::fs::write(&fragment, crate::template::raw("vm/kernel.config").expect("embedded"))
+            .map_err(io(&fragment))?;
+        let config_log = work.join("configure.log");
+        let _ = std::fs::remove_file(&config_log);
+        let mut fragments = vec![fragment];
+        // The kfunc suite needs little and builds fast on tinyconfig; the selftests' fragments
+        // assume a full base (FTRACE, BLOCK, cgroups, net devices), as upstream's own VM runs do.
+        let base = match settings.suite {
+            Suite::Kfunc => "tinyconfig",
+            Suite::TestProgs => {
+                fragments.extend(selftests::fragments(root));
+                "defconfig"
+            }
+        };
+        config::configure(root, &build_dir, base, &fragments, &config_log)
+    })?;
+    let configure_s = t.elapsed().as_secs_f64();
+
+    let t = Instant::now();
+    ctx.stage("build", || {
+        build::kernel(ctx, root, &build_dir, settings.jobs, &tools, &work.join("build.log"))
+    })?;
+    let defined = tree_lock_flag(tree);
+    let flag = opts
+        .flag
+        .clone()
+        .or_else(|| defined.clone())
+        .unwrap_or_else(|| "KF_SPIN_LOCK".into());
+    let flag_defined = defined.as_deref() == Some(flag.as_str());
+    if !flag_defined {
+        ctx.notice(format!(
+            "{flag} is not defined in this tree: the flagged kfunc is built unflagged"
+        ));
+    }
+    let artifacts = ctx.stage("test programs", || {
+        build::suite(tree, &build_dir, &work, &flag, &tools, opts.inject)
+    })?;
+    let selftests_out = work.join("selftests");
+    let init = match settings.suite {
+        Suite::Kfunc => artifacts.init.clone(),
+        Suite::TestProgs => ctx.stage("selftests build", || {
+            selftests::build(
+                ctx,
+                root,
+                &build_dir,
+                &selftests_out,
+                settings.jobs,
+                &tools,
+                &work.join("selftests.log"),
+            )?;
+            selftests::init(&work, &selftests_out, &tools)
+        })?,
+    };
+    let build_s = t.elapsed().as_secs_f64();
+
+    let kernel = build_dir.join("arch/x86/boot/bzImage");
+    let mut spec = qemu::BootSpec {
+        kernel,
+        init,
+        accel: Accel::Tcg,
+        memory_mb: 1024,
+        cpus: settings.jobs.clamp(1, 4) as u32,
+        extra_cmdline: vec![],
+    };
+    let mut accel_notice = None;
+    spec.accel = match settings.accel {
+        Accel::Tcg => Accel::Tcg,
+        Accel::Kvm => Accel::Kvm,
+        Accel::Auto => {
+            let probe = ctx.stage("probe KVM", || {
+                qemu::kvm_works(&spec, &artifacts.kvm_probe_init, &work.join("kvm-probe.log"))
+            });
+            match probe {
+                Ok(()) => Accel::Kvm,
+                Err(why) => {
+                    let notice = format!("KVM unusable here ({why}); using TCG");
+                    ctx.notice(notice.clone());
+                    accel_notice = Some(notice);
+                    Accel::Tcg
+                }
+            }
+        }
+    };
+    if opts.inject == Some(Inject::Panic) {
+        spec.extra_cmdline.push("init=/kfpatch-injected-missing-init".into());
+    }
+    let console_log = work.join("console.log");
+    let boot = ctx.stage("boot and test", || {
+        qemu::boot(&spec, settings.timeout, &console_log)
+            .map_err(|e| VmError::Unavailable(format!("cannot start {}: {e}", qemu::QEMU)))
+    })?;
+    let console = guest::parse_console(&boot.console);
+    Ok(report::judge(report::Inputs {
+        suite: settings.suite,
+        tree: root,
+        build_dir: &build_dir,
+        accel: spec.accel,
+        accel_notice,
+        flag,
+        flag_defined,
+        clang: tools.clang.clone(),
+        console,
+        boot: &boot,
+        console_log,
+        configure_s,
+        build_s,
+        total_s: total.elapsed().as_secs_f64(),
+    }))
+}

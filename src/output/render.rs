@@ -1,0 +1,347 @@
+//! Human rendering of every operation's outcome; the JSON form is the same `Serialize` struct
+//! (`super::to_json`). Nothing here writes: each document becomes a string for the shell.
+
+use super::{escape_controls, Document};
+use crate::ops::vm::report::Status;
+use crate::ops::{apply, check, doctor, regen, tree, validate, vm};
+use std::fmt::Write as _;
+
+/// `writeln!` into a String, which cannot fail.
+macro_rules! w {
+    ($out:expr, $($arg:tt)*) => {{
+        let _ = writeln!($out, $($arg)*);
+    }};
+}
+
+impl Document for apply::Outcome {
+    const SCHEMA: &'static str = "kfpatch-apply/1";
+    fn human(&self) -> String {
+        let mut out = String::new();
+        apply_human(&mut out, self);
+        out
+    }
+}
+
+impl Document for check::Report {
+    const SCHEMA: &'static str = "kfpatch-check/1";
+    fn human(&self) -> String {
+        let mut out = String::new();
+        check_human(&mut out, self);
+        out
+    }
+}
+
+impl Document for vm::VmReport {
+    const SCHEMA: &'static str = "kfpatch-vmtest/1";
+    fn human(&self) -> String {
+        let mut out = String::new();
+        vm_human(&mut out, self);
+        out
+    }
+}
+
+impl Document for validate::Outcome {
+    const SCHEMA: &'static str = "kfpatch-validate/1";
+    fn human(&self) -> String {
+        let mut out = String::new();
+        apply_human(&mut out, &self.apply);
+        for f in &self.check_findings {
+            w!(out, "check: {:?}: {}", f.level, f.message);
+        }
+        w!(out, "check: {} error(s)", self.check_errors);
+        vm_human(&mut out, &self.vmtest);
+        w!(out, "{}", if self.ok { "validate: OK" } else { "validate: FAILED" });
+        out
+    }
+}
+
+impl Document for regen::Outcome {
+    const SCHEMA: &'static str = "kfpatch-regen/1";
+    fn human(&self) -> String {
+        let mut out = String::new();
+        match self {
+            regen::Outcome::MergedUpstream { flag, line } => {
+                w!(
+                    out,
+                    "merged upstream as {flag} (include/linux/btf.h:{line}); nothing written"
+                );
+            }
+            regen::Outcome::Generated {
+                era,
+                flag,
+                bit,
+                bit_note,
+                files,
+                added,
+                removed,
+                style,
+            } => {
+                w!(
+                    out,
+                    "era {era}: {flag} at bit {bit}{}, +{added} -{removed} lines",
+                    bit_note.as_ref().map(|n| format!(" ({n})")).unwrap_or_default()
+                );
+                for f in files {
+                    w!(out, "{}", f.display());
+                }
+                for s in style {
+                    w!(
+                        out,
+                        "checkpatch {}: {}",
+                        s.mail.file_name().and_then(|n| n.to_str()).unwrap_or(""),
+                        s.summary
+                    );
+                    for remark in &s.remarks {
+                        w!(out, "  {remark}");
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+impl Document for doctor::Outcome {
+    const SCHEMA: &'static str = "kfpatch-doctor/1";
+    fn human(&self) -> String {
+        let mut out = String::new();
+        for t in &self.tools {
+            match &t.path {
+                Some(p) => w!(out, "ok       {:<8} {}", t.name, p.display()),
+                None => w!(out, "missing  {:<8} (Debian package {})", t.name, t.package),
+            }
+        }
+        if !self.installed.is_empty() {
+            w!(out, "installed: {}", self.installed.join(" "));
+        }
+        if !self.missing_packages.is_empty() {
+            w!(out, "install with: apt-get install {}", self.missing_packages.join(" "));
+        }
+        out
+    }
+}
+
+impl Document for tree::Outcome {
+    const SCHEMA: &'static str = "kfpatch-tree/1";
+    fn human(&self) -> String {
+        let mut out = String::new();
+        for t in &self.trees {
+            w!(out, "{}", t.path.display());
+        }
+        out
+    }
+}
+
+fn apply_human(out: &mut String, o: &apply::Outcome) {
+    match &o.verdict {
+        apply::Verdict::AlreadyApplied => {
+            w!(
+                out,
+                "already applied: {} is already in {} ({}); nothing written",
+                o.series.display(),
+                o.tree.display(),
+                o.version
+            );
+            return;
+        }
+        apply::Verdict::EquivalentUpstream {
+            flag,
+            patch_flag,
+            bit,
+            evidence,
+        } => {
+            w!(
+                out,
+                "equivalent change present upstream: {flag} (bit {bit}) does what {patch_flag} does; nothing written"
+            );
+            for e in evidence {
+                w!(out, "  {}:{}: {}", e.file, e.line, e.text);
+            }
+            return;
+        }
+        apply::Verdict::Applied | apply::Verdict::Applies => {}
+    }
+    for p in &o.patches {
+        w!(out, "{}: {}", p.label, p.subject);
+        for h in &p.hunks {
+            let mut notes = Vec::new();
+            if h.offset != 0 {
+                notes.push(format!("offset {:+}", h.offset));
+            }
+            if h.restored_blank_lines > 0 {
+                notes.push(format!("{} lost blank line(s) restored", h.restored_blank_lines));
+            }
+            if h.reindented_lines > 0 {
+                notes.push(format!("{} added line(s) re-indented", h.reindented_lines));
+            }
+            let notes = if notes.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", notes.join(", "))
+            };
+            let strategy = serde_json::to_value(h.strategy)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            w!(
+                out,
+                "  {}:{} hunk #{} {:<7} {}{}",
+                h.file,
+                h.line,
+                h.hunk,
+                strategy,
+                h.header,
+                notes
+            );
+        }
+        if let Some(c) = &p.commit {
+            w!(out, "  committed {}", &c[..12.min(c.len())]);
+        }
+    }
+    let added: usize = o.patches.iter().map(|p| p.added).sum();
+    let removed: usize = o.patches.iter().map(|p| p.removed).sum();
+    let what = match o.verdict {
+        apply::Verdict::Applies => "would apply",
+        _ => "applied",
+    };
+    w!(
+        out,
+        "{what}: {} patch(es), {} file(s), +{added} -{removed} lines, to {} ({})",
+        o.patches.len(),
+        o.patches
+            .iter()
+            .flat_map(|p| p.hunks.iter().map(|h| &h.file))
+            .collect::<std::collections::BTreeSet<_>>()
+            .len(),
+        o.tree.display(),
+        o.version
+    );
+    if let Some(h) = &o.healed_mail {
+        w!(out, "healed mail written to {}", h.display());
+    }
+}
+
+fn vm_human(out: &mut String, r: &vm::VmReport) {
+    w!(
+        out,
+        "vmtest: {} (build {}), {:?}, flag {}, {}",
+        r.tree.display(),
+        r.build_dir.display(),
+        r.accel,
+        r.flag,
+        r.clang.file_name().and_then(|n| n.to_str()).unwrap_or("clang")
+    );
+    for c in &r.cases {
+        let status = match c.status {
+            Status::Pass => "PASS",
+            Status::Fail => "FAIL",
+            Status::Skip => "SKIP",
+        };
+        w!(out, "  {status} {:<18} {}: {}", c.name, c.description, c.why);
+        if c.status == Status::Fail {
+            for l in &c.verifier_log {
+                w!(out, "       | {}", escape_controls(l));
+            }
+        }
+    }
+    for p in &r.problems {
+        w!(out, "  FAIL {p}");
+    }
+    if !r.problems.is_empty() {
+        w!(out, "  console tail ({}):", r.console_log.display());
+        for l in &r.console_tail {
+            w!(out, "       | {}", escape_controls(l));
+        }
+    }
+    let t = &r.timings;
+    w!(
+        out,
+        "times: configure {:.1} s, build {:.1} s, boot to verdict {:.1} s, total {:.1} s",
+        t.configure_s,
+        t.build_s,
+        t.boot_to_verdict_s,
+        t.total_s
+    );
+    w!(
+        out,
+        "{}",
+        if r.ok {
+            "vmtest: all expected outcomes held"
+        } else {
+            "vmtest: FAILED"
+        }
+    );
+}
+
+fn check_human(out: &mut String, r: &check::Report) {
+    w!(
+        out,
+        "KF_* kfunc flags in {} ({}), from {}",
+        r.tree.display(),
+        r.version,
+        r.family_file
+    );
+    if !r.mirror_files.is_empty() {
+        w!(out, "mirrors: {}", r.mirror_files.join(", "));
+    }
+    w!(out, "{:>3}  {:<20} {:<9} where", "bit", "name", "status");
+    for row in &r.bits {
+        if row.status == "free" && row.bit > r.next_free.unwrap_or(0) {
+            continue;
+        }
+        let names = if row.names.is_empty() {
+            "-".to_string()
+        } else {
+            row.names.join(", ")
+        };
+        w!(
+            out,
+            "{:>3}  {:<20} {:<9} {}",
+            row.bit,
+            names,
+            row.status,
+            row.locations.join(", ")
+        );
+    }
+    for s in &r.series {
+        let added: Vec<String> = s
+            .added
+            .iter()
+            .map(|d| {
+                format!(
+                    "{} (bit {})",
+                    d.name,
+                    d.bit().map(|b| b.to_string()).unwrap_or("?".into())
+                )
+            })
+            .collect();
+        w!(
+            out,
+            "series {}: adds {}{}",
+            s.source.display(),
+            if added.is_empty() {
+                "no flag".into()
+            } else {
+                added.join(", ")
+            },
+            s.note.as_ref().map(|n| format!("; {n}")).unwrap_or_default()
+        );
+    }
+    for f in &r.findings {
+        let level = match f.level {
+            check::Level::Error => "error",
+            check::Level::Warning => "warning",
+            check::Level::Info => "info",
+        };
+        let series = if f.series.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", f.series.join(" + "))
+        };
+        w!(out, "{level}: {}{series}", f.message);
+        for l in &f.locations {
+            w!(out, "    {}:{}: {}", l.file, l.line, l.text);
+        }
+    }
+    w!(out, "{} error(s), users scanned: {}", r.errors, r.users);
+}
