@@ -1,6 +1,12 @@
 //! Recognising the shape of the code the change touches. An era is named after the first
 //! Debian tree that has the shape, and is known by exact anchor texts in kernel/bpf/verifier.c,
 //! never by the version number (backports and distro trees move code independently).
+//!
+//! [`ERAS`] is the single declaration of the eras. Adding one means: an entry there, its
+//! templates `templates/regen/<name>/{call-site.c.j2,kfunc_spin_allowed.c.j2}` (embedded by
+//! build.rs), and its fixture tree `tests/fixtures/eras/<name>/` with `expected.patch`; the unit
+//! tests below check that all of them exist, and tests/regen.rs runs the golden test for every
+//! era in [`ERAS`].
 
 use serde::Serialize;
 
@@ -25,6 +31,21 @@ pub struct Era {
     /// The call-site lines replaced by `call-site.c.j2`.
     pub call_site: &'static str,
     pub helper: HelperPlacement,
+}
+
+impl Era {
+    /// Template replacing the `call_site` lines.
+    pub const CALL_SITE_TEMPLATE: &'static str = "call-site.c.j2";
+    /// Template of the helper placed per `helper`.
+    pub const HELPER_TEMPLATE: &'static str = "kfunc_spin_allowed.c.j2";
+    /// Every template file an era must have.
+    pub const TEMPLATE_FILES: &'static [&'static str] = &[Self::CALL_SITE_TEMPLATE, Self::HELPER_TEMPLATE];
+
+    /// Name of this era's template `file` (one of [`Era::TEMPLATE_FILES`]) for
+    /// [`crate::template::render`]: `regen/<name>/<file>`.
+    pub fn template(&self, file: &str) -> String {
+        format!("regen/{}/{file}", self.name)
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -111,5 +132,66 @@ mod tests {
         let d = detect("int main(void) { return 0; }\n");
         assert_eq!(d.era, None);
         assert_eq!(d.missing.len(), ERAS.len());
+    }
+
+    #[test]
+    fn era_names_are_unique_and_exactly_one_era_is_not_a_backport() {
+        for (i, era) in ERAS.iter().enumerate() {
+            assert!(
+                ERAS[..i].iter().all(|e| e.name != era.name),
+                "era {} is declared twice",
+                era.name
+            );
+        }
+        let own: Vec<&str> = ERAS.iter().filter(|e| !e.backport).map(|e| e.name).collect();
+        assert_eq!(own.len(), 1, "eras that are not backports: {own:?}");
+    }
+
+    #[test]
+    fn every_era_has_its_templates_and_fixtures() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        for era in ERAS {
+            for file in Era::TEMPLATE_FILES {
+                let name = era.template(file);
+                assert_eq!(name, format!("regen/{}/{file}", era.name));
+                assert!(
+                    crate::template::raw(&name).is_some(),
+                    "era {}: no template templates/{name}",
+                    era.name
+                );
+            }
+            for file in ["include/linux/btf.h", "kernel/bpf/verifier.c", "expected.patch"] {
+                let path = root.join("tests/fixtures/eras").join(era.name).join(file);
+                assert!(path.is_file(), "era {}: no fixture {}", era.name, path.display());
+            }
+        }
+    }
+
+    /// The other direction: no era templates or fixtures for an era that is not declared in
+    /// [`ERAS`] (they would be silently unused and untested).
+    #[test]
+    fn no_templates_or_fixtures_for_undeclared_eras() {
+        for (name, _) in crate::template::TEMPLATES {
+            let Some(rest) = name.strip_prefix("regen/") else {
+                continue;
+            };
+            let Some((dir, file)) = rest.split_once('/') else {
+                continue;
+            };
+            if Era::TEMPLATE_FILES.contains(&file) {
+                assert!(by_name(dir).is_some(), "templates/{name}: no era {dir} in ERAS");
+            }
+        }
+        let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/eras");
+        for entry in std::fs::read_dir(&fixtures).unwrap() {
+            let entry = entry.unwrap();
+            let dir = entry.file_name().into_string().unwrap();
+            if entry.path().is_dir() {
+                assert!(
+                    by_name(&dir).is_some(),
+                    "tests/fixtures/eras/{dir}: no era {dir} in ERAS"
+                );
+            }
+        }
     }
 }

@@ -166,15 +166,14 @@ fn splice_verifier(tree: &KernelTree, era: &era::Era, flag: &str, text: &str) ->
         what,
     };
     let ctx = context! { flag => flag };
-    let dir = format!("regen/{}", era.name);
-    let call_site = template::render(&format!("{dir}/call-site.c.j2"), ctx.clone())?;
+    let call_site = template::render(&era.template(era::Era::CALL_SITE_TEMPLATE), ctx.clone())?;
     if text.matches(era.call_site).count() != 1 {
         return Err(anchor(format!(
             "the lock check in {VERIFIER_C} is not there exactly once"
         )));
     }
     let text = text.replacen(era.call_site, &call_site, 1);
-    let helper = template::render(&format!("{dir}/kfunc_spin_allowed.c.j2"), ctx)?;
+    let helper = template::render(&era.template(era::Era::HELPER_TEMPLATE), ctx)?;
     let helper_lines: Vec<String> = helper.trim_end_matches('\n').lines().map(str::to_string).collect();
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
     match era.helper {
