@@ -254,3 +254,25 @@ fn backports_compile_verifier_o_under_defconfig_with_bpf() {
         compile_verifier_o(&work, &format!("verifier-defconfig-{name}"));
     }
 }
+
+#[test]
+fn with_selftests_on_6_1_is_refused_before_anything_is_written() {
+    // 6.1's selftests declare neither bpf_kfunc_call_test4 nor bpf_testmod_test_mod_kfunc in a
+    // bpf_testmod_kfunc.h: the 3/3 programs would not compile, so no series at all.
+    let out = scratch();
+    let (run, files) = regen(&tree("6.1"), out.path(), &["--with-selftests"]);
+    run.expect_code(1);
+    let err = run.stderr.trim();
+    assert_eq!(err.lines().count(), 1, "{}", run.shown);
+    assert!(
+        err.contains("--with-selftests: the 3/3 programs call bpf_testmod_test_mod_kfunc and bpf_kfunc_call_test4")
+            && err.contains("bpf_testmod/bpf_testmod_kfunc.h does not declare in this tree (Linux 6.1."),
+        "{}",
+        run.shown
+    );
+    assert!(files.is_empty(), "nothing may be written: {files:?}");
+    // Without the selftests, 6.1 still gets its backport.
+    let (run, files) = regen(&tree("6.1"), out.path(), &[]);
+    run.expect_code(0);
+    assert_eq!(files.len(), 1, "{}", run.shown);
+}

@@ -17,13 +17,39 @@ pub struct Patches {
     pub tests: Vec<FileChange>,
 }
 
-fn testmod_path(tree: &KernelTree) -> String {
-    let new = format!("{SELFTESTS}/test_kmods/bpf_testmod.c");
-    if tree.exists(&new) {
+/// The kfuncs the 3/3 programs call, and the header (beside bpf_testmod.c) that must declare
+/// them for the programs to compile. 6.1 has neither the header nor bpf_kfunc_call_test4.
+const CALLED_KFUNCS: &[&str] = &["bpf_testmod_test_mod_kfunc", "bpf_kfunc_call_test4"];
+const KFUNC_HEADER: &str = "bpf_testmod_kfunc.h";
+
+/// bpf_testmod's directory: `test_kmods/` (7.x) or `bpf_testmod/` (6.x).
+fn testmod_dir(tree: &KernelTree) -> String {
+    let new = format!("{SELFTESTS}/test_kmods");
+    if tree.exists(&format!("{new}/bpf_testmod.c")) {
         new
     } else {
-        format!("{SELFTESTS}/bpf_testmod/bpf_testmod.c")
+        format!("{SELFTESTS}/bpf_testmod")
     }
+}
+
+/// Refuse, before anything is written, a tree whose selftests do not declare every kfunc the
+/// generated programs call: a patch that does not compile is worse than none.
+fn require_declared_kfuncs(tree: &KernelTree) -> Result<(), RegenError> {
+    let header = format!("{}/{KFUNC_HEADER}", testmod_dir(tree));
+    let text = tree.read(&header).unwrap_or_default();
+    let absent: Vec<&str> = CALLED_KFUNCS.iter().copied().filter(|k| !text.contains(k)).collect();
+    if absent.is_empty() {
+        return Ok(());
+    }
+    Err(missing(
+        tree,
+        format!(
+            "--with-selftests: the 3/3 programs call {}, which {header} does not declare in this tree (Linux {}); \
+             refusing rather than writing selftests that do not compile",
+            absent.join(" and "),
+            tree.version
+        ),
+    ))
 }
 
 fn missing(tree: &KernelTree, what: String) -> RegenError {
@@ -60,10 +86,11 @@ fn after_includes(tree: &KernelTree, path: &str, block: &str) -> Result<FileChan
 }
 
 pub fn generate(tree: &KernelTree, flag: &str) -> Result<Patches, RegenError> {
+    require_declared_kfuncs(tree)?;
     let ctx = context! { flag => flag };
     let render = |name: &str| template::render(&format!("regen/selftests/{name}"), ctx.clone());
 
-    let path = testmod_path(tree);
+    let path = format!("{}/bpf_testmod.c", testmod_dir(tree));
     let old = tree.read(&path)?;
     let mut l = lines(&old);
     let at = l
