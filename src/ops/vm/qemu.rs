@@ -52,20 +52,26 @@ pub fn machine_args(spec: &BootSpec) -> Vec<OsString> {
     ]
 }
 
+/// The 9p mount tag of the root and the `root=` the kernel is given. A bare name, not
+/// `/dev/root`: before 6.5 the kernel strips `/dev/` from `root=` before it mounts a device-
+/// less root by that name (6.1 looked for a channel `root` and panicked), from 6.5 on it uses
+/// the name as given; a bare name is the same on both.
+const ROOT_TAG: &str = "root";
+
 /// The host's root, read-only over 9p, as the guest's root.
 pub fn plan9_root_args() -> Vec<OsString> {
     vec![
         "-fsdev".into(),
         "local,id=root,path=/,readonly=on,security_model=none,multidevs=remap".into(),
         "-device".into(),
-        "virtio-9p-pci,fsdev=root,mount_tag=/dev/root".into(),
+        format!("virtio-9p-pci,fsdev=root,mount_tag={ROOT_TAG}").into(),
     ]
 }
 
 pub fn kernel_cmdline(spec: &BootSpec) -> String {
     let mut words = vec![
         "console=ttyS0".to_string(),
-        "root=/dev/root".into(),
+        format!("root={ROOT_TAG}"),
         "rootfstype=9p".into(),
         "rootflags=trans=virtio,version=9p2000.L".into(),
         "ro".into(),
@@ -219,8 +225,8 @@ mod tests {
             "{s}"
         );
         assert!(s.contains("-fsdev local,id=root,path=/,readonly=on,security_model=none,multidevs=remap"));
-        assert!(s.contains("-device virtio-9p-pci,fsdev=root,mount_tag=/dev/root"));
-        assert!(s.contains("-kernel /b/arch/x86/boot/bzImage -append console=ttyS0 root=/dev/root rootfstype=9p"));
+        assert!(s.contains("-device virtio-9p-pci,fsdev=root,mount_tag=root"));
+        assert!(s.contains("-kernel /b/arch/x86/boot/bzImage -append console=ttyS0 root=root rootfstype=9p"));
         assert!(s.ends_with("init=/run/init.sh panic=-1 oops=panic"), "{s}");
     }
 
