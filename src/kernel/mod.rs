@@ -12,6 +12,7 @@ pub mod git;
 pub mod host_tools;
 pub mod indent;
 pub mod tree;
+pub mod verifier;
 pub mod write;
 
 pub use tree::{KernelTree, TreeError};

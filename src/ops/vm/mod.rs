@@ -13,7 +13,7 @@ pub mod qemu;
 pub mod report;
 pub mod selftests;
 
-pub use report::VmReport;
+pub use report::{CaseResult, Status, VmReport};
 
 use super::Context;
 use crate::kernel::host_tools::{self, HostToolError};
@@ -88,6 +88,26 @@ pub struct Settings {
     pub suite: Suite,
 }
 
+/// The machine's one kernel-build slot: a lock file in the cache, held from configure to the
+/// last test program. Runs in other processes or threads (the matrix's rows, parallel tests)
+/// never build two kernels at once on a small machine, while one boots as the next builds.
+fn build_slot(ctx: &Context) -> Result<std::fs::File, VmError> {
+    let dir = ctx.cache_root.join("build");
+    std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+    let path = dir.join(".kfpatch-build.lock");
+    let file = std::fs::File::create(&path).map_err(io(&path))?;
+    if file.try_lock().is_err() {
+        let waited = Instant::now();
+        ctx.notice("waiting for another kfpatch kernel build to finish");
+        file.lock().map_err(io(&path))?;
+        ctx.log(format!(
+            "waited {:.0} s for the build slot",
+            waited.elapsed().as_secs_f64()
+        ));
+    }
+    Ok(file)
+}
+
 #[derive(Debug, Clone)]
 pub struct Options {
     pub tree: KernelTree,
@@ -156,6 +176,8 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<VmReport, VmError> {
     let work = build_dir.join("kfpatch");
     std::fs::create_dir_all(&work).map_err(io(&work))?;
 
+    // Released (the file closed) once the test programs are built.
+    let slot = build_slot(ctx)?;
     let t = Instant::now();
     ctx.stage("configure", || {
         let fragment = work.join("kernel.config");
@@ -213,6 +235,7 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<VmReport, VmError> {
         })?,
     };
     let build_s = t.elapsed().as_secs_f64();
+    drop(slot);
 
     let kernel = build_dir.join("arch/x86/boot/bzImage");
     let mut spec = qemu::BootSpec {
@@ -228,9 +251,18 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<VmReport, VmError> {
         Accel::Tcg => Accel::Tcg,
         Accel::Kvm => Accel::Kvm,
         Accel::Auto => {
-            let probe = ctx.stage("probe KVM", || {
-                qemu::kvm_works(&spec, &artifacts.kvm_probe_init, &work.join("kvm-probe.log"))
-            });
+            // Whether KVM guests run is a fact of the host: probe once per process (the
+            // matrix's rows wait for the first probe instead of each booting their own).
+            static KVM_PROBE: std::sync::Mutex<Option<Result<(), String>>> = std::sync::Mutex::new(None);
+            let mut known = KVM_PROBE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let probe = known
+                .get_or_insert_with(|| {
+                    ctx.stage("probe KVM", || {
+                        qemu::kvm_works(&spec, &artifacts.kvm_probe_init, &work.join("kvm-probe.log"))
+                    })
+                })
+                .clone();
+            drop(known);
             match probe {
                 Ok(()) => Accel::Kvm,
                 Err(why) => {
@@ -259,6 +291,7 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<VmReport, VmError> {
         accel_notice,
         flag,
         flag_defined,
+        lock_refusals: crate::kernel::verifier::lock_refusals(tree),
         clang: tools.clang.clone(),
         console,
         boot: &boot,

@@ -46,6 +46,8 @@ pub struct VmReport {
     /// The flag the test module puts on its "safe" kfunc, and whether the tree defines it.
     pub flag: String,
     pub flag_defined: bool,
+    /// The sentences this tree's verifier refuses a call under the lock with.
+    pub lock_refusals: Vec<String>,
     /// The clang that compiled the BPF programs.
     pub clang: PathBuf,
     pub cases: Vec<CaseResult>,
@@ -68,6 +70,7 @@ pub struct Inputs<'a> {
     pub accel_notice: Option<String>,
     pub flag: String,
     pub flag_defined: bool,
+    pub lock_refusals: Vec<String>,
     pub clang: PathBuf,
     pub console: Console,
     pub boot: &'a BootResult,
@@ -77,7 +80,14 @@ pub struct Inputs<'a> {
     pub total_s: f64,
 }
 
-fn judge_case(spec: &guest::CaseSpec, observed: Observed, flag: &str, flag_defined: bool) -> CaseResult {
+fn judge_case(spec: &guest::CaseSpec, observed: Observed, i: &Inputs) -> CaseResult {
+    let (flag, flag_defined) = (&i.flag, i.flag_defined);
+    let refusal = |log: &[String]| -> Option<String> {
+        i.lock_refusals
+            .iter()
+            .find(|sentence| log.iter().any(|l| l.contains(sentence.as_str())))
+            .cloned()
+    };
     let mut verifier_log = Vec::new();
     let (status, why) = match (&spec.expect, &observed) {
         (Expect::Loads { retval }, Observed::Loaded { retval: Some(r) }) if r == retval => {
@@ -89,7 +99,7 @@ fn judge_case(spec: &guest::CaseSpec, observed: Observed, flag: &str, flag_defin
         ),
         (Expect::Loads { .. }, Observed::Refused { log }) => {
             verifier_log = guest::verifier_excerpt(log);
-            let under_lock = log.iter().any(|l| l.contains(guest::LOCK_MESSAGE));
+            let under_lock = refusal(log).is_some();
             let why = if under_lock && !flag_defined {
                 format!("refused under bpf_spin_lock: this tree does not define {flag}, so the KF_SPIN_LOCK patch is missing")
             } else if under_lock {
@@ -101,17 +111,23 @@ fn judge_case(spec: &guest::CaseSpec, observed: Observed, flag: &str, flag_defin
             };
             (Status::Fail, why)
         }
-        (Expect::Refused { message }, Observed::Refused { log }) => {
+        (Expect::RefusedUnderLock, Observed::Refused { log }) => {
             verifier_log = guest::verifier_excerpt(log);
-            if log.iter().any(|l| l.contains(message)) {
-                (Status::Pass, format!("refused: \"{message}\""))
-            } else {
-                (Status::Fail, format!("refused, but not with \"{message}\""))
+            match refusal(log) {
+                Some(sentence) => (Status::Pass, format!("refused: \"{sentence}\"")),
+                None => (
+                    Status::Fail,
+                    format!("refused, but not with \"{}\"", i.lock_refusals.join("\" or \"")),
+                ),
             }
         }
-        (Expect::Refused { message }, Observed::Loaded { .. }) => {
-            (Status::Fail, format!("loaded, but must be refused with \"{message}\""))
-        }
+        (Expect::RefusedUnderLock, Observed::Loaded { .. }) => (
+            Status::Fail,
+            format!(
+                "loaded, but must be refused with \"{}\"",
+                i.lock_refusals.join("\" or \"")
+            ),
+        ),
         (_, Observed::Missing) => (
             Status::Fail,
             "no result: the guest never reported this case".to_string(),
@@ -185,7 +201,7 @@ pub fn judge(i: Inputs) -> VmReport {
     let cases: Vec<CaseResult> = match i.suite {
         super::Suite::Kfunc => guest::KFUNC_CASES
             .iter()
-            .map(|spec| judge_case(spec, i.console.case(spec.name), &i.flag, i.flag_defined))
+            .map(|spec| judge_case(spec, i.console.case(spec.name), &i))
             .collect(),
         super::Suite::TestProgs => test_progs_cases(&i.boot.console, &mut problems),
     };
@@ -223,6 +239,7 @@ pub fn judge(i: Inputs) -> VmReport {
         accel_notice: i.accel_notice,
         flag: i.flag,
         flag_defined: i.flag_defined,
+        lock_refusals: i.lock_refusals.clone(),
         clang: i.clang,
         cases,
         problems,
@@ -253,6 +270,7 @@ mod tests {
             accel_notice: None,
             flag: "KF_SPIN_LOCK".into(),
             flag_defined,
+            lock_refusals: vec![crate::kernel::verifier::LOCK_SENTENCE.into()],
             clang: "/usr/bin/clang-19".into(),
             console: guest::parse_console(console_text),
             boot,
@@ -280,7 +298,10 @@ mod tests {
         assert!(!r.ok);
         assert_eq!(r.cases[0].status, Status::Fail);
         assert!(r.cases[0].why.contains("patch is missing"), "{}", r.cases[0].why);
-        assert!(r.cases[0].verifier_log.iter().any(|l| l.contains(guest::LOCK_MESSAGE)));
+        assert!(r.cases[0]
+            .verifier_log
+            .iter()
+            .any(|l| l.contains(crate::kernel::verifier::LOCK_SENTENCE)));
         assert_eq!(r.cases[1].status, Status::Pass);
         assert_eq!(r.cases[2].status, Status::Pass);
         assert!(r.problems.is_empty(), "{:?}", r.problems);
@@ -292,6 +313,36 @@ mod tests {
         let b = boot(text, false);
         let r = judge(inputs(text, &b, true));
         assert!(r.ok, "{:?} {:?}", r.problems, r.cases);
+    }
+
+    #[test]
+    fn merged_7_3_is_judged_by_its_own_refusal_sentence() {
+        // Debian 7.3 as shipped, flag KF_SPINLOCK_SAFE: its verifier refuses with the
+        // diagnostics' composed sentence, which the tree's sources name.
+        let text = include_str!("../../../tests/fixtures/console/7.3-merged-kfunc.log");
+        let b = boot(text, false);
+        let with_7_3_sentences = Inputs {
+            flag: "KF_SPINLOCK_SAFE".into(),
+            lock_refusals: vec![
+                crate::kernel::verifier::LOCK_SENTENCE.into(),
+                "function call is not allowed before leaving lock region".into(),
+            ],
+            ..inputs(text, &b, true)
+        };
+        let r = judge(with_7_3_sentences);
+        assert!(r.ok, "{:?} {:?}", r.problems, r.cases);
+        assert_eq!(
+            r.cases[1].why,
+            "refused: \"function call is not allowed before leaving lock region\""
+        );
+        // Judged by 7.2's sentence alone, the same console fails: the expectation matters.
+        let r = judge(inputs(text, &b, true));
+        assert!(!r.ok);
+        assert_eq!(r.cases[1].status, Status::Fail);
+        assert_eq!(
+            r.cases[1].why,
+            "refused, but not with \"function calls are not allowed while holding a lock\""
+        );
     }
 
     #[test]
