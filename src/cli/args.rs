@@ -37,6 +37,8 @@ pub enum Command {
     Check(CheckArgs),
     /// The whole job: apply the series, check flag bits, and prove it in a VM (default: bundled RFC on Debian 7.2).
     Validate(ValidateArgs),
+    /// The series on every tree a backport check cares about: apply or regenerate, check, build, VM (default: four Debian trees).
+    Matrix(MatrixArgs),
     /// Rebuild the kernel and prove in QEMU what its verifier does with kfuncs under bpf_spin_lock.
     Vmtest(VmtestArgs),
     /// List the host tools the VM test needs, with Debian package names.
@@ -61,6 +63,25 @@ pub struct ValidateArgs {
     /// First install missing host tools with apt-get (as root), like `doctor --install`.
     #[arg(long)]
     pub install: bool,
+    /// Patch files; default: the bundled RFC.
+    pub patches: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct MatrixArgs {
+    /// Debian linux-source versions, comma-separated (default with no --tree: 6.1,6.12,7.2,7.3).
+    #[arg(long, value_delimiter = ',')]
+    pub debian: Vec<String>,
+    /// A kernel tree of yours (repeatable); worked on in a hard-linked copy.
+    #[arg(long = "tree", value_name = "DIR")]
+    pub trees: Vec<PathBuf>,
+    /// kfunc: kfpatch's own module and programs; test_progs: the trees' selftests.
+    #[arg(long, value_enum, default_value = "kfunc")]
+    pub suite: crate::ops::vm::Suite,
+    #[command(flatten)]
+    pub vm: VmArgs,
+    #[command(flatten)]
+    pub json: JsonArg,
     /// Patch files; default: the bundled RFC.
     pub patches: Vec<PathBuf>,
 }

@@ -3,7 +3,7 @@
 
 use crate::kernel::TreeError;
 use crate::mail::MailError;
-use crate::ops::{apply, check, doctor, regen, tree, validate, vm};
+use crate::ops::{apply, check, doctor, matrix, regen, tree, validate, vm};
 
 /// Everything held: applied, clean, all expected outcomes.
 pub const OK: u8 = 0;
@@ -159,5 +159,15 @@ impl ExitCode for tree::FetchTreeError {
 impl ExitCode for tree::Outcome {
     fn exit_code(&self) -> u8 {
         OK
+    }
+}
+
+impl ExitCode for matrix::Outcome {
+    fn exit_code(&self) -> u8 {
+        match self.worst() {
+            matrix::RowVerdict::Pass => OK,
+            matrix::RowVerdict::Fail => NEGATIVE,
+            matrix::RowVerdict::Unavailable => UNAVAILABLE,
+        }
     }
 }

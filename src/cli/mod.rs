@@ -8,7 +8,7 @@ pub mod exit;
 pub use args::*;
 
 use crate::kernel::KernelTree;
-use crate::ops::{self, apply, check, doctor, regen, tree, validate, vm, Context};
+use crate::ops::{self, apply, check, doctor, matrix, regen, tree, validate, vm, Context};
 use crate::output::progress::Progress;
 use crate::output::{Document, ErrorDocument, JsonOutput, Shell};
 use crate::{kernel, mail};
@@ -90,6 +90,7 @@ fn json_of(command: &Command) -> JsonOutput {
         Command::Regen(a) => &a.json,
         Command::Check(a) => &a.json,
         Command::Validate(a) => &a.json,
+        Command::Matrix(a) => &a.json,
         Command::Vmtest(a) => &a.json,
         Command::Doctor(a) => &a.json,
         Command::Tree(TreeCommand::Fetch { json, .. } | TreeCommand::Path { json, .. }) => json,
@@ -179,6 +180,24 @@ fn dispatch(ctx: &Context, shell: &Shell, command: Command) -> Result<u8, Failur
             };
             report(shell, &validate::run(ctx, &opts)?, &a.json)
         }
+        Command::Matrix(a) => {
+            let mut targets: Vec<matrix::Target> = Vec::new();
+            for t in &a.trees {
+                targets.push(matrix::Target::Tree(open_tree(t)?));
+            }
+            let debian = if a.debian.is_empty() && a.trees.is_empty() {
+                DEFAULT_MATRIX.iter().map(|v| v.to_string()).collect()
+            } else {
+                a.debian.clone()
+            };
+            targets.extend(debian.into_iter().map(matrix::Target::Debian));
+            let opts = matrix::Options {
+                targets,
+                series: mail::read_all(&a.patches)?,
+                vm: vm_settings(&a.vm, a.suite),
+            };
+            report(shell, &matrix::run(ctx, &opts), &a.json)
+        }
         Command::Doctor(a) => report(
             shell,
             &doctor::run(ctx, &doctor::Options { install: a.install })?,
@@ -195,6 +214,9 @@ fn dispatch(ctx: &Context, shell: &Shell, command: Command) -> Result<u8, Failur
         }
     }
 }
+
+/// The Debian trees a backport check cares about: bookworm's two, the seed's, the merged one.
+const DEFAULT_MATRIX: &[&str] = &["6.1", "6.12", "7.2", "7.3"];
 
 fn vm_settings(a: &VmArgs, suite: vm::Suite) -> vm::Settings {
     vm::Settings {

@@ -7,6 +7,7 @@
 pub mod apply;
 pub mod check;
 pub mod doctor;
+pub mod matrix;
 pub mod regen;
 pub mod tree;
 pub mod validate;

@@ -18,6 +18,13 @@ pub trait Document: Serialize {
     const SCHEMA: &'static str;
     /// The report for people, one line per entry, ending in a newline.
     fn human(&self) -> String;
+    /// The JSON text: one document with its schema (the matrix writes one line per row).
+    fn json_text(&self) -> String
+    where
+        Self: Sized,
+    {
+        to_json(self)
+    }
 }
 
 /// Where the JSON document goes, if anywhere.
@@ -169,10 +176,10 @@ impl Shell {
     pub fn document<D: Document>(&self, doc: &D, json: &JsonOutput) -> io::Result<()> {
         match json {
             JsonOutput::None => self.print(&doc.human()),
-            JsonOutput::Stdout => self.print(&(to_json(doc) + "\n")),
+            JsonOutput::Stdout => self.print(&(doc.json_text() + "\n")),
             JsonOutput::File(path) => {
                 self.print(&doc.human());
-                std::fs::write(path, to_json(doc) + "\n")
+                std::fs::write(path, doc.json_text() + "\n")
                     .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
             }
         }

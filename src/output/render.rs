@@ -3,7 +3,7 @@
 
 use super::{escape_controls, Document};
 use crate::ops::vm::report::Status;
-use crate::ops::{apply, check, doctor, regen, tree, validate, vm};
+use crate::ops::{apply, check, doctor, matrix, regen, tree, validate, vm};
 use std::fmt::Write as _;
 
 /// `writeln!` into a String, which cannot fail.
@@ -119,6 +119,113 @@ impl Document for doctor::Outcome {
         }
         out
     }
+}
+
+/// One matrix row as its own JSON document, complete on its own (a CI engine that runs one
+/// tree per job concatenates them).
+#[derive(serde::Serialize)]
+struct MatrixLine<'a> {
+    schema: &'static str,
+    series: &'a std::path::Path,
+    #[serde(flatten)]
+    row: &'a matrix::Row,
+}
+
+impl Document for matrix::Outcome {
+    const SCHEMA: &'static str = "kfpatch-matrix/1";
+    fn human(&self) -> String {
+        matrix_table(self)
+    }
+    fn json_text(&self) -> String {
+        let lines: Vec<String> = self
+            .rows
+            .iter()
+            .map(|row| {
+                serde_json::to_string(&MatrixLine {
+                    schema: Self::SCHEMA,
+                    series: &self.series,
+                    row,
+                })
+                .expect("rows are plain data")
+            })
+            .collect();
+        lines.join("\n")
+    }
+}
+
+fn word<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// A row per tree: how the series got on, flag and bit, check, build time, each VM case.
+fn matrix_table(m: &matrix::Outcome) -> String {
+    // Case columns when the suite has a few named cases (kfunc), a count otherwise.
+    let names: Vec<&str> = m
+        .rows
+        .iter()
+        .find(|r| !r.cases.is_empty())
+        .map(|r| r.cases.iter().map(|c| c.name.as_str()).collect())
+        .unwrap_or_default();
+    let columns = names.len() <= 4;
+    let mut header = vec!["tree", "era", "series", "flag", "check", "build"];
+    if columns {
+        header.extend(&names);
+    } else {
+        header.push("cases");
+    }
+    header.push("verdict");
+    let mut table: Vec<Vec<String>> = vec![header.iter().map(|h| h.to_string()).collect()];
+    for r in &m.rows {
+        let mut cells = vec![
+            r.target.clone(),
+            r.era.clone().unwrap_or_else(|| "-".into()),
+            r.how.map(|h| word(&h).replace('_', " ")).unwrap_or_else(|| "-".into()),
+            match (&r.flag, r.bit) {
+                (Some(f), Some(b)) => format!("{f} (bit {b})"),
+                (Some(f), None) => f.clone(),
+                _ => "-".into(),
+            },
+            match r.check_errors {
+                Some(0) => "clean".into(),
+                Some(n) => format!("{n} error(s)"),
+                None => "-".into(),
+            },
+            r.build_s.map(|s| format!("{s:.0} s")).unwrap_or_else(|| "-".into()),
+        ];
+        if columns {
+            for name in &names {
+                let status = r.cases.iter().find(|c| c.name == *name).map(|c| word(&c.status));
+                cells.push(status.unwrap_or_else(|| "-".into()));
+            }
+        } else {
+            let count = |s: Status| r.cases.iter().filter(|c| c.status == s).count();
+            cells.push(format!(
+                "{} pass, {} fail, {} skip",
+                count(Status::Pass),
+                count(Status::Fail),
+                count(Status::Skip)
+            ));
+        }
+        cells.push(word(&r.verdict).to_uppercase());
+        table.push(cells);
+    }
+    let widths: Vec<usize> = (0..table[0].len())
+        .map(|i| table.iter().map(|row| row[i].chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for row in &table {
+        let cells: Vec<String> = row.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        w!(out, "{}", cells.join("  ").trim_end());
+    }
+    for r in m.rows.iter().filter(|r| r.why.is_some()) {
+        w!(out, "{}: {}", r.target, escape_controls(r.why.as_deref().unwrap_or("")));
+    }
+    let passed = m.rows.iter().filter(|r| r.verdict == matrix::RowVerdict::Pass).count();
+    w!(out, "matrix: {passed} of {} tree(s) passed", m.rows.len());
+    out
 }
 
 impl Document for tree::Outcome {
