@@ -183,6 +183,9 @@ pub struct ApplyArgs {
     /// Apply even if the touched files have uncommitted changes.
     #[arg(long)]
     pub force: bool,
+    /// Fail at once (exit 2) while another kfpatch writes the tree, instead of waiting for it.
+    #[arg(long)]
+    pub no_wait: bool,
     /// Commit each patch (git2) with the mail's author, date and message.
     #[arg(long)]
     pub commit: bool,

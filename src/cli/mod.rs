@@ -121,6 +121,7 @@ fn dispatch(ctx: &Context, shell: &Shell, command: Command) -> Result<u8, Failur
                 force: a.force,
                 commit: a.commit,
                 emit_healed: a.emit_healed,
+                wait: !a.no_wait,
                 ..apply::Options::new(open_tree(&a.tree)?, mail::read_all(&a.patches)?)
             };
             report(shell, &apply::run(ctx, &opts)?, &a.json)

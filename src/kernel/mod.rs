@@ -1,8 +1,9 @@
 //! The kernel model every operation stands on and none owns: a tree on disk and where trees
 //! come from (`tree`, `debian`, `git`), what its KF_* flags are (`flagdefs`, `flagwalk`,
 //! `flagstate`), how kernel code is indented (`indent`), how files are written all or nothing
-//! (`write`), and which host tools are there (`host_tools`). Nothing here reaches up into
-//! `ops`, `output` or `cli`, and nothing here prints.
+//! (`write`), and into a tree journaled, locked and confined to it (`journal`), and which host
+//! tools are there (`host_tools`). Nothing here reaches up into `ops`, `output` or `cli`, and
+//! nothing here prints.
 
 pub mod debian;
 pub mod flagdefs;
@@ -11,6 +12,7 @@ pub mod flagwalk;
 pub mod git;
 pub mod host_tools;
 pub mod indent;
+pub mod journal;
 pub mod tree;
 pub mod verifier;
 pub mod write;

@@ -1,6 +1,10 @@
 //! Writing files all or nothing: every new content goes to a temporary file beside its target
 //! first; only when all of them were written are they renamed into place. A tree that cannot
 //! take one of them (read-only directory, full disk) is left exactly as it was.
+//!
+//! This is for files kfpatch makes outside a kernel tree (mails, the healed series). A tree's
+//! own files go through `journal::commit`, which also survives the process being killed
+//! between two renames.
 
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
@@ -13,7 +17,8 @@ pub struct WriteError {
     pub source: std::io::Error,
 }
 
-/// Write every `(path, content, git mode)`; on any error no target has changed.
+/// Write every `(path, content, mode)`; on any error no target has changed. The mode's
+/// permission bits (a git mode such as 0o100644 works too) are the file's afterwards.
 pub fn write_all(files: &[(PathBuf, String, u32)]) -> Result<(), WriteError> {
     let mut staged = Vec::with_capacity(files.len());
     for (path, content, mode) in files {
@@ -31,9 +36,8 @@ pub fn write_all(files: &[(PathBuf, String, u32)]) -> Result<(), WriteError> {
             .map_err(err)?;
         tmp.write_all(content.as_bytes()).map_err(err)?;
         tmp.as_file().sync_all().map_err(err)?;
-        let perm = if mode & 0o111 != 0 { 0o755 } else { 0o644 };
         tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(perm))
+            .set_permissions(std::fs::Permissions::from_mode(mode & 0o7777))
             .map_err(err)?;
         staged.push((tmp, path));
     }

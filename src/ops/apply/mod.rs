@@ -1,14 +1,19 @@
 //! Applying a series to a kernel tree, all or nothing.
 //!
 //! Every hunk of every patch is placed in memory first ([`plan`]); only when all of them fit is
-//! anything written, each file through a temporary file renamed into place ([`write`]). A
-//! series whose result is already in the tree, or whose change the tree already has under
-//! another name, is recognised and reported instead of failing ([`equivalent`]).
+//! anything written, journaled so that even a kfpatch killed half way leaves the tree pristine
+//! or fully applied once the next run recovers it ([`journal`]). The tree is locked from
+//! recovery to the last write (`journal::lock_and_recover`), so two applies never plan on the
+//! same files. Files come back as they were apart from the change: their line endings and
+//! permission bits. A series whose result is already in the tree, or whose change the tree
+//! already has under another name, is recognised and reported instead of failing
+//! ([`equivalent`]).
 
 pub mod equivalent;
 pub mod locate;
 
 use super::Context;
+use crate::kernel::journal::{self, JournalError, Recovery};
 use crate::kernel::{git, indent, write, KernelTree, TreeError};
 use crate::mail::write::{FileChange, MailHeader};
 use crate::mail::{Patch, Person, Series};
@@ -30,6 +35,8 @@ pub struct Options {
     pub commit: bool,
     /// Write the healed series as clean format-patch mails to this file.
     pub emit_healed: Option<PathBuf>,
+    /// Wait while another kfpatch writes the tree (else fail at once).
+    pub wait: bool,
 }
 
 impl Options {
@@ -42,6 +49,7 @@ impl Options {
             force: false,
             commit: false,
             emit_healed: None,
+            wait: true,
         }
     }
 }
@@ -123,6 +131,8 @@ pub struct Outcome {
     pub patches: Vec<PatchReport>,
     pub files_written: Vec<String>,
     pub healed_mail: Option<PathBuf>,
+    /// What became of an apply an earlier kfpatch left interrupted in this tree.
+    pub recovery: Recovery,
     /// Every touched file's content after the series (also with `check`), by path.
     #[serde(skip)]
     pub after: BTreeMap<String, String>,
@@ -177,6 +187,8 @@ pub enum ApplyError {
     #[error(transparent)]
     Write(#[from] write::WriteError),
     #[error(transparent)]
+    Journal(#[from] JournalError),
+    #[error(transparent)]
     Git(#[from] git::GitError),
     #[error("rendering the healed mail: {0}")]
     Template(#[from] minijinja::Error),
@@ -186,18 +198,35 @@ pub enum ApplyError {
 #[derive(Debug, Clone)]
 struct FileState {
     original: String,
+    /// Without their line endings (hunks are placed on text, not on `\r`).
     lines: Vec<String>,
     trailing_newline: bool,
+    /// What the lines are joined with again: the file's own line ending.
+    eol: &'static str,
+    /// Git's mode (0o100644 or 0o100755), for mails and commits.
     mode: u32,
+    /// The permission bits the file is written back with (600, 444, 755 stay so).
+    perm: u32,
 }
 
 impl FileState {
     fn content(&self) -> String {
-        let mut s = self.lines.join("\n");
+        let mut s = self.lines.join(self.eol);
         if self.trailing_newline && !self.lines.is_empty() {
-            s.push('\n');
+            s.push_str(self.eol);
         }
         s
+    }
+}
+
+/// A file's line ending: `\r\n` when most of its lines end so (a CRLF file stays CRLF; a
+/// file of mixed endings takes its majority's), else `\n`.
+fn line_ending(text: &str) -> &'static str {
+    let crlf = text.matches("\r\n").count();
+    if crlf > text.matches('\n').count() - crlf {
+        "\r\n"
+    } else {
+        "\n"
     }
 }
 
@@ -216,18 +245,18 @@ impl Plan {
     }
 }
 
-fn file_mode(tree: &KernelTree, rel: &str) -> u32 {
+/// Git's mode and the permission bits of the file at `path`.
+fn file_mode(path: &std::path::Path) -> Result<(u32, u32), TreeError> {
     use std::os::unix::fs::PermissionsExt;
-    let exec = tree
-        .path(rel)
-        .ok()
-        .and_then(|p| std::fs::metadata(p).ok())
-        .is_some_and(|m| m.permissions().mode() & 0o111 != 0);
-    if exec {
-        0o100755
-    } else {
-        0o100644
-    }
+    let perm = std::fs::metadata(path)
+        .map_err(|source| TreeError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?
+        .permissions()
+        .mode()
+        & 0o7777;
+    Ok((if perm & 0o111 != 0 { 0o100755 } else { 0o100644 }, perm))
 }
 
 /// Place every hunk of `series` on `tree` in memory.
@@ -259,6 +288,9 @@ fn plan(tree: &KernelTree, series: &Series) -> Result<Plan, ApplyError> {
                 });
             }
             if !states.contains_key(&path) {
+                tree.path(&path)?;
+                // Before anything is read through it: no symlink may lead out of the tree.
+                let real = journal::confine(&tree.root, &path)?;
                 let state = if fp.is_new_file() {
                     if tree.exists(&path) {
                         return Err(ApplyError::Unsupported {
@@ -273,10 +305,11 @@ fn plan(tree: &KernelTree, series: &Series) -> Result<Plan, ApplyError> {
                         original: String::new(),
                         lines: vec![],
                         trailing_newline: true,
+                        eol: "\n",
                         mode: 0o100644,
+                        perm: 0o644,
                     }
                 } else {
-                    tree.path(&path)?;
                     if !tree.exists(&path) {
                         return Err(ApplyError::MissingFile {
                             mail,
@@ -288,8 +321,11 @@ fn plan(tree: &KernelTree, series: &Series) -> Result<Plan, ApplyError> {
                     let original = tree.read(&path)?;
                     let trailing_newline = original.ends_with('\n');
                     let lines = original.lines().map(str::to_string).collect();
+                    let (mode, perm) = file_mode(&real)?;
                     FileState {
-                        mode: file_mode(tree, &path),
+                        eol: line_ending(&original),
+                        mode,
+                        perm,
                         original,
                         lines,
                         trailing_newline,
@@ -371,9 +407,10 @@ fn plan(tree: &KernelTree, series: &Series) -> Result<Plan, ApplyError> {
 }
 
 /// Apply `series` to `tree`: plan, recognise already-applied and upstream-equivalent trees,
-/// then (unless `check`) write, commit and emit as asked.
-pub fn run(_ctx: &Context, options: &Options) -> Result<Outcome, ApplyError> {
+/// then (unless `check`) write, commit and emit as asked; all under the tree's lock.
+pub fn run(ctx: &Context, options: &Options) -> Result<Outcome, ApplyError> {
     let (tree, series) = (&options.tree, &options.series);
+    let (_lock, recovery) = journal::lock_and_recover(&ctx.cache_root, &tree.root, options.wait, |t| ctx.notice(t))?;
     let outcome = |verdict, patches, files_written, healed_mail, after| Outcome {
         tree: tree.root.clone(),
         version: tree.version.clone(),
@@ -382,6 +419,7 @@ pub fn run(_ctx: &Context, options: &Options) -> Result<Outcome, ApplyError> {
         patches,
         files_written,
         healed_mail,
+        recovery: recovery.clone(),
         after,
     };
     let plan = match plan(tree, series) {
@@ -416,13 +454,13 @@ pub fn run(_ctx: &Context, options: &Options) -> Result<Outcome, ApplyError> {
     let mut reports = plan.reports.clone();
     let mut written = Vec::new();
     if !options.check {
-        let files: Vec<(PathBuf, String, u32)> = plan
+        let files: Vec<(String, String, u32)> = plan
             .states
             .iter()
             .filter(|(_, s)| s.content() != s.original)
-            .map(|(p, s)| Ok((tree.path(p)?, s.content(), s.mode)))
-            .collect::<Result<_, TreeError>>()?;
-        write::write_all(&files)?;
+            .map(|(p, s)| (p.clone(), s.content(), s.perm))
+            .collect();
+        journal::commit(&tree.root, &files)?;
         written = plan
             .states
             .iter()

@@ -103,6 +103,8 @@ pub struct Options {
 pub enum CheckError {
     #[error("{}: no {FAMILY_FILE}; is this a kernel tree?", .0.display())]
     NoFamilyFile(PathBuf),
+    #[error(transparent)]
+    Journal(#[from] crate::kernel::journal::JournalError),
 }
 
 impl Options {
@@ -119,6 +121,13 @@ impl Options {
 /// Audit the tree (and the tree as each series would leave it).
 pub fn run(ctx: &Context, opts: &Options) -> Result<Report, CheckError> {
     let tree = &opts.tree;
+    // Never judge a tree an interrupted apply left half written; the lock is not kept.
+    drop(crate::kernel::journal::lock_and_recover(
+        &ctx.cache_root,
+        &tree.root,
+        true,
+        |t| ctx.notice(t),
+    )?);
     if !tree.exists(FAMILY_FILE) {
         return Err(CheckError::NoFamilyFile(tree.root.clone()));
     }

@@ -7,7 +7,7 @@ pub mod selftests;
 pub mod style;
 
 use super::{check, Context};
-use crate::kernel::{flagdefs, indent, write, KernelTree};
+use crate::kernel::{flagdefs, indent, journal, write, KernelTree};
 use crate::mail::write::{render_mail, FileChange, MailHeader};
 use crate::mail::{Person, SubjectPrefix};
 use crate::template;
@@ -92,6 +92,8 @@ pub enum RegenError {
     Anchor { tree: PathBuf, what: String },
     #[error(transparent)]
     Tree(#[from] crate::kernel::TreeError),
+    #[error(transparent)]
+    Journal(#[from] crate::kernel::journal::JournalError),
     #[error(transparent)]
     Check(#[from] check::CheckError),
     #[error("template: {0}")]
@@ -210,6 +212,10 @@ fn splice_btf(tree: &KernelTree, text: &str, flag: &str, bit: u32) -> Result<Str
 /// Generate the series for the tree into `opts.out_dir`.
 pub fn run(ctx: &Context, opts: &Options) -> Result<Outcome, RegenError> {
     let tree = &opts.tree;
+    // Never read a tree an interrupted apply left half written; the lock is not kept.
+    drop(journal::lock_and_recover(&ctx.cache_root, &tree.root, true, |t| {
+        ctx.notice(t)
+    })?);
     let btf = tree.read(BTF_H)?;
     if let Some(d) = flagdefs::defines(&btf)
         .into_iter()

@@ -17,7 +17,7 @@ pub use report::{CaseResult, Status, VmReport};
 
 use super::Context;
 use crate::kernel::host_tools::{self, HostToolError};
-use crate::kernel::{flagdefs, KernelTree};
+use crate::kernel::{flagdefs, journal, KernelTree};
 use qemu::Accel;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -37,6 +37,8 @@ pub enum VmError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("template: {0}")]
     Template(#[from] minijinja::Error),
+    #[error(transparent)]
+    Journal(#[from] crate::kernel::journal::JournalError),
 }
 
 impl From<HostToolError> for VmError {
@@ -153,6 +155,10 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<VmReport, VmError> {
     }
     let tree = &opts.tree;
     let root = &tree.root;
+    // Never build a tree an interrupted apply left half written; the lock is not kept.
+    drop(journal::lock_and_recover(&ctx.cache_root, &tree.root, true, |t| {
+        ctx.notice(t)
+    })?);
     // Before minutes of kernel build: the selftests cannot build with a pahole the tree
     // declares too old; kfpatch's own programs declare their kfuncs and do not mind.
     if let Some(problem) = host_tools::pahole_too_old(root, &tools.pahole) {
