@@ -233,7 +233,9 @@ fn line_ending(text: &str) -> &'static str {
 /// The in-memory result of placing every hunk.
 struct Plan {
     reports: Vec<PatchReport>,
-    /// Content of each touched file after each patch (for commits and healed mails).
+    /// Content of each touched file after each patch, kept only for commits and healed mails
+    /// (a copy per patch: 2,000 one-line patches to verifier.c would otherwise hold 2,000
+    /// copies of it).
     snapshots: Vec<BTreeMap<String, String>>,
     states: BTreeMap<String, FileState>,
 }
@@ -259,8 +261,9 @@ fn file_mode(path: &std::path::Path) -> Result<(u32, u32), TreeError> {
     Ok((if perm & 0o111 != 0 { 0o100755 } else { 0o100644 }, perm))
 }
 
-/// Place every hunk of `series` on `tree` in memory.
-fn plan(tree: &KernelTree, series: &Series) -> Result<Plan, ApplyError> {
+/// Place every hunk of `series` on `tree` in memory: one copy of each touched file, plus one per
+/// patch when `snapshots` (each patch's result) are asked for.
+fn plan(tree: &KernelTree, series: &Series, snapshots_wanted: bool) -> Result<Plan, ApplyError> {
     let mut states: BTreeMap<String, FileState> = BTreeMap::new();
     let mut reports = Vec::new();
     let mut snapshots = Vec::new();
@@ -396,7 +399,9 @@ fn plan(tree: &KernelTree, series: &Series) -> Result<Plan, ApplyError> {
                 min_start = placement.start + placement.lines.len();
             }
         }
-        snapshots.push(states.iter().map(|(p, s)| (p.clone(), s.content())).collect());
+        if snapshots_wanted {
+            snapshots.push(states.iter().map(|(p, s)| (p.clone(), s.content())).collect());
+        }
         reports.push(report);
     }
     Ok(Plan {
@@ -422,7 +427,7 @@ pub fn run(ctx: &Context, options: &Options) -> Result<Outcome, ApplyError> {
         recovery: recovery.clone(),
         after,
     };
-    let plan = match plan(tree, series) {
+    let plan = match plan(tree, series, options.commit || options.emit_healed.is_some()) {
         Ok(p) => p,
         Err(e @ (ApplyError::NoMatch { .. } | ApplyError::Ambiguous { .. })) => {
             if equivalent::already_applied(tree, series) {
