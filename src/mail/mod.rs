@@ -13,14 +13,19 @@ use std::path::{Path, PathBuf};
 pub use diff::{FilePatch, Hunk, HunkLine, LineKind};
 pub use header::{Person, SubjectPrefix};
 
-/// A mail that could not be read, with the file and line where it went wrong.
+/// A mail that could not be read, with the file and line where it went wrong (`line` 0: the
+/// file as a whole, printed as `FILE: …`).
 #[derive(Debug, thiserror::Error)]
-#[error("{}:{line}: {message}", path.display())]
+#[error("{}{}: {message}", path.display(), if *line == 0 { String::new() } else { format!(":{line}") })]
 pub struct MailError {
     pub path: PathBuf,
     pub line: usize,
     pub message: String,
 }
+
+/// The most one input file may hold. A patch series is kilobytes; more is not one, and reading
+/// stops here (`/dev/zero` would otherwise fill the memory).
+pub const MAX_INPUT_BYTES: u64 = 64 << 20;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Patch {
@@ -130,14 +135,61 @@ pub fn read_all(paths: &[PathBuf]) -> Result<Series, MailError> {
     Ok(series)
 }
 
-/// Read and parse a file; `-` is not special.
+/// Read and parse a file; `-` is not special. Only a regular file (or a link to one) of at most
+/// [`MAX_INPUT_BYTES`] is read: a FIFO would block, a device never end.
 pub fn read_series(path: &Path) -> Result<Series, MailError> {
-    let bytes = std::fs::read(path).map_err(|e| MailError {
+    let bytes = read_bounded(path)?;
+    parse_series(path, &bytes)
+}
+
+fn read_bounded(path: &Path) -> Result<Vec<u8>, MailError> {
+    use std::io::Read;
+    let err = |message: String| MailError {
         path: path.into(),
         line: 0,
-        message: format!("cannot read: {e}"),
-    })?;
-    parse_series(path, &bytes)
+        message,
+    };
+    let too_large = || err(format!("larger than {} MiB; not a patch series", MAX_INPUT_BYTES >> 20));
+    let regular = |meta: &std::fs::Metadata| match not_regular(meta) {
+        Some(kind) => Err(err(format!("{kind}, not a regular file; not a patch series"))),
+        None if meta.len() > MAX_INPUT_BYTES => Err(too_large()),
+        None => Ok(()),
+    };
+    // Before opening: opening a FIFO for reading blocks until a writer comes.
+    regular(&std::fs::metadata(path).map_err(|e| err(format!("cannot read: {e}")))?)?;
+    let file = std::fs::File::open(path).map_err(|e| err(format!("cannot read: {e}")))?;
+    // The path may have been replaced in between: judge what was opened, and read no more
+    // than the cap (plus one byte, to tell a file that grew).
+    regular(&file.metadata().map_err(|e| err(format!("cannot read: {e}")))?)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_INPUT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| err(format!("cannot read: {e}")))?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(too_large());
+    }
+    Ok(bytes)
+}
+
+/// What a file that is not a regular one is, for the message.
+fn not_regular(meta: &std::fs::Metadata) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt;
+    let t = meta.file_type();
+    if t.is_file() {
+        None
+    } else if t.is_dir() {
+        Some("a directory")
+    } else if t.is_fifo() {
+        Some("a FIFO")
+    } else if t.is_char_device() {
+        Some("a character device")
+    } else if t.is_block_device() {
+        Some("a block device")
+    } else if t.is_socket() {
+        Some("a socket")
+    } else {
+        Some("a special file")
+    }
 }
 
 /// Parse the bytes of one input file into a series.
@@ -291,14 +343,17 @@ fn parse_message(path: &Path, msg: &[(usize, &str)]) -> Result<Parsed, MailError
         .is_some_and(|k| is_diff_start(msg, k));
     if !bare {
         // Web archives put the subject alone on the first line, then headers with no blank line.
-        if header::header_name(msg[i].1).is_none_or(|n| !header::is_known_header(n))
-            && msg
-                .get(i + 1)
+        // A message may be nothing but its `From ` line: `msg[i]` need not exist.
+        let known_header_at = |k: usize| {
+            msg.get(k)
                 .and_then(|(_, l)| header::header_name(l))
                 .is_some_and(header::is_known_header)
-        {
-            h.subject = Some(msg[i].1.trim().to_string());
-            i += 1;
+        };
+        if let Some((_, first)) = msg.get(i) {
+            if !known_header_at(i) && known_header_at(i + 1) {
+                h.subject = Some(first.trim().to_string());
+                i += 1;
+            }
         }
         let mut current: Option<(String, String)> = None;
         while i < msg.len() {

@@ -177,3 +177,73 @@ fn empty_binary_and_truncated_inputs_fail_with_a_line() {
     let e = parse_series(Path::new("nodiff.eml"), b"Subject: hi\nFrom: a <a@b>\n\njust text\n").unwrap_err();
     assert!(e.to_string().contains("no diff"), "{e}");
 }
+
+#[test]
+fn lone_mbox_from_line_is_an_error_not_a_panic() {
+    // Found by the mail_parser fuzz target: a message that is only its `From ` line.
+    let e = parse_series(Path::new("f.mbox"), b"From 0000000000000F").unwrap_err();
+    assert!(e.to_string().starts_with("f.mbox:1: no "), "{e}");
+    let e = parse_series(Path::new("f.mbox"), b"From x\n").unwrap_err();
+    assert!(e.to_string().starts_with("f.mbox:1: no "), "{e}");
+}
+
+#[test]
+fn fifo_directory_and_device_are_refused_before_reading() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe.patch");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    // No writer ever opens the FIFO: reading it would hang this test forever.
+    let e = read_series(&fifo).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!("{}: a FIFO, not a regular file; not a patch series", fifo.display())
+    );
+    let e = read_all(&[dir.path().to_path_buf()]).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "{}: a directory, not a regular file; not a patch series",
+            dir.path().display()
+        )
+    );
+    let e = read_series(Path::new("/dev/zero")).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "/dev/zero: a character device, not a regular file; not a patch series"
+    );
+}
+
+#[test]
+fn input_over_the_cap_is_refused_unread() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.patch");
+    // Sparse: no disk blocks, and never read.
+    let f = std::fs::File::create(&big).unwrap();
+    f.set_len(MAX_INPUT_BYTES + 1).unwrap();
+    let e = read_series(&big).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!("{}: larger than 64 MiB; not a patch series", big.display())
+    );
+    // A later file in a series is held to the same bound.
+    let ok = dir.path().join("ok.patch");
+    std::fs::write(&ok, "--- a/x.c\n+++ b/x.c\n@@ -1 +1 @@\n-a\n+b\n").unwrap();
+    let e = read_all(&[ok.clone(), big.clone()]).unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with(&format!("{}: larger than 64 MiB", big.display())),
+        "{e}"
+    );
+    // Exactly at the cap is not refused for its size (it is NUL bytes: binary input).
+    f.set_len(MAX_INPUT_BYTES).unwrap();
+    let e = read_series(&big).unwrap_err();
+    assert!(e.to_string().contains("binary input"), "{e}");
+    assert_eq!(read_series(&ok).unwrap().patches.len(), 1);
+}
+
+#[test]
+fn missing_file_names_the_path_without_a_line() {
+    let e = read_series(Path::new("/nonexistent/x.patch")).unwrap_err();
+    assert!(e.to_string().starts_with("/nonexistent/x.patch: cannot read: "), "{e}");
+}
