@@ -150,7 +150,7 @@ fn heal(file: &[String], hunk: &Hunk, min_start: usize) -> Result<Placement, Fai
         }),
         1 => {
             let placement = healed_placement(file, hunk, &non_blank[found[0]..found[0] + wanted.len()]);
-            account_for_header(file, hunk, placement)
+            account_for_header(file, hunk, placement, min_start)
         }
         _ => Err(Failure::Ambiguous {
             lines: found.iter().map(|&s| non_blank[s] + 1).collect(),
@@ -217,8 +217,9 @@ fn healed_placement(file: &[String], hunk: &Hunk, matched: &[usize]) -> Placemen
 }
 
 /// A healed hunk may only have lost blank lines: extend it over blank lines at its edges until
-/// it spans the header's old line count, and refuse it when the counts still disagree.
-fn account_for_header(file: &[String], hunk: &Hunk, mut p: Placement) -> Result<Placement, Failure> {
+/// it spans the header's old line count, and refuse it when the counts still disagree. It never
+/// reaches back before `min_start`: lines there are the previous hunk's result.
+fn account_for_header(file: &[String], hunk: &Hunk, mut p: Placement, min_start: usize) -> Result<Placement, Failure> {
     let blank = |i: usize| file.get(i).is_some_and(|l| l.trim().is_empty());
     while p.end - p.start < hunk.old_count && blank(p.end) {
         p.lines.push(NewLine {
@@ -228,7 +229,7 @@ fn account_for_header(file: &[String], hunk: &Hunk, mut p: Placement) -> Result<
         p.end += 1;
         p.restored_blank_lines += 1;
     }
-    while p.end - p.start < hunk.old_count && p.start > 0 && blank(p.start - 1) {
+    while p.end - p.start < hunk.old_count && p.start > min_start && blank(p.start - 1) {
         p.start -= 1;
         p.lines.insert(
             0,
@@ -392,5 +393,28 @@ mod tests {
             Err(Failure::NoMatch { why }) => assert!(why.contains("removed line 2") && why.contains("zzz"), "{why}"),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn heal_never_reaches_back_before_min_start() {
+        // The previous hunk's result ends at line 3 (min_start) with a blank line; this hunk
+        // (whitespace-damaged: `b` lost its tab) lost two blank lines, but the tree has only one
+        // after min_start: refused, not borrowed from the previous hunk.
+        let f = file("a\nx\n\n\n\tb\n");
+        let mut h = hunk(&[(Context, "b"), (Add, "y")]);
+        h.old_count = 3;
+        h.new_count = 4;
+        match locate(&f, &h, 40, 3) {
+            Err(Failure::NoMatch { why }) => assert!(why.contains("lost more than whitespace"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+        // With the room it needs after min_start it heals, and never starts before it.
+        h.old_count = 2;
+        h.new_count = 3;
+        let p = locate(&f, &h, 40, 3).unwrap();
+        assert_eq!(
+            (p.strategy, p.start, p.end, p.restored_blank_lines),
+            (Strategy::Healed, 3, 5, 1)
+        );
     }
 }
