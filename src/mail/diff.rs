@@ -235,6 +235,12 @@ pub fn parse_diff(lines: &[NumberedLine]) -> Result<ParsedDiff, DiffError> {
         });
     }
     for f in &files {
+        if f.old_path.is_none() && f.new_path.is_none() {
+            return Err(DiffError {
+                line: f.line,
+                message: "`--- /dev/null` to `+++ /dev/null`: the diff names no file".into(),
+            });
+        }
         if f.hunks.is_empty() && f.old_path.is_some() && f.new_path.is_some() {
             return Err(DiffError {
                 line: f.line,

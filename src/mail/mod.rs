@@ -387,39 +387,86 @@ fn parse_message(path: &Path, msg: &[(usize, &str)]) -> Result<Parsed, MailError
             h.set(&n, v);
         }
     }
-    // Decode the body if the transfer encoding asks for it.
-    let decoded: String;
-    // Decoding joins soft-wrapped lines, so numbering is approximate after the first one.
-    let base = msg.get(i).map(|l| l.0).unwrap_or(first_line);
-    let renumber = |text: &str| -> Vec<(usize, String)> {
-        text.split('\n')
-            .enumerate()
-            .map(|(k, l)| (base + k, l.to_string()))
-            .collect()
-    };
+    // Decode the body if the transfer encoding asks for it; each decoded line keeps the number
+    // of the raw line that holds its first byte, so errors point into the file as it is.
+    let raw = &msg[i..];
     let body_lines: Vec<(usize, String)> = match h.encoding.as_deref() {
-        Some("quoted-printable") => {
-            let joined: Vec<&str> = msg[i..].iter().map(|(_, l)| *l).collect();
-            decoded = header::decode_quoted_printable(&joined.join(
-                "
-",
-            ));
-            renumber(&decoded)
-        }
-        Some("base64") => {
-            let joined: Vec<&str> = msg[i..].iter().map(|(_, l)| *l).collect();
-            let bytes = header::decode_base64(&joined.join("\n")).ok_or_else(|| MailError {
-                path: path.into(),
-                line: msg.get(i).map(|l| l.0).unwrap_or(first_line),
-                message: "malformed base64 body".into(),
-            })?;
-            decoded = String::from_utf8_lossy(&bytes).replace("\r\n", "\n");
-            renumber(&decoded)
-        }
-        _ => msg[i..].iter().map(|(n, l)| (*n, l.to_string())).collect(),
+        Some("quoted-printable") => decode_qp_numbered(raw),
+        Some("base64") => decode_base64_numbered(raw).ok_or_else(|| MailError {
+            path: path.into(),
+            line: msg.get(i).map(|l| l.0).unwrap_or(first_line),
+            message: "malformed base64 body".into(),
+        })?,
+        _ => raw.iter().map(|(n, l)| (*n, l.to_string())).collect(),
     };
     let body_lines: Vec<(usize, &str)> = body_lines.iter().map(|(n, l)| (*n, l.as_str())).collect();
     parse_body(path, &h, &body_lines, first_line)
+}
+
+/// A quoted-printable body, decoded one logical line (raw lines joined by soft breaks) at a
+/// time, each numbered by the raw line it starts on.
+fn decode_qp_numbered(raw: &[(usize, &str)]) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let mut chunk = String::new();
+    let mut start: Option<usize> = None;
+    let flush = |start: usize, chunk: &str, out: &mut Vec<(usize, String)>| {
+        for piece in header::decode_quoted_printable(chunk).split('\n') {
+            out.push((start, piece.to_string()));
+        }
+    };
+    for (n, line) in raw {
+        let first = *start.get_or_insert(*n);
+        match line.strip_suffix('=') {
+            Some(soft) => chunk.push_str(soft),
+            None => {
+                chunk.push_str(line);
+                flush(first, &chunk, &mut out);
+                chunk.clear();
+                start = None;
+            }
+        }
+    }
+    if let Some(first) = start {
+        // A soft break at the very end joins nothing: the `=` stays, as a whole-body decode has it.
+        chunk.push('=');
+        flush(first, &chunk, &mut out);
+    }
+    out
+}
+
+/// A base64 body decoded, each decoded line numbered by the raw line holding its first byte.
+fn decode_base64_numbered(raw: &[(usize, &str)]) -> Option<Vec<(usize, String)>> {
+    let joined: Vec<&str> = raw.iter().map(|(_, l)| *l).collect();
+    let bytes = header::decode_base64(&joined.join("\n"))?;
+    // Where each raw line's decoded bytes end: 6 bits per base64 character, up to the padding.
+    let mut ends = Vec::with_capacity(raw.len());
+    let mut chars = 0usize;
+    let mut padded = false;
+    for (_, line) in raw {
+        for c in line.bytes() {
+            if c == b'=' {
+                padded = true;
+            }
+            if !padded && (c.is_ascii_alphanumeric() || c == b'+' || c == b'/') {
+                chars += 1;
+            }
+        }
+        ends.push(chars * 6 / 8);
+    }
+    let line_of = |offset: usize| {
+        let k = ends
+            .partition_point(|end| *end <= offset)
+            .min(raw.len().saturating_sub(1));
+        raw.get(k).map(|l| l.0).unwrap_or(0)
+    };
+    let mut out = Vec::new();
+    let mut offset = 0;
+    for piece in bytes.split(|b| *b == b'\n') {
+        let text = String::from_utf8_lossy(piece.strip_suffix(b"\r").unwrap_or(piece)).into_owned();
+        out.push((line_of(offset), text));
+        offset += piece.len() + 1;
+    }
+    Some(out)
 }
 
 fn parse_body(path: &Path, h: &Headers, lines: &[(usize, &str)], first_line: usize) -> Result<Parsed, MailError> {

@@ -247,3 +247,74 @@ fn missing_file_names_the_path_without_a_line() {
     let e = read_series(Path::new("/nonexistent/x.patch")).unwrap_err();
     assert!(e.to_string().starts_with("/nonexistent/x.patch: cannot read: "), "{e}");
 }
+
+#[test]
+fn a_diff_from_dev_null_to_dev_null_names_its_line() {
+    let text =
+        b"Subject: x\nFrom: a <a@b>\n\n---\ndiff --git a/x b/x\n--- /dev/null\n+++ /dev/null\n@@ -0,0 +1 @@\n+a\n";
+    let e = parse_series(Path::new("n.patch"), text).unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("n.patch:5: `--- /dev/null` to `+++ /dev/null`: the diff names no file"),
+        "{e}"
+    );
+    let e = parse_series(
+        Path::new("bare.diff"),
+        b"--- /dev/null\n+++ /dev/null\n@@ -0,0 +1 @@\n+a\n",
+    )
+    .unwrap_err();
+    assert!(e.to_string().starts_with("bare.diff:1: `--- /dev/null`"), "{e}");
+}
+
+/// A mail whose body is encoded as `encoding` says, from a plain body.
+fn encoded_mail(encoding: &str, body: &str) -> String {
+    format!("From: A <a@b.org>\nSubject: [PATCH] x: y\nContent-Transfer-Encoding: {encoding}\n\n{body}")
+}
+
+const PLAIN_BODY: &str = "Why.\n\nSigned-off-by: A <a@b.org>\n---\ndiff --git a/f.c b/f.c\n--- a/f.c\n+++ b/f.c\n@@ -1,3 +1,4 @@\n a\n b\n+c\n c\n";
+
+#[test]
+fn base64_body_lines_are_numbered_by_the_raw_line_that_holds_them() {
+    // 76 base64 characters a line (57 bytes), as mailers write them.
+    let encoded = base64_encode(PLAIN_BODY.as_bytes());
+    let lines: Vec<&str> = encoded
+        .as_bytes()
+        .chunks(76)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    let mail = encoded_mail("base64", &(lines.join("\n") + "\n"));
+    let total = mail.lines().count();
+    let series = parse_series(Path::new("b64.eml"), mail.as_bytes()).unwrap();
+    let hunk = &series.patches[0].files[0].hunks[0];
+    // The body starts on line 5; the `@@` header's first byte is in raw line 5 + offset / 57.
+    let offset = PLAIN_BODY.find("@@ -1,3").unwrap();
+    assert_eq!(hunk.line, 5 + offset / 57);
+    assert!(series.patches[0].files[0].line <= total && hunk.line <= total);
+}
+
+#[test]
+fn quoted_printable_body_lines_keep_their_raw_line_numbers() {
+    // A soft break splits the commit message's first line in two raw lines.
+    let body = PLAIN_BODY.replacen("Why.", "Wh=\ny.", 1);
+    let mail = encoded_mail("quoted-printable", &body);
+    let series = parse_series(Path::new("qp.eml"), mail.as_bytes()).unwrap();
+    assert_eq!(series.patches[0].body.trim(), "Why.");
+    let hunk_raw_line = mail.lines().position(|l| l.starts_with("@@ -1,3")).unwrap() + 1;
+    assert_eq!(series.patches[0].files[0].hunks[0].line, hunk_raw_line);
+}
+
+fn base64_encode(bytes: &[u8]) -> String {
+    const ABC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().fold(0u32, |acc, b| (acc << 8) | *b as u32) << (8 * (3 - chunk.len()));
+        for k in 0..4 {
+            if k <= chunk.len() {
+                out.push(ABC[(n >> (18 - 6 * k) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
