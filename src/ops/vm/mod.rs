@@ -155,10 +155,9 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<VmReport, VmError> {
     }
     let tree = &opts.tree;
     let root = &tree.root;
-    // Never build a tree an interrupted apply left half written; the lock is not kept.
-    drop(journal::lock_and_recover(&ctx.cache_root, &tree.root, true, |t| {
-        ctx.notice(t)
-    })?);
+    // Never build a tree an interrupted apply left half written, and let no apply change it
+    // while it builds: the tree's lock is held until the test programs are built.
+    let (tree_lock, _) = journal::lock_and_recover(&ctx.cache_root, &tree.root, true, |t| ctx.notice(t))?;
     // Before minutes of kernel build: the selftests cannot build with a pahole the tree
     // declares too old; kfpatch's own programs declare their kfuncs and do not mind.
     if let Some(problem) = host_tools::pahole_too_old(root, &tools.pahole) {
@@ -242,6 +241,7 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<VmReport, VmError> {
     };
     let build_s = t.elapsed().as_secs_f64();
     drop(slot);
+    drop(tree_lock);
 
     let kernel = build_dir.join("arch/x86/boot/bzImage");
     let mut spec = qemu::BootSpec {
