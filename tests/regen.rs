@@ -276,3 +276,39 @@ fn with_selftests_on_6_1_is_refused_before_anything_is_written() {
     run.expect_code(0);
     assert_eq!(files.len(), 1, "{}", run.shown);
 }
+
+#[test]
+fn regen_checks_its_own_series_before_writing_and_decides_merged_by_evidence() {
+    // A name the tree already has: the generated btf.h would define it twice.
+    let out = scratch();
+    let (run, files) = regen(&tree("7.2"), out.path(), &["--flag", "KF_RCU"]);
+    run.expect_code(1);
+    assert!(
+        run.stderr
+            .contains("the generated series fails check: defined-twice: KF_RCU is defined 2 times; nothing written"),
+        "{}",
+        run.shown
+    );
+    assert!(files.is_empty(), "{files:?}");
+
+    // 7.2 with only upstream's define added is not "merged upstream": its verifier lacks the
+    // change. The flag takes bit 17, so KF_SPIN_LOCK goes to 18 and the series proves itself.
+    let dir = scratch();
+    let t = dir.path().join("linux");
+    mini_tree(&tree("7.2"), &t, &["include/linux/btf.h", "kernel/bpf/verifier.c"]);
+    let btf = std::fs::read_to_string(t.join("include/linux/btf.h")).unwrap();
+    let implicit = btf.lines().find(|l| l.starts_with("#define KF_IMPLICIT_ARGS")).unwrap();
+    std::fs::write(
+        t.join("include/linux/btf.h"),
+        btf.replacen(implicit, &format!("{implicit}\n#define KF_SPINLOCK_SAFE (1 << 17)"), 1),
+    )
+    .unwrap();
+    let (run, files) = regen(&t, out.path(), &[]);
+    run.expect_code(0);
+    assert!(
+        run.stdout.starts_with("era v7.2: KF_SPIN_LOCK at bit 18"),
+        "{}",
+        run.shown
+    );
+    assert_eq!(files.len(), 1, "{}", run.shown);
+}

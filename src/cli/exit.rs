@@ -3,7 +3,7 @@
 
 use crate::kernel::TreeError;
 use crate::mail::MailError;
-use crate::ops::{apply, check, doctor, matrix, regen, tree, validate, vm};
+use crate::ops::{apply, base, check, doctor, matrix, regen, tree, validate, vm};
 
 /// Everything held: applied, clean, all expected outcomes.
 pub const OK: u8 = 0;
@@ -52,6 +52,27 @@ impl ExitCode for apply::Outcome {
     }
 }
 
+impl ExitCode for base::BaseError {
+    fn exit_code(&self) -> u8 {
+        use base::BaseError::*;
+        match self {
+            Fetch(e) => e.exit_code(),
+            Tree(e) => e.exit_code(),
+            NoIndexLines { .. } | Git(_) => BAD_INPUT,
+        }
+    }
+}
+
+impl ExitCode for base::Outcome {
+    fn exit_code(&self) -> u8 {
+        if self.found {
+            OK
+        } else {
+            NEGATIVE
+        }
+    }
+}
+
 impl ExitCode for check::CheckError {
     fn exit_code(&self) -> u8 {
         BAD_INPUT
@@ -72,7 +93,7 @@ impl ExitCode for regen::RegenError {
     fn exit_code(&self) -> u8 {
         use regen::RegenError::*;
         match self {
-            UnknownShape { .. } | BitTaken { .. } | Anchor { .. } => NEGATIVE,
+            UnknownShape { .. } | BitTaken { .. } | Anchor { .. } | SelfCheck { .. } => NEGATIVE,
             Style(_) => UNAVAILABLE,
             _ => BAD_INPUT,
         }

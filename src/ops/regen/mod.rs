@@ -6,7 +6,7 @@ pub mod era;
 pub mod selftests;
 pub mod style;
 
-use super::{check, Context};
+use super::{apply, check, Context};
 use crate::kernel::{flagdefs, indent, journal, write, KernelTree};
 use crate::mail::write::{render_mail, FileChange, MailHeader};
 use crate::mail::{Person, SubjectPrefix};
@@ -102,6 +102,9 @@ pub enum RegenError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("checkpatch.pl: {0}")]
     Style(std::io::Error),
+    /// The generated series did not pass its own check; nothing was written.
+    #[error("{}: the generated series {why}; nothing written", tree.display())]
+    SelfCheck { tree: PathBuf, why: String },
 }
 
 fn describe_missing(missing: &[(&'static str, Vec<&'static str>)]) -> String {
@@ -211,21 +214,17 @@ fn splice_btf(tree: &KernelTree, text: &str, flag: &str, bit: u32) -> Result<Str
 
 /// Generate the series for the tree into `opts.out_dir`.
 pub fn run(ctx: &Context, opts: &Options) -> Result<Outcome, RegenError> {
+    // `ctx` is shadowed below by the templates' context.
+    let op_ctx = ctx;
     let tree = &opts.tree;
     // Never read a tree an interrupted apply left half written; the lock is not kept.
     drop(journal::lock_and_recover(&ctx.cache_root, &tree.root, true, |t| {
         ctx.notice(t)
     })?);
-    let btf = tree.read(BTF_H)?;
-    if let Some(d) = flagdefs::defines(&btf)
-        .into_iter()
-        .find(|d| d.name == "KF_SPINLOCK_SAFE")
-    {
-        return Ok(Outcome::MergedUpstream {
-            flag: d.name,
-            line: d.line,
-        });
+    if let Some(merged) = merged_upstream(ctx, tree) {
+        return Ok(merged);
     }
+    let btf = tree.read(BTF_H)?;
     let verifier = tree.read(VERIFIER_C)?;
     let detection = era::detect(&verifier);
     let Some(era) = detection.era.and_then(era::by_name) else {
@@ -284,11 +283,8 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Outcome, RegenError> {
         total: numbered.then_some(total),
         tags: vec![],
     };
-    std::fs::create_dir_all(&opts.out_dir).map_err(|e| RegenError::Io {
-        path: opts.out_dir.clone(),
-        source: e,
-    })?;
-    let mut files = Vec::new();
+    // Every mail in memory first: nothing is written unless the series proves itself.
+    let mut mails: Vec<(PathBuf, String)> = Vec::new();
     let mut subjects = Vec::new();
     for (i, (message, changes)) in series.iter().enumerate() {
         let (subject, body) = message.split_once('\n').unwrap_or((message, ""));
@@ -305,10 +301,10 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Outcome, RegenError> {
             signature: format!("kfpatch {}", env!("CARGO_PKG_VERSION")),
         };
         let path = opts.out_dir.join(format!("{:04}-{}.patch", i + 1, file_stem(subject)));
-        write(&path, &render_mail(&header, changes)?)?;
-        files.push(path);
+        mails.push((path, render_mail(&header, changes)?));
         subjects.push(subject.to_string());
     }
+    self_check(op_ctx, tree, &mails)?;
     if opts.cover_letter {
         let body = template::render("regen/cover-letter-body.j2", ctx)?;
         let cover_prefix = SubjectPrefix {
@@ -330,10 +326,16 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Outcome, RegenError> {
                 signature => format!("kfpatch {}", env!("CARGO_PKG_VERSION")),
             },
         )?;
-        let path = opts.out_dir.join("0000-cover-letter.patch");
-        write(&path, &cover)?;
-        files.insert(0, path);
+        mails.insert(0, (opts.out_dir.join("0000-cover-letter.patch"), cover));
     }
+    std::fs::create_dir_all(&opts.out_dir).map_err(|e| RegenError::Io {
+        path: opts.out_dir.clone(),
+        source: e,
+    })?;
+    for (path, text) in &mails {
+        write(path, text)?;
+    }
+    let files: Vec<PathBuf> = mails.into_iter().map(|(path, _)| path).collect();
     let mut style = Vec::new();
     if opts.check_style {
         for f in files.iter().filter(|f| !f.ends_with("0000-cover-letter.patch")) {
@@ -350,6 +352,52 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Outcome, RegenError> {
         removed,
         style,
     })
+}
+
+/// The tree has the RFC's change merged under another name, by the same evidence `apply`
+/// uses (the flag on the same bit in btf.h, and the verifier's lines that use it), never by
+/// a name alone.
+fn merged_upstream(ctx: &Context, tree: &KernelTree) -> Option<Outcome> {
+    let probe = apply::Options {
+        check: true,
+        ..apply::Options::new(tree.clone(), crate::mail::bundled())
+    };
+    match apply::run(ctx, &probe).ok()?.verdict {
+        apply::Verdict::EquivalentUpstream { flag, evidence, .. } => Some(Outcome::MergedUpstream {
+            line: evidence.iter().find(|e| e.file == BTF_H).map(|e| e.line).unwrap_or(0),
+            flag,
+        }),
+        _ => None,
+    }
+}
+
+/// The generated series must apply to the tree (as `apply --check` places it) and leave its
+/// KF_* flags without errors (as `check --patch` judges them).
+fn self_check(ctx: &Context, tree: &KernelTree, mails: &[(PathBuf, String)]) -> Result<(), RegenError> {
+    let failed = |why: String| RegenError::SelfCheck {
+        tree: tree.root.clone(),
+        why,
+    };
+    let text: Vec<&str> = mails.iter().map(|(_, t)| t.as_str()).collect();
+    let series = crate::mail::parse_series(Path::new("regenerated series"), text.join("\n").as_bytes())
+        .map_err(|e| failed(format!("does not read back: {e}")))?;
+    let report = check::run(
+        ctx,
+        &check::Options {
+            series: vec![series],
+            ..check::Options::tree(tree)
+        },
+    )?;
+    if let Some(s) = report.series.iter().find(|s| !s.applies) {
+        return Err(failed(format!(
+            "does not apply: {}",
+            s.note.as_deref().unwrap_or("no placement")
+        )));
+    }
+    match report.findings.iter().find(|f| f.level == check::Level::Error) {
+        Some(f) => Err(failed(format!("fails check: {}: {}", f.kind, f.message))),
+        None => Ok(()),
+    }
 }
 
 fn write(path: &Path, text: &str) -> Result<(), RegenError> {
