@@ -35,6 +35,8 @@ pub enum Command {
     Regen(RegenArgs),
     /// Check that KF_* kfunc flag bits are unique and consistent (now, and after --patch series).
     Check(CheckArgs),
+    /// Say which tree (or commit) a series was made for, from the preimage blobs its index lines name.
+    Base(BaseArgs),
     /// The whole job: apply the series, check flag bits, and prove it in a VM (default: bundled RFC on Debian 7.2).
     Validate(ValidateArgs),
     /// The series on every tree a backport check cares about: apply or regenerate, check, build, VM (default: four Debian trees).
@@ -131,6 +133,23 @@ pub struct CheckArgs {
     pub patches: Vec<PathBuf>,
     #[command(flatten)]
     pub json: JsonArg,
+}
+
+#[derive(Debug, Args)]
+pub struct BaseArgs {
+    /// A kernel tree of yours (repeatable); a git work tree's history is searched too.
+    #[arg(long = "tree", value_name = "DIR")]
+    pub trees: Vec<PathBuf>,
+    /// Debian linux-source versions, comma-separated (default with no --tree: 6.1,6.12,7.2,7.3).
+    #[arg(long, value_delimiter = ',')]
+    pub debian: Vec<String>,
+    /// How many commits back from HEAD a git tree's history is searched.
+    #[arg(long, value_name = "N", default_value_t = crate::ops::base::DEFAULT_MAX_COMMITS)]
+    pub max_commits: usize,
+    #[command(flatten)]
+    pub json: JsonArg,
+    /// Patch files; default: the bundled RFC.
+    pub patches: Vec<PathBuf>,
 }
 
 /// Build and VM flags shared by `vmtest` and `validate`.

@@ -8,7 +8,7 @@ pub mod exit;
 pub use args::*;
 
 use crate::kernel::KernelTree;
-use crate::ops::{self, apply, check, doctor, matrix, regen, tree, validate, vm, Context};
+use crate::ops::{self, apply, base, check, doctor, matrix, regen, tree, validate, vm, Context};
 use crate::output::progress::Progress;
 use crate::output::{Document, ErrorDocument, JsonOutput, Shell};
 use crate::{kernel, mail};
@@ -89,6 +89,7 @@ fn json_of(command: &Command) -> JsonOutput {
         Command::Apply(a) => &a.json,
         Command::Regen(a) => &a.json,
         Command::Check(a) => &a.json,
+        Command::Base(a) => &a.json,
         Command::Validate(a) => &a.json,
         Command::Matrix(a) => &a.json,
         Command::Vmtest(a) => &a.json,
@@ -132,6 +133,24 @@ fn dispatch(ctx: &Context, shell: &Shell, command: Command) -> Result<u8, Failur
                 opts.series.push(mail::read_series(p)?);
             }
             report(shell, &check::run(ctx, &opts)?, &a.json)
+        }
+        Command::Base(a) => {
+            let mut targets: Vec<base::Target> = Vec::new();
+            for t in &a.trees {
+                targets.push(base::Target::Tree(open_tree(t)?));
+            }
+            let debian = if a.debian.is_empty() && a.trees.is_empty() {
+                DEFAULT_MATRIX.iter().map(|v| v.to_string()).collect()
+            } else {
+                a.debian.clone()
+            };
+            targets.extend(debian.into_iter().map(base::Target::Debian));
+            let opts = base::Options {
+                targets,
+                series: mail::read_all(&a.patches)?,
+                max_commits: a.max_commits,
+            };
+            report(shell, &base::run(ctx, &opts)?, &a.json)
         }
         Command::Regen(a) => {
             let from = match &a.from {

@@ -1,10 +1,11 @@
 //! The kernel model every operation stands on and none owns: a tree on disk and where trees
 //! come from (`tree`, `debian`, `git`), what its KF_* flags are (`flagdefs`, `flagwalk`,
 //! `flagstate`), how kernel code is indented (`indent`), how files are written all or nothing
-//! (`write`), and into a tree journaled, locked and confined to it (`journal`), and which host
-//! tools are there (`host_tools`). Nothing here reaches up into `ops`, `output` or `cli`, and
-//! nothing here prints.
+//! (`write`), and into a tree journaled, locked and confined to it (`journal`), which host
+//! tools are there (`host_tools`), and which blobs a mail was made from (`blobs`). Nothing here
+//! reaches up into `ops`, `output` or `cli`, and nothing here prints.
 
+pub mod blobs;
 pub mod debian;
 pub mod flagdefs;
 pub mod flagstate;

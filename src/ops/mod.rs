@@ -5,6 +5,7 @@
 //! types; whatever two operations share lives below, in `kernel` or `mail`.
 
 pub mod apply;
+pub mod base;
 pub mod check;
 pub mod doctor;
 pub mod matrix;

@@ -3,7 +3,7 @@
 
 use super::{escape_controls, Document};
 use crate::ops::vm::report::Status;
-use crate::ops::{apply, check, doctor, matrix, regen, tree, validate, vm};
+use crate::ops::{apply, base, check, doctor, matrix, regen, tree, validate, vm};
 use std::fmt::Write as _;
 
 /// `writeln!` into a String, which cannot fail.
@@ -228,6 +228,72 @@ fn matrix_table(m: &matrix::Outcome) -> String {
     out
 }
 
+impl Document for base::Outcome {
+    const SCHEMA: &'static str = "kfpatch-base/1";
+    fn human(&self) -> String {
+        let mut out = String::new();
+        let named: Vec<String> = self
+            .blobs
+            .iter()
+            .map(|b| format!("{} {}", b.file, b.preimage))
+            .collect();
+        w!(
+            out,
+            "series {}: {} preimage blob(s): {}",
+            self.series.display(),
+            self.blobs.len(),
+            named.join(", ")
+        );
+        let held = |n: usize, total: usize| {
+            if n == total {
+                format!("all {total}")
+            } else {
+                format!("{n} of {total}")
+            }
+        };
+        let mut holders = Vec::new();
+        for r in &self.trees {
+            w!(
+                out,
+                "{} ({}): {} preimage blob(s)",
+                r.target,
+                r.version,
+                held(r.held, r.total)
+            );
+            if r.held == r.total {
+                holders.push(r.target.clone());
+            }
+            let Some(h) = &r.history else { continue };
+            for c in &h.commits {
+                w!(
+                    out,
+                    "  commit {} ({}): {} of {}",
+                    &c.commit[..12.min(c.commit.len())],
+                    escape_controls(&c.subject),
+                    c.held,
+                    c.total
+                );
+            }
+            if let Some(c) = h.commits.first().filter(|c| c.held == c.total) {
+                holders.push(format!("{} commit {}", r.target, &c.commit[..12.min(c.commit.len())]));
+            }
+            w!(
+                out,
+                "  {} of the last {} commit(s) hold every preimage blob (searched at most {})",
+                h.holding_all,
+                h.walked,
+                h.max_commits
+            );
+        }
+        if self.found {
+            w!(out, "every preimage blob is in: {}", holders.join(", "));
+        } else {
+            w!(out, "no tree holds these blobs");
+        }
+        out
+    }
+}
+
 impl Document for tree::Outcome {
     const SCHEMA: &'static str = "kfpatch-tree/1";
     fn human(&self) -> String {
@@ -304,6 +370,17 @@ fn apply_human(out: &mut String, o: &apply::Outcome) {
         if let Some(c) = &p.commit {
             w!(out, "  committed {}", &c[..12.min(c.len())]);
         }
+    }
+    let preimages: Vec<apply::Preimage> = o.patches.iter().flat_map(|p| &p.files).map(|f| f.preimage).collect();
+    let indexed = preimages.iter().filter(|p| **p != apply::Preimage::NoIndexLine).count();
+    let matching = preimages.iter().filter(|p| **p == apply::Preimage::Match).count();
+    match o.base {
+        apply::Base::NoIndexLines => w!(out, "base: {}", word(&o.base)),
+        _ => w!(
+            out,
+            "base: {} ({matching} of {indexed} preimage blob(s) match)",
+            word(&o.base)
+        ),
     }
     let added: usize = o.patches.iter().map(|p| p.added).sum();
     let removed: usize = o.patches.iter().map(|p| p.removed).sum();

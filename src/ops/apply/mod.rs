@@ -7,16 +7,17 @@
 //! same files. Files come back as they were apart from the change: their line endings and
 //! permission bits. A series whose result is already in the tree, or whose change the tree
 //! already has under another name, is recognised and reported instead of failing
-//! ([`equivalent`]).
+//! ([`equivalent`]). Each file's `index` line is compared with the tree's file: the report says
+//! whether the series was made against this tree's blobs ([`Base`]).
 
 pub mod equivalent;
 pub mod locate;
 
 use super::Context;
 use crate::kernel::journal::{self, JournalError, Recovery};
-use crate::kernel::{git, indent, write, KernelTree, TreeError};
+use crate::kernel::{blobs, git, indent, write, KernelTree, TreeError};
 use crate::mail::write::{FileChange, MailHeader};
-use crate::mail::{Patch, Person, Series};
+use crate::mail::{FilePatch, Patch, Person, Series};
 use locate::Failure;
 pub use locate::Strategy;
 use serde::Serialize;
@@ -71,10 +72,84 @@ pub struct HunkReport {
     pub reindented_lines: usize,
 }
 
+/// Is the file, as the series finds it, the blob the mail's `index` line names as preimage?
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Preimage {
+    Match,
+    Differs,
+    NoIndexLine,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FilePreimage {
+    pub file: String,
+    pub preimage: Preimage,
+}
+
+/// What the `index` lines say about the tree the series was made against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Base {
+    /// Every file's preimage blob is the tree's file.
+    #[serde(rename = "made against this tree")]
+    ThisTree,
+    /// Some file is another blob: the hunks were placed at an offset or healed.
+    #[serde(rename = "not this tree's blobs: healed or offset")]
+    OtherBlobs,
+    #[serde(rename = "no index lines")]
+    NoIndexLines,
+}
+
+impl Base {
+    /// From every file's preimage: any that differs makes the series another tree's.
+    pub fn of(preimages: impl IntoIterator<Item = Preimage>) -> Base {
+        let mut base = Base::NoIndexLines;
+        for p in preimages {
+            match p {
+                Preimage::Differs => return Base::OtherBlobs,
+                Preimage::Match => base = Base::ThisTree,
+                Preimage::NoIndexLine => {}
+            }
+        }
+        base
+    }
+}
+
+/// `fp`'s preimage against the file as the series finds it (`None`: no such file yet).
+fn preimage_of(fp: &FilePatch, before: impl FnOnce() -> Option<String>) -> Preimage {
+    match fp.index_line.as_deref().and_then(blobs::parse_index_line) {
+        None => Preimage::NoIndexLine,
+        Some(index) if blobs::content_matches(before().as_deref().map(str::as_bytes), &index.preimage) => {
+            Preimage::Match
+        }
+        Some(_) => Preimage::Differs,
+    }
+}
+
+/// The preimage of each file where the series first touches it, against the tree as it is
+/// (for the verdicts that place no hunk).
+fn tree_preimages(tree: &KernelTree, series: &Series) -> Vec<Preimage> {
+    let mut seen = std::collections::BTreeSet::new();
+    let firsts = series
+        .patches
+        .iter()
+        .flat_map(|p| &p.files)
+        .filter(|f| seen.insert(f.path()));
+    firsts
+        .map(|f| match f.index_line.as_deref().and_then(blobs::parse_index_line) {
+            None => Preimage::NoIndexLine,
+            Some(index) if blobs::preimage_matches(tree, f.path(), &index.preimage) => Preimage::Match,
+            Some(_) => Preimage::Differs,
+        })
+        .collect()
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct PatchReport {
     pub label: String,
     pub subject: String,
+    /// Each file's preimage against the tree (as the patches before this one leave it).
+    pub files: Vec<FilePreimage>,
     pub hunks: Vec<HunkReport>,
     pub added: usize,
     pub removed: usize,
@@ -131,6 +206,8 @@ pub struct Outcome {
     pub patches: Vec<PatchReport>,
     pub files_written: Vec<String>,
     pub healed_mail: Option<PathBuf>,
+    /// Whether the series' `index` lines name this tree's blobs.
+    pub base: Base,
     /// What became of an apply an earlier kfpatch left interrupted in this tree.
     pub recovery: Recovery,
     /// Every touched file's content after the series (also with `check`), by path.
@@ -274,6 +351,7 @@ fn plan(tree: &KernelTree, series: &Series, snapshots_wanted: bool) -> Result<Pl
         let mut report = PatchReport {
             label: label.clone(),
             subject: patch.subject.clone(),
+            files: vec![],
             hunks: vec![],
             added: 0,
             removed: 0,
@@ -290,7 +368,8 @@ fn plan(tree: &KernelTree, series: &Series, snapshots_wanted: bool) -> Result<Pl
                     what: "deleting a file".into(),
                 });
             }
-            if !states.contains_key(&path) {
+            let first_touch = !states.contains_key(&path);
+            if first_touch {
                 tree.path(&path)?;
                 // Before anything is read through it: no symlink may lead out of the tree.
                 let real = journal::confine(&tree.root, &path)?;
@@ -337,6 +416,15 @@ fn plan(tree: &KernelTree, series: &Series, snapshots_wanted: bool) -> Result<Pl
                 states.insert(path.clone(), state);
             }
             let state = states.get_mut(&path).expect("inserted above");
+            let preimage = preimage_of(fp, || match (first_touch, fp.is_new_file()) {
+                (true, true) => None,
+                (true, false) => Some(state.original.clone()),
+                (false, _) => Some(state.content()),
+            });
+            report.files.push(FilePreimage {
+                file: path.clone(),
+                preimage,
+            });
             let c_like = path.ends_with(".c") || path.ends_with(".h");
             let mut delta: i64 = 0;
             let mut min_start = 0;
@@ -416,7 +504,7 @@ fn plan(tree: &KernelTree, series: &Series, snapshots_wanted: bool) -> Result<Pl
 pub fn run(ctx: &Context, options: &Options) -> Result<Outcome, ApplyError> {
     let (tree, series) = (&options.tree, &options.series);
     let (_lock, recovery) = journal::lock_and_recover(&ctx.cache_root, &tree.root, options.wait, |t| ctx.notice(t))?;
-    let outcome = |verdict, patches, files_written, healed_mail, after| Outcome {
+    let outcome = |verdict, patches, files_written, healed_mail, base, after| Outcome {
         tree: tree.root.clone(),
         version: tree.version.clone(),
         series: series.source.clone(),
@@ -424,17 +512,20 @@ pub fn run(ctx: &Context, options: &Options) -> Result<Outcome, ApplyError> {
         patches,
         files_written,
         healed_mail,
+        base,
         recovery: recovery.clone(),
         after,
     };
     let plan = match plan(tree, series, options.commit || options.emit_healed.is_some()) {
         Ok(p) => p,
         Err(e @ (ApplyError::NoMatch { .. } | ApplyError::Ambiguous { .. })) => {
+            let base = || Base::of(tree_preimages(tree, series));
             if equivalent::already_applied(tree, series) {
-                return Ok(outcome(Verdict::AlreadyApplied, vec![], vec![], None, BTreeMap::new()));
+                let verdict = Verdict::AlreadyApplied;
+                return Ok(outcome(verdict, vec![], vec![], None, base(), BTreeMap::new()));
             }
             if let Some(v) = equivalent::upstream_equivalent(tree, series) {
-                return Ok(outcome(v, vec![], vec![], None, BTreeMap::new()));
+                return Ok(outcome(v, vec![], vec![], None, base(), BTreeMap::new()));
             }
             return Err(e);
         }
@@ -512,7 +603,8 @@ pub fn run(ctx: &Context, options: &Options) -> Result<Outcome, ApplyError> {
     } else {
         Verdict::Applied
     };
-    Ok(outcome(verdict, reports, written, healed, plan.after()))
+    let base = Base::of(reports.iter().flat_map(|r| r.files.iter().map(|f| f.preimage)));
+    Ok(outcome(verdict, reports, written, healed, base, plan.after()))
 }
 
 fn author_of(p: &Patch) -> (String, String) {
