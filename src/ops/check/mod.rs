@@ -1,10 +1,11 @@
 //! KF_* kfunc flag bits: are they unique and consistent, in a tree and after given series?
 //!
-//! The family is what `include/linux/btf.h` defines; a *mirror* is any other file that defines
-//! a name of the family (tools/bpf/resolve_btfids/main.c). Unrelated `KF_*` macros elsewhere
-//! (drivers/staging/rts5208, drivers/media) are never part of it. Users are `BTF_ID_FLAGS`
-//! calls anywhere in the tree.
+//! The family is what `include/linux/btf.h` defines; a *mirror* is another file that copies
+//! the family's flags (tools/bpf/resolve_btfids/main.c; the rule is `flagstate::is_mirror`).
+//! Unrelated `KF_*` macros elsewhere (drivers/staging/rts5208, drivers/media, a driver's own
+//! KF_ACQUIRE) are never part of it. Users are `BTF_ID_FLAGS` calls anywhere in the tree.
 
+pub mod index;
 pub mod rules;
 
 use super::apply;
@@ -14,7 +15,8 @@ pub use crate::kernel::flagstate::FAMILY_FILE;
 use crate::kernel::flagstate::{self, FlagDef, ScannedFiles, State};
 use crate::kernel::flagwalk;
 use crate::kernel::KernelTree;
-use crate::mail::{LineKind, Series};
+use crate::mail::{FilePatch, LineKind, Series};
+use index::{Renamed, SeriesView};
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -59,7 +61,8 @@ impl Finding {
 pub struct BitRow {
     pub bit: u32,
     pub names: Vec<String>,
-    /// `used`, `free`, `hole` (free below the highest used bit) or `collision`.
+    /// `used`, `free`, `hole` (free below the highest used bit), `collision`, or `unknown`
+    /// (free unless a define whose value kfpatch cannot read holds it).
     pub status: &'static str,
     pub locations: Vec<String>,
 }
@@ -143,14 +146,19 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Report, CheckError> {
     };
     let files: ScannedFiles = hits.into_iter().map(|h| (h.path.clone(), h)).collect();
     let base = State::from_files(&files, scanned);
-    let outcome = rules::evaluate(&base);
+    let outcome = rules::evaluate(&base, None);
     let mut findings = outcome.findings.clone();
     let mut series_reports = Vec::new();
     let base_keys: std::collections::HashSet<String> = outcome.findings.iter().map(|f| f.message.clone()).collect();
     for series in &opts.series {
-        let (after, report) = state_after(ctx, tree, &files, &base, series, scanned);
+        let (after, report, renamed) = state_after(ctx, tree, &files, &base, series, scanned);
         let name = series.source.display().to_string();
-        for mut f in rules::evaluate(&after).findings {
+        let view = SeriesView {
+            added: report.added.iter().map(|d| d.name.clone()).collect(),
+            next_free_before: outcome.next_free,
+            renamed,
+        };
+        for mut f in rules::evaluate(&after, Some(&view)).findings {
             if f.level != Level::Info && !base_keys.contains(&f.message) {
                 f.series.push(name.clone());
                 findings.push(f);
@@ -218,7 +226,8 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Report, CheckError> {
 
 /// The flag state after `series`: its exact result when it applies (placed by the apply
 /// operation, nothing written), else the tree's defines with the series' `-`/`+` define lines
-/// applied by name.
+/// applied by name. Also the flag the series adds that the tree has under another name, when
+/// the apply operation found the change merged upstream.
 fn state_after(
     ctx: &Context,
     tree: &KernelTree,
@@ -226,7 +235,7 @@ fn state_after(
     base: &State,
     series: &Series,
     scanned: bool,
-) -> (State, SeriesFlags) {
+) -> (State, SeriesFlags, Option<Renamed>) {
     let source = series.source.clone();
     let before = base.family_names();
     let placed = apply::run(
@@ -236,9 +245,33 @@ fn state_after(
             ..apply::Options::new(tree.clone(), series.clone())
         },
     );
+    let mut renamed = None;
     let placed = match placed {
         Ok(outcome) if outcome.verdict == apply::Verdict::Applies => Ok(outcome.after),
-        Ok(outcome) => Err(outcome.verdict.describe()),
+        Ok(outcome) => {
+            if let apply::Verdict::EquivalentUpstream {
+                flag,
+                patch_flag,
+                bit,
+                evidence,
+            } = &outcome.verdict
+            {
+                renamed = Some(Renamed {
+                    ours: patch_flag.clone(),
+                    theirs: flag.clone(),
+                    bit: *bit,
+                    evidence: evidence
+                        .iter()
+                        .map(|e| Location {
+                            file: e.file.clone(),
+                            line: e.line,
+                            text: e.text.clone(),
+                        })
+                        .collect(),
+                });
+            }
+            Err(outcome.verdict.describe())
+        }
         Err(e) => Err(e.to_string()),
     };
     match placed {
@@ -261,6 +294,7 @@ fn state_after(
                     added,
                     removed,
                 },
+                renamed,
             )
         }
         Err(e) => {
@@ -268,14 +302,9 @@ fn state_after(
             let mut added = Vec::new();
             let mut removed = Vec::new();
             for fp in series.patches.iter().flat_map(|p| &p.files) {
-                for line in fp.hunks.iter().flat_map(|h| &h.lines) {
-                    let Some(d) = flagdefs::defines(&format!("{}\n", line.text.trim())).into_iter().next() else {
-                        continue;
-                    };
-                    let mut d = d;
-                    d.line = line.line;
+                for (kind, d) in changed_defines(fp) {
                     let file = format!("{} (as {})", fp.path(), series.source.display());
-                    match line.kind {
+                    match kind {
                         LineKind::Del => {
                             after.family.retain(|x| !(x.name == d.name && fp.path() == FAMILY_FILE));
                             after.mirrors.retain(|x| !(x.name == d.name && x.file == fp.path()));
@@ -307,9 +336,37 @@ fn state_after(
                     added,
                     removed,
                 },
+                renamed,
             )
         }
     }
+}
+
+/// The KF_* defines a file patch adds and removes, each read from its hunk's new or old side
+/// (so a define continued over several lines is read whole), numbered by its line in the mail.
+fn changed_defines(fp: &FilePatch) -> Vec<(LineKind, flagdefs::FlagDefine)> {
+    let mut out = Vec::new();
+    for hunk in &fp.hunks {
+        for kind in [LineKind::Del, LineKind::Add] {
+            let side: Vec<_> = hunk
+                .lines
+                .iter()
+                .filter(|l| l.kind == kind || l.kind == LineKind::Context)
+                .collect();
+            let text: String = side.iter().map(|l| format!("{}\n", l.text)).collect();
+            for mut d in flagdefs::defines(&text) {
+                let Some(line) = side.get(d.line - 1).filter(|l| l.kind == kind) else {
+                    continue;
+                };
+                d.line = line.line;
+                // The conditions the hunk shows are kept, but its `#if` chains are numbered per
+                // hunk, not as in the file: claim no exclusivity from them.
+                d.arms.clear();
+                out.push((kind, d));
+            }
+        }
+    }
+    out
 }
 
 fn first_line(s: &str) -> String {
