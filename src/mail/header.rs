@@ -1,5 +1,6 @@
-//! Mail headers: subject prefixes (`[RFC PATCH v2 1/3]`), authors, dates, and the
-//! transfer encodings mail archives hand us (quoted-printable, RFC 2047 encoded words).
+//! Mail headers, read as `git mailinfo` reads them: subject prefixes (`[RFC PATCH v2 1/3]`),
+//! authors, dates, git's whitespace rules, and the quoted-printable and base64 bodies mail
+//! archives hand us. Encoded words (RFC 2047) are in `rfc2047.rs`.
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone};
 use regex::Regex;
@@ -23,6 +24,48 @@ pub struct SubjectPrefix {
 
 impl SubjectPrefix {
     /// Render in `git format-patch --subject-prefix` order: `RFC PATCH tags vN i/n`.
+    /// The author of a mail from its (decoded) `From:` value, exactly as `git mailinfo` reads
+    /// it: quoted strings unquoted, the address is the word around the first `@` (in `<>` or
+    /// not), the rest is the name (a comment's parentheses dropped); a name that is empty,
+    /// longer than 60 bytes or holds `@`, `<` or `>` is replaced by the address. Without an
+    /// `@`, `Name <mail>`; `None` when there is no address at all.
+    pub fn from_header(value: &str) -> Option<Person> {
+        let from = cleanup_space(value);
+        let f = unquote_quoted_pair(&from);
+        let Some(at) = f.find('@') else {
+            return bogus_from(&from);
+        };
+        let b = f.as_bytes();
+        let (mut start, mut bra) = (at, None);
+        while start > 0 {
+            match b[start - 1] {
+                c if is_space(c) => break,
+                b'<' => {
+                    bra = Some(start - 1);
+                    break;
+                }
+                _ => start -= 1,
+            }
+        }
+        let len = b[start..]
+            .iter()
+            .position(|c| is_space(*c) || *c == b'>')
+            .unwrap_or(b.len() - start);
+        let email = f[start..start + len].to_string();
+        // The address goes with the character after it (`>` or a space); `<` becomes a space.
+        let after = (start + len + 1).min(b.len());
+        let rest = match bra {
+            Some(bra) => format!("{} {}", &f[..bra], &f[after..]),
+            None => format!("{}{}", &f[..start], &f[after..]),
+        };
+        let name = cleanup_space(&rest);
+        let mut name = trim_space(&name);
+        if name.len() >= 2 && name.starts_with('(') && name.ends_with(')') {
+            name = &name[1..name.len() - 1];
+        }
+        Some(sane_name(name, email))
+    }
+
     pub fn render(&self) -> String {
         let mut parts: Vec<String> = Vec::new();
         if self.rfc {
@@ -41,29 +84,126 @@ impl SubjectPrefix {
     }
 }
 
-/// Split `[RFC v2 1/3] bpf: Add …` into its prefix and the bare subject.
-/// `Re:`/`Fwd:` markers in front are dropped.
+/// Split `[RFC v2 1/3] bpf: Add …` into its prefix and the bare subject, as `git mailinfo`
+/// (without `-k`) cleans a subject: leading `Re:`, blanks, colons and `[...]` groups go (every
+/// group's words are read into the prefix), then runs of whitespace become one space.
 pub fn split_subject(raw: &str) -> (SubjectPrefix, String) {
-    static GROUP: OnceLock<Regex> = OnceLock::new();
-    static REPLY: OnceLock<Regex> = OnceLock::new();
-    let group = GROUP.get_or_init(|| Regex::new(r"^\s*\[([^\]]*)\]").expect("static regex"));
-    let reply = REPLY.get_or_init(|| Regex::new(r"(?i)^\s*(re|fwd?|aw)\s*:\s*").expect("static regex"));
-    let mut rest = raw.trim().to_string();
     let mut prefix = SubjectPrefix::default();
+    let mut rest = raw;
     loop {
-        if let Some(m) = reply.find(&rest) {
-            rest = rest[m.end()..].to_string();
+        let b = rest.as_bytes();
+        match b.first() {
+            Some(b'r' | b'R') if b.len() > 3 && b[1].eq_ignore_ascii_case(&b'e') && b[2] == b':' => rest = &rest[3..],
+            Some(b' ' | b'\t' | b':') => rest = &rest[1..],
+            Some(b'[') => {
+                let Some(end) = rest.find(']') else { break };
+                for word in rest[1..end].split_whitespace() {
+                    parse_prefix_word(word, &mut prefix);
+                }
+                rest = &rest[end + 1..];
+            }
+            _ => break,
+        }
+    }
+    (prefix, cleanup_space(trim_space(rest)))
+}
+
+/// C's `isspace` (what git means by whitespace): space, tab, newline, VT, FF, CR. Not the
+/// Unicode spaces `char::is_whitespace` knows (a no-break space is a letter to git).
+pub fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+}
+
+fn is_space_char(c: char) -> bool {
+    c.is_ascii() && is_space(c as u8)
+}
+
+/// `s` without git whitespace at either end.
+pub fn trim_space(s: &str) -> &str {
+    s.trim_matches(is_space_char)
+}
+
+/// `s` without git whitespace at its end.
+pub fn trim_end_space(s: &str) -> &str {
+    s.trim_end_matches(is_space_char)
+}
+
+/// Every run of whitespace as one space (git's `cleanup_space`); the ends are not trimmed.
+pub fn cleanup_space(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut in_space = false;
+    for c in s.chars() {
+        if is_space_char(c) {
+            if !in_space {
+                out.push(' ');
+            }
+            in_space = true;
+        } else {
+            out.push(c);
+            in_space = false;
+        }
+    }
+    out
+}
+
+/// A commit message cleaned as `git am` cleans it (`git stripspace`): trailing whitespace
+/// off every line, runs of blank lines as one, no blank lines at either end; every line ends
+/// with a newline.
+pub fn stripspace<'a>(lines: impl IntoIterator<Item = &'a str>) -> String {
+    let mut out = String::new();
+    let mut blank = false;
+    for line in lines {
+        let line = trim_end_space(line);
+        if line.is_empty() {
+            blank = true;
             continue;
         }
-        let Some(caps) = group.captures(&rest) else { break };
-        let inner = caps[1].to_string();
-        let end = caps.get(0).map(|m| m.end()).unwrap_or(0);
-        for word in inner.split_whitespace() {
-            parse_prefix_word(word, &mut prefix);
+        if blank && !out.is_empty() {
+            out.push('\n');
         }
-        rest = rest[end..].to_string();
+        blank = false;
+        out.push_str(line);
+        out.push('\n');
     }
-    (prefix, rest.trim().to_string())
+    out
+}
+
+/// Is `line` a header line to `git mailinfo`: `Name:` with a name of printable ASCII (RFC 2822
+/// §3.6.8, empty allowed), or an mbox `From ` line?
+pub fn is_rfc2822_header(line: &str) -> bool {
+    if line.starts_with("From ") || line.starts_with(">From ") {
+        return true;
+    }
+    for b in line.bytes() {
+        match b {
+            b':' => return true,
+            33..=126 => continue,
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// The value of `line` if it is header `name` (any case): after the colon, leading whitespace
+/// skipped.
+pub fn header_value<'a>(line: &'a str, name: &str) -> Option<&'a str> {
+    let b = line.as_bytes();
+    if b.len() <= name.len() || !b[..name.len()].eq_ignore_ascii_case(name.as_bytes()) || b[name.len()] != b':' {
+        return None;
+    }
+    Some(line[name.len() + 1..].trim_start_matches(is_space_char))
+}
+
+/// A MIME parameter (`charset=`) of a header value, as git finds it: anywhere, any case, up to
+/// the closing quote or the next `;`, space or tab.
+pub fn mime_attr(value: &str, attr: &str) -> Option<String> {
+    let at = value.to_ascii_lowercase().find(attr)? + attr.len();
+    let rest = &value[at..];
+    let v = match rest.strip_prefix('"') {
+        Some(q) => q.split('"').next().unwrap_or(""),
+        None => rest.split([';', ' ', '\t']).next().unwrap_or(""),
+    };
+    Some(v.to_string())
 }
 
 fn parse_prefix_word(word: &str, prefix: &mut SubjectPrefix) {
@@ -95,8 +235,9 @@ pub struct Person {
 }
 
 impl Person {
+    /// `Name <mail>` or a bare address, for trailers and `--from`.
     pub fn parse(raw: &str) -> Option<Person> {
-        let raw = decode_encoded_words(raw.trim());
+        let raw = super::rfc2047::decode(raw.trim());
         if let (Some(lt), Some(gt)) = (raw.find('<'), raw.rfind('>')) {
             if lt < gt {
                 let name = raw[..lt].trim().trim_matches('"').trim().to_string();
@@ -114,6 +255,48 @@ impl Person {
         None
     }
 
+    /// The author of a mail from its (decoded) `From:` value, exactly as `git mailinfo` reads
+    /// it: quoted strings unquoted, the address is the word around the first `@` (in `<>` or
+    /// not), the rest is the name (a comment's parentheses dropped); a name that is empty,
+    /// longer than 60 bytes or holds `@`, `<` or `>` is replaced by the address. Without an
+    /// `@`, `Name <mail>`; `None` when there is no address at all.
+    pub fn from_header(value: &str) -> Option<Person> {
+        let from = cleanup_space(value);
+        let f = unquote_quoted_pair(&from);
+        let Some(at) = f.find('@') else {
+            return bogus_from(&from);
+        };
+        let b = f.as_bytes();
+        let (mut start, mut bra) = (at, None);
+        while start > 0 {
+            match b[start - 1] {
+                c if is_space(c) => break,
+                b'<' => {
+                    bra = Some(start - 1);
+                    break;
+                }
+                _ => start -= 1,
+            }
+        }
+        let len = b[start..]
+            .iter()
+            .position(|c| is_space(*c) || *c == b'>')
+            .unwrap_or(b.len() - start);
+        let email = f[start..start + len].to_string();
+        // The address goes with the character after it (`>` or a space); `<` becomes a space.
+        let after = (start + len + 1).min(b.len());
+        let rest = match bra {
+            Some(bra) => format!("{} {}", &f[..bra], &f[after..]),
+            None => format!("{}{}", &f[..start], &f[after..]),
+        };
+        let name = cleanup_space(&rest);
+        let mut name = trim_space(&name);
+        if name.len() >= 2 && name.starts_with('(') && name.ends_with(')') {
+            name = &name[1..name.len() - 1];
+        }
+        Some(sane_name(name, email))
+    }
+
     pub fn render(&self) -> String {
         if self.name.is_empty() {
             format!("<{}>", self.email)
@@ -121,6 +304,67 @@ impl Person {
             format!("{} <{}>", self.name, self.email)
         }
     }
+}
+
+/// git's `get_sane_name`: the address stands in for a name that is not one.
+fn sane_name(name: &str, email: String) -> Person {
+    let name = if name.is_empty() || name.len() > 60 || name.contains(['@', '<', '>']) {
+        email.clone()
+    } else {
+        name.to_string()
+    };
+    Person { name, email }
+}
+
+/// git's `parse_bogus_from`: `Name <mail>` whose mail has no `@`.
+fn bogus_from(from: &str) -> Option<Person> {
+    let bra = from.find('<')?;
+    let ket = bra + from[bra..].find('>')?;
+    let person = sane_name(trim_space(&from[..bra]), from[bra + 1..ket].to_string());
+    (!person.name.is_empty() || !person.email.is_empty()).then_some(person)
+}
+
+/// git's `unquote_quoted_pair`: `"quoted strings"` lose their quotes, `(comments)` keep their
+/// parentheses; a backslash takes the next character literally in both.
+fn unquote_quoted_pair(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                while let Some(c) = chars.next() {
+                    match c {
+                        '\\' => out.extend(chars.next()),
+                        '"' => break,
+                        c => out.push(c),
+                    }
+                }
+            }
+            '(' => {
+                out.push('(');
+                let mut depth = 1;
+                while let Some(c) = chars.next() {
+                    match c {
+                        '\\' => out.extend(chars.next()),
+                        '(' => {
+                            out.push('(');
+                            depth += 1;
+                        }
+                        ')' => {
+                            out.push(')');
+                            depth -= 1;
+                            if depth == 0 {
+                                break;
+                            }
+                        }
+                        c => out.push(c),
+                    }
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Parse the dates mail archives show: RFC 2822 (`Sat, 2 May 2026 23:57:23 -0500`) and the
@@ -184,6 +428,11 @@ fn zone_offset(zone: &str) -> Option<i32> {
 
 /// Decode a quoted-printable body (soft line breaks `=\n`, `=XX` escapes).
 pub fn decode_quoted_printable(text: &str) -> String {
+    String::from_utf8_lossy(&decode_quoted_printable_bytes(text)).into_owned()
+}
+
+/// [`decode_quoted_printable`], as bytes (the body's charset says what they are).
+pub fn decode_quoted_printable_bytes(text: &str) -> Vec<u8> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -208,7 +457,7 @@ pub fn decode_quoted_printable(text: &str) -> String {
         out.push(bytes[i]);
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    out
 }
 
 fn hex_value(b: u8) -> Option<u8> {
@@ -245,34 +494,6 @@ pub fn decode_base64(text: &str) -> Option<Vec<u8>> {
         }
     }
     Some(out)
-}
-
-/// Decode RFC 2047 encoded words (`=?UTF-8?q?Ren=C3=A9?=`) in a header value.
-pub fn decode_encoded_words(value: &str) -> String {
-    static WORD: OnceLock<Regex> = OnceLock::new();
-    let re = WORD.get_or_init(|| Regex::new(r"=\?([^?]+)\?([qQbB])\?([^?]*)\?=(\s+=\?)?").expect("static regex"));
-    if !value.contains("=?") {
-        return value.to_string();
-    }
-    let mut out = String::new();
-    let mut last = 0;
-    for caps in re.captures_iter(value) {
-        let m = caps.get(0).expect("group 0");
-        out.push_str(&value[last..m.start()]);
-        let payload = &caps[3];
-        let decoded = if caps[2].eq_ignore_ascii_case("q") {
-            decode_quoted_printable(&payload.replace('_', " "))
-        } else {
-            decode_base64(payload)
-                .map(|b| String::from_utf8_lossy(&b).into_owned())
-                .unwrap_or_default()
-        };
-        out.push_str(&decoded);
-        // Adjacent encoded words are joined without the whitespace between them.
-        last = if caps.get(4).is_some() { m.end() - 2 } else { m.end() };
-    }
-    out.push_str(&value[last..]);
-    out
 }
 
 /// Is `line` a mail header line (`Name: value`) with a name we know or an `X-` extension?
@@ -343,7 +564,10 @@ mod tests {
     #[test]
     fn quoted_printable_and_words() {
         assert_eq!(decode_quoted_printable("a=3Db =\nc=20"), "a=b c ");
-        assert_eq!(decode_encoded_words("=?UTF-8?q?Ren=C3=A9_X?= <r@x>"), "René X <r@x>");
+        assert_eq!(
+            super::super::rfc2047::decode("=?UTF-8?q?Ren=C3=A9_X?= <r@x>"),
+            "René X <r@x>"
+        );
         assert_eq!(decode_base64("aGVsbG8=").unwrap(), b"hello");
     }
 

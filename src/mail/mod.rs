@@ -4,6 +4,7 @@
 
 pub mod diff;
 pub mod header;
+pub mod rfc2047;
 pub mod write;
 
 use chrono::{DateTime, FixedOffset};
@@ -70,10 +71,11 @@ impl Patch {
     pub fn damaged(&self) -> bool {
         self.files.iter().flat_map(|f| &f.hunks).any(|h| h.damaged)
     }
-    /// The commit message as `git am` would record it.
+    /// The commit message as `git am` would record it (the one difference: a trailer block is
+    /// always set off by a blank line, which web archives lose).
     pub fn commit_message(&self) -> String {
         let mut msg = self.subject.clone();
-        let body = self.body.trim();
+        let body = self.body.trim_matches('\n');
         if !body.is_empty() {
             msg.push_str("\n\n");
             msg.push_str(body);
@@ -301,26 +303,67 @@ enum Parsed {
     },
 }
 
+/// The headers kfpatch reads, as `git mailinfo` reads them: the last of each wins; From,
+/// Subject and Date are stored with their encoded words decoded.
 #[derive(Default)]
 struct Headers {
     subject: Option<String>,
-    from: Vec<String>,
+    from: Option<String>,
     date: Option<String>,
     message_id: Option<String>,
-    encoding: Option<String>,
+    /// `quoted-printable` or `base64`.
+    encoding: Option<&'static str>,
+    /// The body's `charset=`.
+    charset: Option<String>,
 }
 
 impl Headers {
-    fn set(&mut self, name: &str, value: String) {
+    /// One unfolded header line, `Name: value`.
+    fn set(&mut self, line: &str) {
+        let Some((name, value)) = line.split_once(':') else {
+            return;
+        };
+        let value = header::trim_space(value);
         match name.to_ascii_lowercase().as_str() {
-            "subject" => self.subject = Some(header::decode_encoded_words(&value)),
-            "from" => self.from.push(value),
-            "date" => self.date = Some(value),
-            "message-id" => self.message_id = Some(value.trim().trim_matches(|c| c == '<' || c == '>').to_string()),
-            "content-transfer-encoding" => self.encoding = Some(value.trim().to_ascii_lowercase()),
+            "subject" => self.subject = Some(rfc2047::decode(value)),
+            "from" => self.from = Some(rfc2047::decode(value)),
+            "date" => self.date = Some(rfc2047::decode(value)),
+            "message-id" => self.message_id = Some(value.trim_matches(|c| c == '<' || c == '>').to_string()),
+            "content-transfer-encoding" => {
+                let v = rfc2047::decode(value).to_ascii_lowercase();
+                self.encoding = if v.contains("base64") {
+                    Some("base64")
+                } else if v.contains("quoted-printable") {
+                    Some("quoted-printable")
+                } else {
+                    None
+                };
+            }
+            "content-type" => self.charset = header::mime_attr(&rfc2047::decode(value), "charset="),
             _ => {}
         }
     }
+}
+
+/// Do the lines from `i` on form a header block that a blank line ends, as in every real mail?
+/// Then any header name counts (git's rule); otherwise (a web-archive copy, which drops the
+/// blank line) only names kfpatch knows do, so the body's first line is not taken for one.
+fn header_block_ends_blank(msg: &[(usize, &str)], i: usize) -> bool {
+    let mut seen = false;
+    for (_, raw) in msg.iter().skip(i) {
+        if seen && (raw.starts_with(' ') || raw.starts_with('\t')) {
+            continue;
+        }
+        let line = header::trim_end_space(raw);
+        if line.is_empty() {
+            return seen;
+        }
+        if !header::is_rfc2822_header(line) {
+            return false;
+        }
+        seen = true;
+    }
+    seen
 }
 
 fn is_diff_start(lines: &[(usize, &str)], i: usize) -> bool {
@@ -332,9 +375,10 @@ fn is_diff_start(lines: &[(usize, &str)], i: usize) -> bool {
 
 fn parse_message(path: &Path, msg: &[(usize, &str)]) -> Result<Parsed, MailError> {
     let first_line = msg.first().map(|l| l.0).unwrap_or(1);
-    let mut i = 0;
-    if msg[0].1.starts_with("From ") && !msg[0].1.starts_with("From: ") {
-        i = 1;
+    // git skips blank lines before the first header.
+    let mut i = msg.iter().take_while(|(_, l)| header::trim_space(l).is_empty()).count();
+    if msg.get(i).is_some_and(|(_, l)| l.starts_with("From ")) {
+        i += 1;
     }
     let mut h = Headers::default();
     // A bare diff has no headers at all.
@@ -342,57 +386,64 @@ fn parse_message(path: &Path, msg: &[(usize, &str)]) -> Result<Parsed, MailError
         .find(|&k| !msg[k].1.trim().is_empty())
         .is_some_and(|k| is_diff_start(msg, k));
     if !bare {
-        // Web archives put the subject alone on the first line, then headers with no blank line.
-        // A message may be nothing but its `From ` line: `msg[i]` need not exist.
+        let proper = header_block_ends_blank(msg, i);
         let known_header_at = |k: usize| {
             msg.get(k)
                 .and_then(|(_, l)| header::header_name(l))
                 .is_some_and(header::is_known_header)
         };
+        // Web archives put the subject alone on the first line, then headers with no blank line.
+        // A message may be nothing but its `From ` line: `msg[i]` need not exist.
         if let Some((_, first)) = msg.get(i) {
-            if !known_header_at(i) && known_header_at(i + 1) {
+            if !proper && !known_header_at(i) && known_header_at(i + 1) {
                 h.subject = Some(first.trim().to_string());
                 i += 1;
             }
         }
-        let mut current: Option<(String, String)> = None;
+        // Header lines unfolded as git does: a line starting with a blank continues the one
+        // before, its first character becoming a space; trailing whitespace goes.
+        let mut current: Option<String> = None;
         while i < msg.len() {
-            let l = msg[i].1;
-            if l.is_empty() {
-                i += 1;
-                break;
-            }
-            if (l.starts_with(' ') || l.starts_with('\t')) && current.is_some() {
-                if let Some((_, v)) = current.as_mut() {
-                    v.push(' ');
-                    v.push_str(l.trim());
-                }
+            let raw = msg[i].1;
+            if let Some(cur) = current
+                .as_mut()
+                .filter(|_| raw.starts_with(' ') || raw.starts_with('\t'))
+            {
+                cur.push(' ');
+                cur.push_str(header::trim_end_space(&raw[1..]));
                 i += 1;
                 continue;
             }
-            match header::header_name(l) {
-                Some(name) if header::is_known_header(name) => {
-                    if let Some((n, v)) = current.take() {
-                        h.set(&n, v);
-                    }
-                    let value = l[name.len() + 1..].trim().to_string();
-                    current = Some((name.to_string(), value));
-                    i += 1;
-                }
-                // Headers ended without a blank line (web archive).
-                _ => break,
+            let line = header::trim_end_space(raw);
+            if line.is_empty() {
+                i += 1;
+                break;
             }
+            let is_header = if proper {
+                header::is_rfc2822_header(line)
+            } else {
+                known_header_at(i)
+            };
+            if !is_header {
+                // Headers ended without a blank line (web archive).
+                break;
+            }
+            if let Some(done) = current.replace(line.to_string()) {
+                h.set(&done);
+            }
+            i += 1;
         }
-        if let Some((n, v)) = current.take() {
-            h.set(&n, v);
+        if let Some(done) = current {
+            h.set(&done);
         }
     }
     // Decode the body if the transfer encoding asks for it; each decoded line keeps the number
     // of the raw line that holds its first byte, so errors point into the file as it is.
     let raw = &msg[i..];
-    let body_lines: Vec<(usize, String)> = match h.encoding.as_deref() {
-        Some("quoted-printable") => decode_qp_numbered(raw),
-        Some("base64") => decode_base64_numbered(raw).ok_or_else(|| MailError {
+    let charset = h.charset.as_deref();
+    let body_lines: Vec<(usize, String)> = match h.encoding {
+        Some("quoted-printable") => decode_qp_numbered(raw, charset),
+        Some("base64") => decode_base64_numbered(raw, charset).ok_or_else(|| MailError {
             path: path.into(),
             line: msg.get(i).map(|l| l.0).unwrap_or(first_line),
             message: "malformed base64 body".into(),
@@ -405,12 +456,12 @@ fn parse_message(path: &Path, msg: &[(usize, &str)]) -> Result<Parsed, MailError
 
 /// A quoted-printable body, decoded one logical line (raw lines joined by soft breaks) at a
 /// time, each numbered by the raw line it starts on.
-fn decode_qp_numbered(raw: &[(usize, &str)]) -> Vec<(usize, String)> {
+fn decode_qp_numbered(raw: &[(usize, &str)], charset: Option<&str>) -> Vec<(usize, String)> {
     let mut out = Vec::new();
     let mut chunk = String::new();
     let mut start: Option<usize> = None;
     let flush = |start: usize, chunk: &str, out: &mut Vec<(usize, String)>| {
-        for piece in header::decode_quoted_printable(chunk).split('\n') {
+        for piece in body_text(&header::decode_quoted_printable_bytes(chunk), charset).split('\n') {
             out.push((start, piece.to_string()));
         }
     };
@@ -434,8 +485,15 @@ fn decode_qp_numbered(raw: &[(usize, &str)]) -> Vec<(usize, String)> {
     out
 }
 
+/// Decoded body bytes as text: converted from the body's charset when kfpatch knows it (as git
+/// converts the message), else read as UTF-8.
+fn body_text(bytes: &[u8], charset: Option<&str>) -> String {
+    let utf8 = charset.and_then(|c| rfc2047::to_utf8(bytes, c));
+    String::from_utf8_lossy(utf8.as_deref().unwrap_or(bytes)).into_owned()
+}
+
 /// A base64 body decoded, each decoded line numbered by the raw line holding its first byte.
-fn decode_base64_numbered(raw: &[(usize, &str)]) -> Option<Vec<(usize, String)>> {
+fn decode_base64_numbered(raw: &[(usize, &str)], charset: Option<&str>) -> Option<Vec<(usize, String)>> {
     let joined: Vec<&str> = raw.iter().map(|(_, l)| *l).collect();
     let bytes = header::decode_base64(&joined.join("\n"))?;
     // Where each raw line's decoded bytes end: 6 bits per base64 character, up to the padding.
@@ -462,39 +520,126 @@ fn decode_base64_numbered(raw: &[(usize, &str)]) -> Option<Vec<(usize, String)>>
     let mut out = Vec::new();
     let mut offset = 0;
     for piece in bytes.split(|b| *b == b'\n') {
-        let text = String::from_utf8_lossy(piece.strip_suffix(b"\r").unwrap_or(piece)).into_owned();
+        let text = body_text(piece.strip_suffix(b"\r").unwrap_or(piece), charset);
         out.push((line_of(offset), text));
         offset += piece.len() + 1;
     }
     Some(out)
 }
 
-fn parse_body(path: &Path, h: &Headers, lines: &[(usize, &str)], first_line: usize) -> Result<Parsed, MailError> {
-    let mut h_from = h.from.clone();
-    let mut subject = h.subject.clone().unwrap_or_default();
-    let mut date = h.date.clone();
-    let mut k = 0;
-    // In-body headers (`From:`, `Subject:`, `Date:`) override the mail's, as with `git am`.
-    while k < lines.len() {
-        let l = lines[k].1;
-        match header::header_name(l).map(|n| n.to_ascii_lowercase()) {
-            Some(n) if n == "from" || n == "subject" || n == "date" => {
-                let v = l[n.len() + 1..].trim().to_string();
-                match n.as_str() {
-                    "from" => h_from.push(v),
-                    "subject" => subject = v,
-                    _ => date = Some(v),
-                }
-                k += 1;
+/// The in-body headers at the top of a body: `From:`, `Subject:` and `Date:` lines (each
+/// once, folded lines joined) and a `[PATCH] subject` line, as `git mailinfo` reads them.
+#[derive(Default)]
+struct InBody {
+    from: Option<String>,
+    subject: Option<String>,
+    date: Option<String>,
+}
+
+impl InBody {
+    fn slot(&mut self, line: &str) -> Option<(&mut Option<String>, &'static str)> {
+        [
+            (&mut self.from, "From"),
+            (&mut self.subject, "Subject"),
+            (&mut self.date, "Date"),
+        ]
+        .into_iter()
+        .find(|(slot, name)| slot.is_none() && header::header_value(line, name).is_some())
+    }
+
+    fn flush(&mut self, accum: Option<String>) {
+        if let Some(line) = accum {
+            if let Some((slot, name)) = self.slot(&line) {
+                *slot = header::header_value(&line, name).map(rfc2047::decode);
             }
-            _ if l.trim().is_empty() && k < 3 => k += 1,
-            _ => break,
         }
     }
-    let diff_at = (k..lines.len()).find(|&j| is_diff_start(lines, j));
-    // The commit message ends at `---` or at the diff.
-    let dashes = (k..diff_at.unwrap_or(lines.len())).find(|&j| lines[j].1.trim_end() == "---");
-    let msg_end = dashes.or(diff_at).unwrap_or(lines.len());
+
+    /// Read the in-body headers of `lines`; returns them and where the message starts. Blank
+    /// lines before them are skipped, and one blank line after them.
+    fn read(lines: &[(usize, &str)]) -> (InBody, usize) {
+        let mut ib = InBody::default();
+        let mut accum: Option<String> = None;
+        let mut k = 0;
+        while k < lines.len() {
+            let line = lines[k].1;
+            if line.is_empty() {
+                k += 1;
+                if accum.is_some() {
+                    break;
+                }
+                continue;
+            }
+            if let Some(acc) = accum
+                .as_mut()
+                .filter(|_| line.starts_with(' ') || line.starts_with('\t'))
+            {
+                acc.push_str(line);
+                k += 1;
+                continue;
+            }
+            ib.flush(accum.take());
+            let blank_at = |n: usize| line.as_bytes().get(n).is_none_or(|b| header::is_space(*b));
+            if line.starts_with(">From") && blank_at(5) {
+                // A quoted `git format-patch` separator is skipped; other `>From` lines are text.
+                if !is_format_patch_separator(&line[1..]) {
+                    break;
+                }
+            } else if line.starts_with("[PATCH]") && blank_at(7) {
+                ib.subject = Some(line.to_string());
+            } else if ib.slot(line).is_some() {
+                accum = Some(line.to_string());
+            } else {
+                break;
+            }
+            k += 1;
+        }
+        ib.flush(accum);
+        (ib, k)
+    }
+}
+
+/// `From <40 hex digits> Mon Sep 17 00:00:00 2001`, the first line of `git format-patch`.
+fn is_format_patch_separator(line: &str) -> bool {
+    let Some(rest) = line.strip_prefix("From ") else {
+        return false;
+    };
+    rest.len() == 65
+        && rest.as_bytes()[..40]
+            .iter()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        && &rest[40..] == " Mon Sep 17 00:00:00 2001"
+}
+
+/// Where `git mailinfo` ends the commit message: `diff -`, `Index: `, `--- <name>`, or a `---`
+/// with nothing but whitespace after it.
+fn patchbreak(line: &str) -> bool {
+    if line.starts_with("diff -") || line.starts_with("Index: ") {
+        return true;
+    }
+    let Some(rest) = line.strip_prefix("---") else {
+        return false;
+    };
+    let b = rest.as_bytes();
+    (b.first() == Some(&b' ') && b.get(1).is_some_and(|c| !header::is_space(*c)))
+        || b.iter().all(|c| header::is_space(*c))
+}
+
+fn parse_body(path: &Path, h: &Headers, lines: &[(usize, &str)], first_line: usize) -> Result<Parsed, MailError> {
+    let (inbody, k) = InBody::read(lines);
+    // The commit message ends at git's patch break (or at the diff, if that comes first).
+    let msg_end = (k..lines.len())
+        .find(|&j| patchbreak(lines[j].1) || is_diff_start(lines, j))
+        .unwrap_or(lines.len());
+    let diff_at = (msg_end..lines.len()).find(|&j| is_diff_start(lines, j));
+    // In-body headers override the mail's when it has a patch, as with `git am`.
+    let pick = |body: &Option<String>, mail: &Option<String>| match diff_at {
+        Some(_) => body.clone().or_else(|| mail.clone()),
+        None => mail.clone(),
+    };
+    let subject = pick(&inbody.subject, &h.subject).unwrap_or_default();
+    let from = pick(&inbody.from, &h.from);
+    let date = pick(&inbody.date, &h.date);
     let (prefix, bare_subject) = header::split_subject(&subject);
     let mut message: Vec<&str> = lines[k..msg_end].iter().map(|(_, l)| *l).collect();
     // Trailers: the trailing run of `Token-by: value` lines (the blank line before them may be lost).
@@ -513,7 +658,7 @@ fn parse_body(path: &Path, h: &Headers, lines: &[(usize, &str)], first_line: usi
         }
     }
     trailers.reverse();
-    let body = message.join("\n").trim().to_string();
+    let body = header::stripspace(message).trim_end_matches('\n').to_string();
     let Some(diff_at) = diff_at else {
         return Ok(Parsed::NoDiff {
             prefix,
@@ -522,25 +667,27 @@ fn parse_body(path: &Path, h: &Headers, lines: &[(usize, &str)], first_line: usi
             line: first_line,
         });
     };
-    let diffstat: Vec<String> = match dashes {
-        Some(d) => lines[d + 1..diff_at]
+    // The diffstat: what follows a `---` separator, up to the diff.
+    let diffstat: Vec<String> = match msg_end < diff_at && lines[msg_end].1.starts_with("---") {
+        true => lines[msg_end + 1..diff_at]
             .iter()
             .map(|(_, l)| l.trim().to_string())
             .filter(|l| !l.is_empty())
             .collect(),
-        None => vec![],
+        false => vec![],
     };
     let parsed = diff::parse_diff(&lines[diff_at..]).map_err(|e| MailError {
         path: path.into(),
         line: e.line,
         message: e.message,
     })?;
-    let author = h_from.iter().rev().find_map(|f| Person::parse(f));
     Ok(Parsed::Patch(Box::new(Patch {
         prefix,
         subject: bare_subject,
-        author,
-        date: date.as_deref().and_then(header::parse_date),
+        author: from.as_deref().and_then(Person::from_header),
+        date: date
+            .as_deref()
+            .and_then(|d| header::parse_date(&header::cleanup_space(d))),
         message_id: h.message_id.clone(),
         body,
         trailers,

@@ -318,3 +318,191 @@ fn base64_encode(bytes: &[u8]) -> String {
     }
     out
 }
+
+// Headers as `git mailinfo` reads them (tests/mailinfo.rs compares with git itself).
+
+use header::{split_subject, stripspace, Person};
+use rfc2047::decode;
+
+#[test]
+fn adjacent_encoded_words_join_without_the_space_between() {
+    assert_eq!(
+        decode("=?UTF-8?q?Caf=C3=A9?= =?UTF-8?q?_one?= =?UTF-8?q?_two?="),
+        "Café one two"
+    );
+    assert_eq!(
+        decode("=?UTF-8?q?Bj=C3=B6rn?= =?UTF-8?q?_T=C3=B6pel?= <bjorn@example.org>"),
+        "Björn Töpel <bjorn@example.org>"
+    );
+    // Any whitespace between them goes (a folded line's too); none at all is the same.
+    assert_eq!(decode("=?UTF-8?q?a?= \t \n =?UTF-8?q?b?="), "ab");
+    assert_eq!(decode("=?UTF-8?B?Q2Fmw6k=?==?UTF-8?B?IG9uZQ==?="), "Café one");
+}
+
+#[test]
+fn text_between_encoded_words_is_kept() {
+    assert_eq!(decode("a =?UTF-8?q?x?=b =?UTF-8?q?y?=   c"), "a xb y   c");
+    assert_eq!(decode("=?UTF-8?q?caf=C3=A9?=-=?UTF-8?q?x?="), "café-x");
+    // Whitespace before the first word stays; git collapses runs later (cleanup_space).
+    assert_eq!(decode("  =?UTF-8?q?x?=  =?UTF-8?q?y?=  "), "  xy  ");
+    assert_eq!(header::cleanup_space("a \t\n b  c"), "a b c");
+}
+
+#[test]
+fn encoded_words_over_folded_lines() {
+    let mail = "From: =?UTF-8?q?Jos=C3=A9?=\n =?UTF-8?q?_Dev?= <jose@example.org>\nSubject: [PATCH v2 2/5]\n =?UTF-8?q?f:_caf=C3=A9?=\n\t=?UTF-8?q?_again?= and\n  more\n\nWhy.\n---\ndiff --git a/f.c b/f.c\n--- a/f.c\n+++ b/f.c\n@@ -1 +1 @@\n-a\n+b\n";
+    let p = &parse_series(Path::new("folded.eml"), mail.as_bytes()).unwrap().patches[0];
+    assert_eq!(p.author.as_ref().unwrap().name, "José Dev");
+    assert_eq!(p.subject, "f: café again and more");
+    assert_eq!(
+        (p.prefix.version, p.prefix.index, p.prefix.total),
+        (Some(2), Some(2), Some(5))
+    );
+}
+
+#[test]
+fn mixed_charsets_are_converted_by_hand() {
+    assert_eq!(
+        decode("=?UTF-8?q?Jos=C3=A9?= =?ISO-8859-1?q?_M=FCller?="),
+        "José Müller"
+    );
+    assert_eq!(decode("=?iso-8859-1?b?Suly9G1lIEf2bWV6?="), "Jérôme Gömez");
+    assert_eq!(decode("=?latin1?q?=E9?= =?L1?q?=E9?= =?latin-1?q?=E9?="), "ééé");
+    assert_eq!(decode("=?ISO-8859-15?q?=A4=BD?= =?ISO-8859-1?q?=A4=BD?="), "€œ¤½");
+    assert_eq!(decode("=?windows-1252?q?=93x=94_=80?="), "“x” €");
+    assert_eq!(decode("=?us-ascii?q?plain?="), "plain");
+    // An empty charset is taken as it is, as git does.
+    assert_eq!(decode("=??q?caf=C3=A9?="), "café");
+    assert_eq!(rfc2047::to_utf8(&[0xE9], "ISO-8859-1"), Some("é".as_bytes().to_vec()));
+}
+
+#[test]
+fn b_and_q_details_as_git_decodes_them() {
+    assert_eq!(decode("=?utf-8?b?Q2Fmw6k=?="), "Café");
+    // Characters outside the base64 alphabet are skipped.
+    assert_eq!(decode("=?UTF-8?B?Q2 Fm*w6k?="), "Café");
+    assert_eq!(decode("=?UTF-8?q?a_b=5Fc?="), "a b_c");
+    // A bad escape stays, a final `=` ends the text; the text runs to the first `?=`.
+    assert_eq!(decode("=?UTF-8?q?=ZZ=4?="), "=ZZ=4");
+    assert_eq!(decode("=?UTF-8?q?abc=?="), "abc");
+    assert_eq!(decode("=?UTF-8?Q?a b?c?="), "a b?c");
+    assert_eq!(rfc2047::decode_q(b"a=\nb", false), b"a");
+}
+
+#[test]
+fn malformed_words_leave_the_whole_value_as_it_is() {
+    for raw in [
+        "=?UTF-8?q?x?= =?bogus",
+        "=?UTF-8?x?abc?=",
+        "=?UTF-8?q?caf=C3=A9 forever",
+        "f: a=?b",
+        "ends with =?",
+        // Charsets kfpatch does not convert, and bytes the charset does not have.
+        "=?KOI8-R?B?8NLJ18XU?=",
+        "=?UTF-8*en?q?abc?=",
+        "=?us-ascii?q?caf=E9?=",
+        "=?windows-1252?q?=81?=",
+    ] {
+        assert_eq!(decode(raw), raw);
+    }
+    assert_eq!(
+        decode("no words at all, just =? and ?="),
+        "no words at all, just =? and ?="
+    );
+}
+
+#[test]
+fn authors_as_git_mailinfo_names_them() {
+    let p = |raw: &str| Person::from_header(raw).map(|p| (p.name, p.email));
+    let pair = |n: &str, e: &str| Some((n.to_string(), e.to_string()));
+    assert_eq!(p("\"Dev, Ada\" <ada@example.org>"), pair("Dev, Ada", "ada@example.org"));
+    assert_eq!(
+        p("\"Jim \\\"JJ\\\" Jones\" <jj@x.org>"),
+        pair("Jim \"JJ\" Jones", "jj@x.org")
+    );
+    assert_eq!(p("ada@example.org (Ada Dev)"), pair("Ada Dev", "ada@example.org"));
+    assert_eq!(
+        p("Ada (Kernel) Dev <ada@example.org> (Work)"),
+        pair("Ada (Kernel) Dev (Work)", "ada@example.org")
+    );
+    // No usable name: the address stands in.
+    assert_eq!(p("ada@example.org"), pair("ada@example.org", "ada@example.org"));
+    assert_eq!(p("<ada@example.org>"), pair("ada@example.org", "ada@example.org"));
+    assert_eq!(p(&format!("{} <a@x.org>", "n".repeat(61))), pair("a@x.org", "a@x.org"));
+    assert_eq!(p("\"a@x.org\" <a@x.org>"), pair("a@x.org", "a@x.org"));
+    // No `@`: `Name <mail>` still gives both; nothing at all gives no author.
+    assert_eq!(p("Ada Dev <ada>"), pair("Ada Dev", "ada"));
+    assert_eq!(p("Kaitao cheng"), None);
+    // A no-break space is not whitespace to git.
+    assert_eq!(p("Ada\u{a0}Dev <a@x.org>"), pair("Ada\u{a0}Dev", "a@x.org"));
+}
+
+#[test]
+fn subjects_are_cleaned_as_git_mailinfo_cleans_them() {
+    let (p, s) = split_subject("Re: RE: [RFC PATCH bpf-next v3 1/2] [fix] f:   add\t d ");
+    assert!(p.rfc && p.patch);
+    assert_eq!((p.version, p.index, p.total), (Some(3), Some(1), Some(2)));
+    assert_eq!(p.tags, vec!["bpf-next".to_string(), "fix".to_string()]);
+    assert_eq!(s, "f: add d");
+    // git strips only `Re:`; `Fwd:` and what follows it stay.
+    assert_eq!(split_subject("Fwd: [PATCH] x").1, "Fwd: [PATCH] x");
+    assert_eq!(split_subject(": :[PATCH]:x").1, "x");
+    assert_eq!(split_subject("[PATCH unclosed x").1, "[PATCH unclosed x");
+}
+
+#[test]
+fn messages_are_cleaned_as_git_stripspace_does() {
+    assert_eq!(stripspace(["", "  a  ", "", "", "b\t", "", ""]), "  a\n\nb\n");
+    assert_eq!(stripspace(["", " \t"]), "");
+}
+
+/// The one patch of a mail with `headers`, `body` and a small diff.
+fn mail_with_body(headers: &str, body: &str) -> Patch {
+    let diff = "---\ndiff --git a/f.c b/f.c\n--- a/f.c\n+++ b/f.c\n@@ -1 +1 @@\n-a\n+b\n";
+    let text = format!("{headers}\n\n{body}{diff}");
+    parse_series(Path::new("m.eml"), text.as_bytes())
+        .unwrap()
+        .patches
+        .remove(0)
+}
+
+#[test]
+fn in_body_headers_override_the_mails_once_each() {
+    let headers = "From: Bot <bot@example.org>\nSubject: [PATCH] wrong\nDate: Mon, 4 May 2026 10:00:00 +0200";
+    let p = mail_with_body(
+        headers,
+        "\nfrom: =?UTF-8?q?Bj=C3=B6rn?= <bjorn@example.org>\nSubject: [PATCH v2] right\n  and folded\nDate: Tue, 5 May 2026 10:00:00 +0200\nFrom: Eve <eve@example.org>\nWhy.\n",
+    );
+    assert_eq!(p.author.as_ref().unwrap().render(), "Björn <bjorn@example.org>");
+    assert_eq!(p.subject, "right and folded");
+    assert_eq!(p.prefix.version, Some(2));
+    assert_eq!(p.date.unwrap().to_rfc2822(), "Tue, 5 May 2026 10:00:00 +0200");
+    // A second `From:` is text.
+    assert_eq!(p.body, "From: Eve <eve@example.org>\nWhy.");
+    // A `[PATCH] subject` line is a subject; a scissors line is text (git am's default).
+    let p = mail_with_body(headers, "[PATCH] from the body\n-- >8 --\nSubject: not this\n");
+    assert_eq!(p.subject, "from the body");
+    assert_eq!(p.body, "-- >8 --\nSubject: not this");
+}
+
+#[test]
+fn the_message_ends_where_git_mailinfo_ends_it() {
+    let headers = "From: A <a@b.org>\nSubject: [PATCH] x";
+    for (body, message) in [
+        ("Why.\n--- \nnotes\n", "Why."),
+        ("Why.\n--- a/old name\nmore\n", "Why."),
+        ("Why.\n----\nstill text\n", "Why.\n----\nstill text"),
+        ("Why.\ndiff -u old new\n", "Why."),
+        ("Why.\nIndex: f.c\n", "Why."),
+    ] {
+        let p = mail_with_body(headers, body);
+        assert_eq!(p.body, message, "{body:?}");
+    }
+}
+
+#[test]
+fn latin1_quoted_printable_body_is_converted() {
+    let mail = "From: A <a@b.org>\nSubject: [PATCH] x\nContent-Type: text/plain; charset=\"iso-8859-1\"\nContent-Transfer-Encoding: Quoted-Printable\n\nCaf=E9 d=E9j=E0 vu.\n---\ndiff --git a/f.c b/f.c\n--- a/f.c\n+++ b/f.c\n@@ -1 +1 @@\n-a\n+b\n";
+    let p = &parse_series(Path::new("l1.eml"), mail.as_bytes()).unwrap().patches[0];
+    assert_eq!(p.body, "Café déjà vu.");
+}
