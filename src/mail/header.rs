@@ -24,48 +24,6 @@ pub struct SubjectPrefix {
 
 impl SubjectPrefix {
     /// Render in `git format-patch --subject-prefix` order: `RFC PATCH tags vN i/n`.
-    /// The author of a mail from its (decoded) `From:` value, exactly as `git mailinfo` reads
-    /// it: quoted strings unquoted, the address is the word around the first `@` (in `<>` or
-    /// not), the rest is the name (a comment's parentheses dropped); a name that is empty,
-    /// longer than 60 bytes or holds `@`, `<` or `>` is replaced by the address. Without an
-    /// `@`, `Name <mail>`; `None` when there is no address at all.
-    pub fn from_header(value: &str) -> Option<Person> {
-        let from = cleanup_space(value);
-        let f = unquote_quoted_pair(&from);
-        let Some(at) = f.find('@') else {
-            return bogus_from(&from);
-        };
-        let b = f.as_bytes();
-        let (mut start, mut bra) = (at, None);
-        while start > 0 {
-            match b[start - 1] {
-                c if is_space(c) => break,
-                b'<' => {
-                    bra = Some(start - 1);
-                    break;
-                }
-                _ => start -= 1,
-            }
-        }
-        let len = b[start..]
-            .iter()
-            .position(|c| is_space(*c) || *c == b'>')
-            .unwrap_or(b.len() - start);
-        let email = f[start..start + len].to_string();
-        // The address goes with the character after it (`>` or a space); `<` becomes a space.
-        let after = (start + len + 1).min(b.len());
-        let rest = match bra {
-            Some(bra) => format!("{} {}", &f[..bra], &f[after..]),
-            None => format!("{}{}", &f[..start], &f[after..]),
-        };
-        let name = cleanup_space(&rest);
-        let mut name = trim_space(&name);
-        if name.len() >= 2 && name.starts_with('(') && name.ends_with(')') {
-            name = &name[1..name.len() - 1];
-        }
-        Some(sane_name(name, email))
-    }
-
     pub fn render(&self) -> String {
         let mut parts: Vec<String> = Vec::new();
         if self.rfc {
@@ -460,7 +418,8 @@ pub fn decode_quoted_printable_bytes(text: &str) -> Vec<u8> {
     out
 }
 
-fn hex_value(b: u8) -> Option<u8> {
+/// The value of one hex digit (quoted-printable and RFC 2047 Q words).
+pub(super) fn hex_value(b: u8) -> Option<u8> {
     match b {
         b'0'..=b'9' => Some(b - b'0'),
         b'a'..=b'f' => Some(b - b'a' + 10),

@@ -2,7 +2,7 @@
 //! `git mailinfo` decodes them, and the charsets kfpatch converts to UTF-8 by hand (UTF-8,
 //! US-ASCII, ISO-8859-1, ISO-8859-15, Windows-1252).
 
-use super::header::is_space;
+use super::header::{hex_value, is_space};
 
 /// Decode every encoded word of a header value the way `git mailinfo` does:
 ///
@@ -58,15 +58,6 @@ fn decode_words(it: &[u8]) -> Option<Vec<u8>> {
     }
     out.extend_from_slice(&it[at..]);
     Some(out)
-}
-
-fn hex_value(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
 }
 
 /// Quoted-printable as git decodes it: `=XX` escapes, `_` is a space in an encoded word
