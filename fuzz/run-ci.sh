@@ -32,8 +32,13 @@ failed=()
 for t in "${targets[@]}"; do
   mkdir -p "$scratch/$t"
   echo "fuzz: $t for ${seconds} s"
-  if ! cargo +nightly fuzz run "$t" "$scratch/$t" "corpus/$t" -- \
-      -max_total_time="$seconds" -timeout=10 -max_len=8192 -print_final_stats=1; then
+  # libFuzzer prints a line per new input: keep it in a log, show the summary (or the tail).
+  log="$scratch/$t.log"
+  if cargo +nightly fuzz run "$t" "$scratch/$t" "corpus/$t" -- \
+      -max_total_time="$seconds" -timeout=10 -max_len=8192 -print_final_stats=1 >"$log" 2>&1; then
+    grep -E "^(Done [0-9]+ runs|stat::number_of_executed_units)" "$log" | sed "s/^/fuzz: $t: /"
+  else
+    tail -n 40 "$log"
     failed+=("$t")
   fi
 done
