@@ -429,20 +429,28 @@ pub(super) fn hex_value(b: u8) -> Option<u8> {
 }
 
 /// Decode base64 (RFC 4648), ignoring whitespace. `None` on a malformed body.
+/// The value of one base64 digit (bodies and RFC 2047 B words).
+pub(super) fn base64_digit(c: u8) -> Option<u8> {
+    match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    }
+}
+
 pub fn decode_base64(text: &str) -> Option<Vec<u8>> {
     let mut out = Vec::new();
     let mut buf = 0u32;
     let mut bits = 0;
     for c in text.bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            b'=' => break,
-            b' ' | b'\t' | b'\r' | b'\n' => continue,
-            _ => return None,
+        let v = match (base64_digit(c), c) {
+            (Some(v), _) => v,
+            (None, b'=') => break,
+            (None, b' ' | b'\t' | b'\r' | b'\n') => continue,
+            (None, _) => return None,
         };
         buf = (buf << 6) | v as u32;
         bits += 6;

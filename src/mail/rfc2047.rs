@@ -2,7 +2,7 @@
 //! `git mailinfo` decodes them, and the charsets kfpatch converts to UTF-8 by hand (UTF-8,
 //! US-ASCII, ISO-8859-1, ISO-8859-15, Windows-1252).
 
-use super::header::{hex_value, is_space};
+use super::header::{base64_digit, hex_value, is_space};
 
 /// Decode every encoded word of a header value the way `git mailinfo` does:
 ///
@@ -91,14 +91,8 @@ pub fn decode_b(text: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(text.len() * 3 / 4);
     let (mut pos, mut acc) = (0, 0u8);
     for c in text {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => continue,
-        };
+        // Like git: anything that is not a base64 digit is skipped.
+        let Some(v) = base64_digit(*c) else { continue };
         match pos {
             0 => acc = v << 2,
             1 => {
