@@ -5,8 +5,12 @@
 
 use super::flagdefs::{self as scan, FlagDefine};
 use memchr::memmem;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+
+const DEFINE_NEEDLE: &[u8] = b"define KF_";
+const USE_NEEDLE: &[u8] = b"BTF_ID_FLAGS";
 
 /// A `BTF_ID_FLAGS(func, name, FLAGS…)` call.
 #[derive(Debug, Clone)]
@@ -40,8 +44,10 @@ pub fn scan_tree(root: &Path) -> Vec<FileHits> {
         .build_parallel()
         .run(|| {
             let hits = &hits;
-            let define_finder = memmem::Finder::new(b"define KF_");
-            let use_finder = memmem::Finder::new(b"BTF_ID_FLAGS");
+            let define_finder = memmem::Finder::new(DEFINE_NEEDLE);
+            let use_finder = memmem::Finder::new(USE_NEEDLE);
+            // One read buffer per walker thread: a fresh Vec per file costs a page fault per page.
+            let mut bytes = Vec::with_capacity(1 << 20);
             Box::new(move |entry| {
                 let Ok(entry) = entry else {
                     return ignore::WalkState::Continue;
@@ -51,9 +57,15 @@ pub fn scan_tree(root: &Path) -> Vec<FileHits> {
                 if !is_source || !entry.file_type().is_some_and(|t| t.is_file()) {
                     return ignore::WalkState::Continue;
                 }
-                let Ok(bytes) = std::fs::read(path) else {
+                bytes.clear();
+                let Ok(mut file) = std::fs::File::open(path) else {
                     return ignore::WalkState::Continue;
                 };
+                // `take` hides the size hint, which would cost an fstat and an lseek per file;
+                // the reused buffer is already big enough for almost every source file.
+                if (&mut file).take(u64::MAX).read_to_end(&mut bytes).is_err() {
+                    return ignore::WalkState::Continue;
+                }
                 let has_define = define_finder.find(&bytes).is_some();
                 let has_use = use_finder.find(&bytes).is_some();
                 if !has_define && !has_use {
