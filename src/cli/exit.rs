@@ -56,7 +56,7 @@ impl ExitCode for base::BaseError {
     fn exit_code(&self) -> u8 {
         use base::BaseError::*;
         match self {
-            Fetch(e) => e.exit_code(),
+            Target(e) => e.exit_code(),
             Tree(e) => e.exit_code(),
             NoIndexLines { .. } | Git(_) => BAD_INPUT,
         }
@@ -136,7 +136,7 @@ impl ExitCode for validate::ValidateError {
         use validate::ValidateError::*;
         match self {
             Doctor(e) => e.exit_code(),
-            Fetch(e) => e.exit_code(),
+            Target(e) => e.exit_code(),
             Apply(e) => e.exit_code(),
             Vm(e) => e.exit_code(),
             Tree(e) => e.exit_code(),
@@ -174,6 +174,15 @@ impl ExitCode for doctor::Outcome {
 impl ExitCode for tree::FetchTreeError {
     fn exit_code(&self) -> u8 {
         UNAVAILABLE
+    }
+}
+
+impl ExitCode for tree::TargetError {
+    fn exit_code(&self) -> u8 {
+        match self {
+            tree::TargetError::Fetch(e) => e.exit_code(),
+            tree::TargetError::Tree(e) => e.exit_code(),
+        }
     }
 }
 

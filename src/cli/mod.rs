@@ -135,16 +135,16 @@ fn dispatch(ctx: &Context, shell: &Shell, command: Command) -> Result<u8, Failur
             report(shell, &check::run(ctx, &opts)?, &a.json)
         }
         Command::Base(a) => {
-            let mut targets: Vec<base::Target> = Vec::new();
+            let mut targets: Vec<tree::Target> = Vec::new();
             for t in &a.trees {
-                targets.push(base::Target::Tree(open_tree(t)?));
+                targets.push(tree::Target::Tree(open_tree(t)?));
             }
             let debian = if a.debian.is_empty() && a.trees.is_empty() {
                 DEFAULT_MATRIX.iter().map(|v| v.to_string()).collect()
             } else {
                 a.debian.clone()
             };
-            targets.extend(debian.into_iter().map(base::Target::Debian));
+            targets.extend(debian.into_iter().map(tree::Target::Debian));
             let opts = base::Options {
                 targets,
                 series: mail::read_all(&a.patches)?,
@@ -189,8 +189,8 @@ fn dispatch(ctx: &Context, shell: &Shell, command: Command) -> Result<u8, Failur
         }
         Command::Validate(a) => {
             let target = match &a.tree {
-                Some(t) => validate::Target::Tree(open_tree(t)?),
-                None => validate::Target::Debian(a.debian.clone()),
+                Some(t) => tree::Target::Tree(open_tree(t)?),
+                None => tree::Target::Debian(a.debian.clone()),
             };
             let opts = validate::Options {
                 target,
@@ -201,16 +201,16 @@ fn dispatch(ctx: &Context, shell: &Shell, command: Command) -> Result<u8, Failur
             report(shell, &validate::run(ctx, &opts)?, &a.json)
         }
         Command::Matrix(a) => {
-            let mut targets: Vec<matrix::Target> = Vec::new();
+            let mut targets: Vec<tree::Target> = Vec::new();
             for t in &a.trees {
-                targets.push(matrix::Target::Tree(open_tree(t)?));
+                targets.push(tree::Target::Tree(open_tree(t)?));
             }
             let debian = if a.debian.is_empty() && a.trees.is_empty() {
                 DEFAULT_MATRIX.iter().map(|v| v.to_string()).collect()
             } else {
                 a.debian.clone()
             };
-            targets.extend(debian.into_iter().map(matrix::Target::Debian));
+            targets.extend(debian.into_iter().map(tree::Target::Debian));
             let opts = matrix::Options {
                 targets,
                 series: mail::read_all(&a.patches)?,

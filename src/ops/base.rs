@@ -3,7 +3,8 @@
 //! cache) is asked how many of those blobs it holds, and a git work tree's history is searched,
 //! a bounded number of commits back from HEAD, for the commits that hold them.
 
-use super::{tree, Context};
+use super::tree::{self, Target};
+use super::Context;
 use crate::kernel::blobs::{self, CommitMatch, Wanted};
 use crate::kernel::{git, KernelTree, TreeError};
 use crate::mail::Series;
@@ -21,20 +22,11 @@ pub enum BaseError {
     #[error("{}: no `index` line names a preimage blob; the series does not say which tree it was made for", series.display())]
     NoIndexLines { series: PathBuf },
     #[error(transparent)]
-    Fetch(#[from] tree::FetchTreeError),
+    Target(#[from] tree::TargetError),
     #[error(transparent)]
     Tree(#[from] TreeError),
     #[error(transparent)]
     Git(#[from] blobs::BlobError),
-}
-
-/// A tree to ask.
-#[derive(Debug, Clone)]
-pub enum Target {
-    /// A tree of the user's (its git history too, when it is a git work tree).
-    Tree(KernelTree),
-    /// A Debian version, fetched into the cache if needed.
-    Debian(String),
 }
 
 #[derive(Debug, Clone)]
@@ -145,14 +137,7 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Outcome, BaseError> {
         .collect();
     let mut rows = Vec::new();
     for target in &opts.targets {
-        let (label, tree) = match target {
-            Target::Tree(t) => (t.root.display().to_string(), t.clone()),
-            Target::Debian(version) => {
-                let versions = vec![version.clone()];
-                let fetched = tree::run(ctx, &tree::Options { versions })?;
-                (format!("debian {version}"), KernelTree::open(&fetched.trees[0].path)?)
-            }
-        };
+        let (label, tree) = (target.label(), target.resolve(ctx)?);
         rows.push(row(ctx, label, &tree, &wanted, opts.max_commits)?);
     }
     // Stable: trees that hold as much stay in the order given.

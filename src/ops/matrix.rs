@@ -7,22 +7,14 @@
 //! one kernel build at a time, so a tree boots and is judged while the next one builds. Work copies and build
 //! directories are keyed by tree and series, so a second run rebuilds nothing unchanged.
 
-use super::{apply, check, regen, tree, vm, Context};
+use super::tree::{self, Target};
+use super::{apply, check, regen, vm, Context};
 use crate::events::Event;
 use crate::kernel::KernelTree;
 use crate::mail::{self, Series};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-
-/// A tree for one row.
-#[derive(Debug, Clone)]
-pub enum Target {
-    /// Debian's linux-source-VERSION from the cache.
-    Debian(String),
-    /// A tree of the user's; worked on in a hard-linked copy.
-    Tree(KernelTree),
-}
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -136,7 +128,7 @@ pub fn run(ctx: &Context, opts: &Options) -> Outcome {
             .iter()
             .map(|target| {
                 scope.spawn(move || {
-                    let label = label_of(target);
+                    let label = target.label();
                     let prefixed = |e: Event| ctx.emit(prefix(&label, e));
                     let row_ctx = Context::new(ctx.cache_root.clone(), &prefixed);
                     run_row(&row_ctx, target, &opts.series, &opts.vm)
@@ -151,13 +143,6 @@ pub fn run(ctx: &Context, opts: &Options) -> Outcome {
     Outcome {
         series: opts.series.source.clone(),
         rows,
-    }
-}
-
-fn label_of(target: &Target) -> String {
-    match target {
-        Target::Debian(v) => format!("debian {v}"),
-        Target::Tree(t) => t.root.display().to_string(),
     }
 }
 
@@ -182,7 +167,7 @@ fn prefix(label: &str, event: Event) -> Event {
 fn run_row(ctx: &Context, target: &Target, series: &Series, settings: &vm::Settings) -> Row {
     let started = Instant::now();
     let mut row = Row {
-        target: label_of(target),
+        target: target.label(),
         tree: PathBuf::new(),
         version: String::new(),
         era: None,
@@ -207,25 +192,11 @@ fn run_row(ctx: &Context, target: &Target, series: &Series, settings: &vm::Setti
 
 /// The pristine tree and the work copy for `series` on it.
 fn trees(ctx: &Context, target: &Target, series: &Series) -> Result<(KernelTree, KernelTree), Stop> {
-    let pristine = match target {
-        Target::Tree(t) => t.clone(),
-        Target::Debian(version) => {
-            let opts = tree::Options {
-                versions: vec![version.clone()],
-            };
-            let fetched = tree::run(ctx, &opts).map_err(Stop::unavailable)?;
-            KernelTree::open(&fetched.trees[0].path).map_err(Stop::fail)?
-        }
-    };
-    let name = pristine
-        .root
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("tree")
-        .to_string();
-    let dest = ctx.cache_root.join("work").join(format!("{name}-{}", series.key()));
-    crate::kernel::tree::work_copy(&pristine.root, &dest).map_err(Stop::fail)?;
-    let work = KernelTree::open(&dest).map_err(Stop::fail)?;
+    let pristine = target.resolve(ctx).map_err(|e| match e {
+        tree::TargetError::Fetch(_) => Stop::unavailable(e),
+        tree::TargetError::Tree(_) => Stop::fail(e),
+    })?;
+    let work = tree::work_copy(ctx, &pristine, &series.key()).map_err(Stop::fail)?;
     Ok((pristine, work))
 }
 

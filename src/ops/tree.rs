@@ -1,7 +1,7 @@
 //! `kfpatch tree fetch|path`: Debian's `linux-source-X.Y` trees in the cache.
 
 use super::Context;
-use crate::kernel::debian;
+use crate::kernel::{debian, KernelTree, TreeError};
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -69,4 +69,57 @@ pub fn locate(ctx: &Context, opts: &Options) -> Outcome {
             })
             .collect(),
     }
+}
+
+/// The kernel tree an operation works on: a tree of the user's, or Debian's linux-source-VERSION
+/// from the cache (fetched when missing).
+#[derive(Debug, Clone)]
+pub enum Target {
+    Tree(KernelTree),
+    Debian(String),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TargetError {
+    /// The tree could not be fetched: the infrastructure failed, not the series.
+    #[error(transparent)]
+    Fetch(#[from] FetchTreeError),
+    #[error(transparent)]
+    Tree(#[from] TreeError),
+}
+
+impl Target {
+    /// How reports name the target: `debian 6.12`, or the tree's path.
+    pub fn label(&self) -> String {
+        match self {
+            Target::Debian(v) => format!("debian {v}"),
+            Target::Tree(t) => t.root.display().to_string(),
+        }
+    }
+
+    /// The tree itself (for a Debian version, the pristine cached tree: work on a `work_copy`).
+    pub fn resolve(&self, ctx: &Context) -> Result<KernelTree, TargetError> {
+        match self {
+            Target::Tree(t) => Ok(t.clone()),
+            Target::Debian(version) => {
+                let fetched = run(
+                    ctx,
+                    &Options {
+                        versions: vec![version.clone()],
+                    },
+                )?;
+                Ok(KernelTree::open(&fetched.trees[0].path)?)
+            }
+        }
+    }
+}
+
+/// A hard-linked copy of `pristine` for one series, `<cache>/work/<tree dir>-<series key>`: the
+/// pristine files stay untouched (kfpatch replaces files by rename), and a second run with the
+/// same series finds it applied and its build incremental.
+pub fn work_copy(ctx: &Context, pristine: &KernelTree, series_key: &str) -> Result<KernelTree, TreeError> {
+    let name = pristine.root.file_name().and_then(|n| n.to_str()).unwrap_or("tree");
+    let dest = ctx.cache_root.join("work").join(format!("{name}-{series_key}"));
+    crate::kernel::tree::work_copy(&pristine.root, &dest)?;
+    KernelTree::open(&dest)
 }

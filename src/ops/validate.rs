@@ -6,7 +6,8 @@
 //! files by rename), keyed by the series' content so a second run finds the series already
 //! applied and the build incremental.
 
-use super::{apply, check, doctor, tree, vm, Context};
+use super::tree::{self, Target};
+use super::{apply, check, doctor, vm, Context};
 use crate::kernel::KernelTree;
 use crate::mail::Series;
 use serde::Serialize;
@@ -17,7 +18,7 @@ pub enum ValidateError {
     #[error(transparent)]
     Doctor(#[from] doctor::DoctorError),
     #[error(transparent)]
-    Fetch(#[from] tree::FetchTreeError),
+    Target(#[from] tree::TargetError),
     #[error(transparent)]
     Tree(#[from] crate::kernel::TreeError),
     #[error(transparent)]
@@ -38,15 +39,6 @@ pub struct Outcome {
     pub ok: bool,
 }
 
-/// Which tree to validate on.
-#[derive(Debug, Clone)]
-pub enum Target {
-    /// A tree the user owns: the series is applied in place.
-    Tree(KernelTree),
-    /// A Debian version from the cache, worked on in a hard-linked copy named after the series.
-    Debian(String),
-}
-
 #[derive(Debug, Clone)]
 pub struct Options {
     pub target: Target,
@@ -60,21 +52,7 @@ pub struct Options {
 pub fn prepare_tree(ctx: &Context, target: &Target, series: &Series) -> Result<KernelTree, ValidateError> {
     match target {
         Target::Tree(t) => Ok(t.clone()),
-        Target::Debian(version) => {
-            let fetched = tree::run(
-                ctx,
-                &tree::Options {
-                    versions: vec![version.clone()],
-                },
-            )?;
-            let pristine = &fetched.trees[0].path;
-            let dest = ctx
-                .cache_root
-                .join("work")
-                .join(format!("linux-source-{version}-{}", series.key()));
-            crate::kernel::tree::work_copy(pristine, &dest)?;
-            Ok(KernelTree::open(&dest)?)
-        }
+        Target::Debian(_) => Ok(tree::work_copy(ctx, &target.resolve(ctx)?, &series.key())?),
     }
 }
 
