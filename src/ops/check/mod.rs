@@ -151,15 +151,23 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Report, CheckError> {
     let mut series_reports = Vec::new();
     let base_keys: std::collections::HashSet<String> = outcome.findings.iter().map(|f| f.message.clone()).collect();
     for series in &opts.series {
-        let (after, report, renamed) = state_after(ctx, tree, &files, &base, series, scanned);
+        let (after, report, renamed, before) = state_after(ctx, tree, &files, &base, series, scanned);
         let name = series.source.display().to_string();
+        // A series already in the tree is judged against the tree without the flags it adds.
+        let (series_base_keys, next_free_before) = match &before {
+            Some(before) => {
+                let o = rules::evaluate(before, None);
+                (o.findings.iter().map(|f| f.message.clone()).collect(), o.next_free)
+            }
+            None => (base_keys.clone(), outcome.next_free),
+        };
         let view = SeriesView {
             added: report.added.iter().map(|d| d.name.clone()).collect(),
-            next_free_before: outcome.next_free,
+            next_free_before,
             renamed,
         };
         for mut f in rules::evaluate(&after, Some(&view)).findings {
-            if f.level != Level::Info && !base_keys.contains(&f.message) {
+            if f.level != Level::Info && !series_base_keys.contains(&f.message) {
                 f.series.push(name.clone());
                 findings.push(f);
             }
@@ -227,7 +235,9 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Report, CheckError> {
 /// The flag state after `series`: its exact result when it applies (placed by the apply
 /// operation, nothing written), else the tree's defines with the series' `-`/`+` define lines
 /// applied by name. Also the flag the series adds that the tree has under another name, when
-/// the apply operation found the change merged upstream.
+/// the apply operation found the change merged upstream. When the tree already holds the series
+/// (a branch with it committed, as `b4 prep --check` sees it), the state is the tree's and the
+/// last item is the tree without the flags the series adds, to judge the series against.
 fn state_after(
     ctx: &Context,
     tree: &KernelTree,
@@ -235,7 +245,7 @@ fn state_after(
     base: &State,
     series: &Series,
     scanned: bool,
-) -> (State, SeriesFlags, Option<Renamed>) {
+) -> (State, SeriesFlags, Option<Renamed>, Option<State>) {
     let source = series.source.clone();
     let before = base.family_names();
     let placed = apply::run(
@@ -248,6 +258,9 @@ fn state_after(
     let mut renamed = None;
     let placed = match placed {
         Ok(outcome) if outcome.verdict == apply::Verdict::Applies => Ok(outcome.after),
+        Ok(outcome) if outcome.verdict == apply::Verdict::AlreadyApplied => {
+            return already_applied(base, series);
+        }
         Ok(outcome) => {
             if let apply::Verdict::EquivalentUpstream {
                 flag,
@@ -295,6 +308,7 @@ fn state_after(
                     removed,
                 },
                 renamed,
+                None,
             )
         }
         Err(e) => {
@@ -337,9 +351,45 @@ fn state_after(
                     removed,
                 },
                 renamed,
+                None,
             )
         }
     }
+}
+
+/// The series' result is the tree: the flags it adds are the family flags its `+` lines define
+/// (and its `-` lines do not), and the state before it is the tree without them.
+fn already_applied(base: &State, series: &Series) -> (State, SeriesFlags, Option<Renamed>, Option<State>) {
+    let mut plus = std::collections::HashSet::new();
+    let mut minus = std::collections::HashSet::new();
+    for fp in series.patches.iter().flat_map(|p| &p.files) {
+        for (kind, d) in changed_defines(fp) {
+            match kind {
+                LineKind::Add => plus.insert((fp.path().to_string(), d.name)),
+                LineKind::Del => minus.insert((fp.path().to_string(), d.name)),
+                LineKind::Context => false,
+            };
+        }
+    }
+    let new: std::collections::HashSet<(String, String)> = plus.difference(&minus).cloned().collect();
+    let is_new = |file: &str, name: &str| new.contains(&(file.to_string(), name.to_string()));
+    let mut before = base.clone();
+    before.family.retain(|d| !is_new(FAMILY_FILE, &d.name));
+    before.mirrors.retain(|d| !is_new(&d.file, &d.name));
+    let added = base
+        .family
+        .iter()
+        .filter(|d| is_new(FAMILY_FILE, &d.name))
+        .cloned()
+        .collect();
+    let report = SeriesFlags {
+        source: series.source.clone(),
+        applies: true,
+        note: Some("already applied; judged against the tree without the flags it adds".into()),
+        added,
+        removed: vec![],
+    };
+    (base.clone(), report, None, Some(before))
 }
 
 /// The KF_* defines a file patch adds and removes, each read from its hunk's new or old side
