@@ -131,6 +131,10 @@ pub struct CheckArgs {
     /// Also evaluate the tree as each of these series would leave it (repeatable).
     #[arg(long = "patch", value_name = "FILE")]
     pub patches: Vec<PathBuf>,
+    /// Read one mail on stdin and print only its own findings, one `FILE:LINE: ERROR|WARNING:`
+    /// line each (nothing when clean), as b4's per-patch check command expects.
+    #[arg(long, conflicts_with = "patches")]
+    pub mail: bool,
     #[command(flatten)]
     pub json: JsonArg,
 }

@@ -89,6 +89,16 @@ impl ExitCode for check::Report {
     }
 }
 
+impl ExitCode for crate::output::MailCheck {
+    fn exit_code(&self) -> u8 {
+        if self.findings().any(|f| f.level == check::Level::Error) {
+            NEGATIVE
+        } else {
+            OK
+        }
+    }
+}
+
 impl ExitCode for regen::RegenError {
     fn exit_code(&self) -> u8 {
         use regen::RegenError::*;

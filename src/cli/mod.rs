@@ -9,8 +9,8 @@ pub use args::*;
 
 use crate::kernel::KernelTree;
 use crate::ops::{self, apply, base, check, doctor, matrix, regen, tree, validate, vm, Context};
-use crate::output::progress::Progress;
-use crate::output::{Document, ErrorDocument, JsonOutput, Shell};
+use crate::output::progress::{Progress, ProgressMode};
+use crate::output::{Document, ErrorDocument, JsonOutput, MailCheck, Shell};
 use crate::{kernel, mail};
 use clap::Parser;
 use exit::ExitCode;
@@ -48,7 +48,12 @@ impl<E: ExitCode + Display> From<E> for Failure {
 
 /// Run one command with `shell` as its only output.
 pub fn run(cli: Cli, shell: &Shell) -> u8 {
-    let progress = Progress::new(shell, cli.progress);
+    // b4 takes every stderr line of a check command for a failure: `check --mail` stays quiet.
+    let mode = match &cli.command {
+        Command::Check(a) if a.mail => ProgressMode::None,
+        _ => cli.progress,
+    };
+    let progress = Progress::new(shell, mode);
     let sink = |e| progress.draw(e);
     let ctx = Context::new(kernel::cache_root(), &sink);
     let json = json_of(&cli.command);
@@ -126,6 +131,11 @@ fn dispatch(ctx: &Context, shell: &Shell, command: Command) -> Result<u8, Failur
                 ..apply::Options::new(open_tree(&a.tree)?, mail::read_all(&a.patches)?)
             };
             report(shell, &apply::run(ctx, &opts)?, &a.json)
+        }
+        Command::Check(a) if a.mail => {
+            let mut opts = check::Options::tree(&open_tree(&a.tree)?);
+            opts.series.push(mail::read_stdin()?);
+            report(shell, &MailCheck(check::run(ctx, &opts)?), &a.json)
         }
         Command::Check(a) => {
             let mut opts = check::Options::tree(&open_tree(&a.tree)?);

@@ -144,6 +144,30 @@ pub fn read_series(path: &Path) -> Result<Series, MailError> {
     parse_series(path, &bytes)
 }
 
+/// Read one mail (or series) from stdin, at most [`MAX_INPUT_BYTES`]; errors name `<stdin>`.
+pub fn read_stdin() -> Result<Series, MailError> {
+    use std::io::Read;
+    let path = Path::new("<stdin>");
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(MAX_INPUT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| MailError {
+            path: path.into(),
+            line: 0,
+            message: format!("cannot read: {e}"),
+        })?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(MailError {
+            path: path.into(),
+            line: 0,
+            message: format!("larger than {} MiB; not a patch series", MAX_INPUT_BYTES >> 20),
+        });
+    }
+    parse_series(path, &bytes)
+}
+
 fn read_bounded(path: &Path) -> Result<Vec<u8>, MailError> {
     use std::io::Read;
     let err = |message: String| MailError {

@@ -7,6 +7,8 @@
 pub mod progress;
 pub mod render;
 
+pub use render::MailCheck;
+
 use serde::Serialize;
 use std::io::{self, Write};
 use std::path::PathBuf;

@@ -4,6 +4,7 @@
 use super::{escape_controls, Document};
 use crate::ops::vm::report::Status;
 use crate::ops::{apply, base, check, doctor, matrix, regen, tree, validate, vm};
+use serde::Serialize;
 use std::fmt::Write as _;
 
 /// `writeln!` into a String, which cannot fail.
@@ -27,6 +28,42 @@ impl Document for check::Report {
     fn human(&self) -> String {
         let mut out = String::new();
         check_human(&mut out, self);
+        out
+    }
+}
+
+/// `check --mail`: a check report shown as b4's per-patch check command shows one, in
+/// checkpatch's `--terse --showfile` shape: a `FILE:LINE: ERROR|WARNING: message` line for each
+/// finding the mail itself brings (not the tree's own), and nothing at all when it is clean.
+#[derive(Serialize)]
+#[serde(transparent)]
+pub struct MailCheck(pub check::Report);
+
+impl MailCheck {
+    /// The mail's own errors and warnings.
+    pub fn findings(&self) -> impl Iterator<Item = &check::Finding> {
+        self.0
+            .findings
+            .iter()
+            .filter(|f| !f.series.is_empty() && f.level != check::Level::Info)
+    }
+}
+
+impl Document for MailCheck {
+    const SCHEMA: &'static str = "kfpatch-check/1";
+    fn human(&self) -> String {
+        let mut out = String::new();
+        for f in self.findings() {
+            let level = if f.level == check::Level::Error {
+                "ERROR"
+            } else {
+                "WARNING"
+            };
+            match f.locations.first() {
+                Some(at) => w!(out, "{}:{}: {level}: {}", at.file, at.line, f.message),
+                None => w!(out, "{level}: {}", f.message),
+            }
+        }
         out
     }
 }

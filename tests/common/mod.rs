@@ -337,3 +337,27 @@ pub fn compile_selftest_progs(copy: &Path, vmlinux: &Path, out: &Path) {
         assert!(syms.contains(wanted), "{prog}: no {wanted} in the object");
     }
 }
+
+/// A Python tool from PyPI (b4, kcidb-io's validator): `$KFPATCH_PYTOOLS/bin/NAME` (`.ci/run`
+/// installs them there), else NAME on PATH. Missing: the test fails, saying how to install it.
+pub fn python_tool(name: &str) -> PathBuf {
+    let venv = std::env::var_os("KFPATCH_PYTOOLS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| kfpatch::cache_root().join("pytools"));
+    let in_venv = venv.join("bin").join(name);
+    if in_venv.is_file() {
+        return in_venv;
+    }
+    if let Some(p) = std::env::var_os("PATH")
+        .iter()
+        .flat_map(std::env::split_paths)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+    {
+        return p;
+    }
+    panic!(
+        "{name} is not installed; these tests run the real tool: `python3 -m venv {v} && {v}/bin/pip install b4 kcidb-io` (what .ci/run does)",
+        v = venv.display()
+    )
+}
