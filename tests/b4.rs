@@ -155,3 +155,69 @@ fn check_mail_is_quiet_on_a_clean_mail_and_names_file_and_line_of_an_error() {
     git(&repo, &["am", "-q", collide.to_str().unwrap()]);
     assert_eq!(run(&collide), (Some(1), format!("{COLLISION}\n"), String::new()));
 }
+
+#[test]
+fn regen_base_commit_is_the_base_b4_am_names_when_the_tree_has_moved_on() {
+    let dir = scratch();
+    let repo = dir.path().join("linux");
+    git_repo_from(&tree("7.2"), &repo, &TOUCHED);
+    let base = git(&repo, &["rev-parse", "HEAD"]).trim().to_string();
+    let out = dir.path().join("out");
+    let run = kfpatch(&[
+        "regen",
+        "--tree",
+        repo.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--base",
+        "--subject-prefix",
+        "PATCH bpf-next",
+        "-v",
+        "3",
+        "--rfc",
+    ]);
+    run.expect_code(0);
+    assert!(run.stdout.contains(&format!("base-commit: {base}\n")), "{}", run.shown);
+    let patch = std::fs::read_dir(&out).unwrap().next().unwrap().unwrap().path();
+    let text = std::fs::read_to_string(&patch).unwrap();
+    assert!(
+        text.contains("Subject: [RFC PATCH bpf-next v3] bpf: Add KF_SPIN_LOCK flag"),
+        "{text}"
+    );
+    assert!(text.contains(&format!("\n\nbase-commit: {base}\n-- \n")), "{text}");
+    let mbox = dir.path().join("series.mbox");
+    let (from_line, rest) = text.split_once('\n').unwrap();
+    std::fs::write(&mbox, format!("{from_line}\nMessage-ID: <base@kfpatch.test>\n{rest}")).unwrap();
+
+    // The tree moves on under the series' context: b4 no longer applies it to HEAD and tells
+    // the maintainer to branch from the base-commit kfpatch wrote.
+    let btf = repo.join("include/linux/btf.h");
+    let moved = std::fs::read_to_string(&btf).unwrap().replace(
+        "/* kfunc has implicit arguments supplied by the verifier */",
+        "/* kfunc has implicit args */",
+    );
+    std::fs::write(&btf, moved).unwrap();
+    git(
+        &repo,
+        &[
+            "-c",
+            "user.name=T",
+            "-c",
+            "user.email=t@example.org",
+            "commit",
+            "-qam",
+            "later",
+        ],
+    );
+    let am = dir.path().join("am");
+    let shown = b4(
+        dir.path(),
+        &repo,
+        &["am", "-m", mbox.to_str().unwrap(), "-o", am.to_str().unwrap()],
+    );
+    assert!(!shown.contains("applies clean to current tree"), "{shown}");
+    assert!(
+        shown.contains("git checkout -b") && shown.contains(&base),
+        "b4 names kfpatch's base-commit:\n{shown}"
+    );
+}

@@ -312,3 +312,100 @@ fn regen_checks_its_own_series_before_writing_and_decides_merged_by_evidence() {
     );
     assert_eq!(files.len(), 1, "{}", run.shown);
 }
+
+#[test]
+fn stable_form_for_6_12_says_what_the_backport_changed_and_git_am_takes_it() {
+    let dir = scratch();
+    let repo = dir.path().join("linux");
+    git_repo_from(&tree("6.12"), &repo, &["include/linux/btf.h", "kernel/bpf/verifier.c"]);
+    let out = dir.path().join("out");
+    let upstream = "0123456789abcdef0123456789abcdef01234567";
+    let args = |stable: &str| {
+        vec![
+            "regen".to_string(),
+            "--tree".into(),
+            repo.display().to_string(),
+            "-o".into(),
+            out.display().to_string(),
+            "--stable".into(),
+            stable.into(),
+            "--upstream".into(),
+            upstream.into(),
+        ]
+    };
+    let wrong: Vec<String> = args("6.1");
+    let run = kfpatch(&wrong.iter().map(String::as_str).collect::<Vec<_>>());
+    run.expect_code(2);
+    assert!(
+        run.stderr.contains("--stable 6.1: this tree is Linux 6.12."),
+        "{}",
+        run.shown
+    );
+    assert!(!out.exists(), "nothing written on bad input");
+
+    let right: Vec<String> = args("6.12");
+    kfpatch(&right.iter().map(String::as_str).collect::<Vec<_>>()).expect_code(0);
+    let patch = std::fs::read_dir(&out).unwrap().next().unwrap().unwrap().path();
+    let text = std::fs::read_to_string(&patch).unwrap();
+    assert!(
+        text.contains("Subject: [PATCH 6.12.y] bpf: Add KF_SPIN_LOCK flag"),
+        "{text}"
+    );
+    let body = text.split_once("\n\n").unwrap().1;
+    assert!(body.starts_with(&format!("commit {upstream} upstream.\n\n")), "{body}");
+    let note_at = body
+        .find("[ Backport to 6.12.y: this tree has no kfunc_spin_allowed()")
+        .expect("the note");
+    let sob_at = body.find("Signed-off-by: ").unwrap();
+    assert!(note_at < sob_at, "the note comes before the backporter's sign-off");
+    assert!(
+        body.contains("KF_SPIN_LOCK takes bit 12, the next free kfunc flag bit here;\n  upstream uses bit 17. ]"),
+        "{body}"
+    );
+    // The index lines name 6.12's own blobs, and git am takes the mail on a 6.12 repository.
+    let btf_blob = git(&repo, &["rev-parse", "HEAD:include/linux/btf.h"]);
+    assert!(text.contains(&format!("index {}..", &btf_blob[..12])), "{text}");
+    git(
+        &repo,
+        &[
+            "-c",
+            "user.name=T",
+            "-c",
+            "user.email=t@example.org",
+            "am",
+            "-q",
+            patch.to_str().unwrap(),
+        ],
+    );
+    let message = git(&repo, &["log", "-1", "--format=%B"]);
+    assert!(
+        message.starts_with(&format!(
+            "bpf: Add KF_SPIN_LOCK flag for kfuncs under bpf_spin_lock\n\ncommit {upstream} upstream."
+        )),
+        "{message}"
+    );
+}
+
+#[test]
+fn base_on_a_tree_without_git_says_why_no_base_commit_is_written() {
+    let dir = scratch();
+    let t = dir.path().join("linux");
+    mini_tree(&tree("7.2"), &t, &["include/linux/btf.h", "kernel/bpf/verifier.c"]);
+    let out = dir.path().join("out");
+    let run = kfpatch(&[
+        "regen",
+        "--tree",
+        t.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--base",
+    ]);
+    run.expect_code(0);
+    assert!(
+        run.stdout.contains("no base-commit: not a git work tree"),
+        "{}",
+        run.shown
+    );
+    let patch = std::fs::read_dir(&out).unwrap().next().unwrap().unwrap().path();
+    assert!(!std::fs::read_to_string(patch).unwrap().contains("base-commit:"));
+}

@@ -119,6 +119,18 @@ pub struct RegenArgs {
     /// Run the tree's scripts/checkpatch.pl --strict on the result.
     #[arg(long)]
     pub check_style: bool,
+    /// Words in place of `PATCH`, as format-patch's (`"PATCH bpf-next"`).
+    #[arg(long, value_name = "TEXT", conflicts_with = "stable")]
+    pub subject_prefix: Option<String>,
+    /// Write `base-commit:` (git work trees): `auto` is HEAD.
+    #[arg(long, value_name = "COMMIT", num_args = 0..=1, default_missing_value = "auto")]
+    pub base: Option<String>,
+    /// Write the stable-backport form for series X.Y (`[PATCH X.Y.y]`, a note of the changes).
+    #[arg(long, value_name = "X.Y")]
+    pub stable: Option<String>,
+    /// The upstream commit the stable backport is of (`commit <SHA> upstream.`).
+    #[arg(long, value_name = "SHA", requires = "stable")]
+    pub upstream: Option<String>,
     #[command(flatten)]
     pub json: JsonArg,
 }

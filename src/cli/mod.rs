@@ -185,6 +185,14 @@ fn dispatch(ctx: &Context, shell: &Shell, command: Command) -> Result<u8, Failur
                 cover_letter: a.cover_letter,
                 with_selftests: a.with_selftests,
                 check_style: a.check_style,
+                form: regen::form::MailForm {
+                    subject_prefix: a.subject_prefix,
+                    base: a.base,
+                    stable: a.stable.map(|series| regen::form::Stable {
+                        series,
+                        upstream: a.upstream,
+                    }),
+                },
             };
             report(shell, &regen::run(ctx, &opts)?, &a.json)
         }

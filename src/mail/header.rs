@@ -29,7 +29,9 @@ impl SubjectPrefix {
         if self.rfc {
             parts.push("RFC".into());
         }
-        parts.push("PATCH".into());
+        if self.patch {
+            parts.push("PATCH".into());
+        }
         parts.extend(self.tags.iter().cloned());
         if let Some(v) = self.version.filter(|v| *v > 1) {
             parts.push(format!("v{v}"));
@@ -510,7 +512,8 @@ mod tests {
         assert!(p.rfc);
         assert_eq!((p.version, p.index, p.total), (Some(2), Some(1), Some(3)));
         assert_eq!(s, "bpf: Add KF_SPIN_LOCK flag");
-        assert_eq!(p.render(), "[RFC PATCH v2 1/3]");
+        assert_eq!(p.render(), "[RFC v2 1/3]", "PATCH only where the subject had it");
+        assert_eq!(SubjectPrefix { patch: true, ..p }.render(), "[RFC PATCH v2 1/3]");
         let (p, s) = split_subject("Re: [PATCH bpf-next v3 02/10] x: y");
         assert_eq!((p.version, p.index, p.total), (Some(3), Some(2), Some(10)));
         assert_eq!(p.tags, vec!["bpf-next".to_string()]);

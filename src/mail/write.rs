@@ -218,6 +218,8 @@ pub struct MailHeader {
     pub commit_id: String,
     /// Text after `-- `.
     pub signature: String,
+    /// `base-commit:` after the diff (format-patch's `--base`).
+    pub base_commit: Option<String>,
 }
 
 /// Render a whole `git format-patch` mail.
@@ -233,6 +235,7 @@ pub fn render_mail(header: &MailHeader, changes: &[FileChange]) -> Result<String
             subject_header => fold_subject(&subject),
             message => header.message.trim_end(),
             diffstat => diffstat(changes),
+            base_commit => header.base_commit,
             diff => diff,
             signature => header.signature,
         },

@@ -283,6 +283,7 @@ fn regen_options(tree: &KernelTree, out_dir: &Path) -> regen::Options {
         cover_letter: false,
         with_selftests: false,
         check_style: false,
+        form: regen::form::MailForm::default(),
     }
 }
 

@@ -112,6 +112,8 @@ impl Document for regen::Outcome {
                 added,
                 removed,
                 style,
+                base,
+                stable_note,
             } => {
                 w!(
                     out,
@@ -120,6 +122,18 @@ impl Document for regen::Outcome {
                 );
                 for f in files {
                     w!(out, "{}", f.display());
+                }
+                match base {
+                    Some(regen::form::Base { commit: Some(c), .. }) => w!(out, "base-commit: {c}"),
+                    Some(regen::form::Base { note: Some(n), .. }) => w!(out, "no base-commit: {n}"),
+                    _ => {}
+                }
+                if let Some(note) = stable_note {
+                    w!(
+                        out,
+                        "stable note: {}",
+                        note.split_whitespace().collect::<Vec<_>>().join(" ")
+                    );
                 }
                 for s in style {
                     w!(

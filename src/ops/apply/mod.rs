@@ -663,6 +663,7 @@ fn healed_mails(series: &Series, plan: &Plan, reports: &[PatchReport]) -> Result
                 .unwrap_or_default(),
             commit_id: report.commit.clone().unwrap_or_else(|| "0".repeat(40)),
             signature: format!("kfpatch {}", env!("CARGO_PKG_VERSION")),
+            base_commit: None,
         };
         out.push_str(&crate::mail::write::render_mail(&header, &changes)?);
         before.extend(snap.iter().map(|(k, v)| (k.clone(), v.clone())));

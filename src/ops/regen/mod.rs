@@ -3,6 +3,7 @@
 //! that is added lives in the templates, one set per era ([`era`]).
 
 pub mod era;
+pub mod form;
 pub mod selftests;
 pub mod style;
 
@@ -57,6 +58,8 @@ pub struct Options {
     pub with_selftests: bool,
     /// Run the tree's scripts/checkpatch.pl --strict on each generated patch.
     pub check_style: bool,
+    /// Subject prefix, `base-commit:`, stable-backport form.
+    pub form: form::MailForm,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -72,6 +75,10 @@ pub enum Outcome {
         removed: usize,
         /// checkpatch.pl's word on each patch (with `check_style`), in file order.
         style: Vec<style::StyleReport>,
+        /// `--base`: the commit written as `base-commit:`, or why none was.
+        base: Option<form::Base>,
+        /// `--stable`: the note the backport carries.
+        stable_note: Option<String>,
     },
     MergedUpstream {
         flag: String,
@@ -100,6 +107,8 @@ pub enum RegenError {
     Template(#[from] minijinja::Error),
     #[error("{}: {source}", path.display())]
     Io { path: PathBuf, source: std::io::Error },
+    #[error("{}: {why}", tree.display())]
+    Base { tree: PathBuf, why: String },
     #[error("checkpatch.pl: {0}")]
     Style(std::io::Error),
     /// The generated series did not pass its own check; nothing was written.
@@ -251,10 +260,20 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Outcome, RegenError> {
         },
     ];
     let backport = era.backport;
+    if let Some(stable) = &opts.form.stable {
+        form::check_stable(tree, stable)?;
+    }
+    let stable_note = opts
+        .form
+        .stable
+        .as_ref()
+        .map(|s| form::stable_note(s, era, &opts.flag, bit));
     let ctx = context! {
         flag => opts.flag, bit => bit, backport => backport, version => tree.version,
         era_note => wrap(&format!("Backport to Linux {}: {}.", tree.version, era.note), 72),
         signer => opts.from.render(),
+        upstream => opts.form.stable.as_ref().and_then(|s| s.upstream.clone()),
+        stable_note => stable_note,
     };
     let (added, removed) = changes
         .iter()
@@ -276,13 +295,18 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Outcome, RegenError> {
     let total = series.len() as u32;
     let numbered = total > 1 || opts.cover_letter;
     let prefix = SubjectPrefix {
-        rfc: opts.rfc,
-        patch: true,
-        version: opts.version,
-        index: None,
         total: numbered.then_some(total),
-        tags: vec![],
+        ..form::prefix(&opts.form, opts.rfc, opts.version)
     };
+    let touched: Vec<String> = series
+        .iter()
+        .flat_map(|(_, changes)| changes.iter().map(|c| c.path.clone()))
+        .collect();
+    let base = match &opts.form.base {
+        Some(spec) => Some(form::resolve_base(tree, spec, &touched)?),
+        None => None,
+    };
+    let base_commit = base.as_ref().and_then(|b| b.commit.clone());
     // Every mail in memory first: nothing is written unless the series proves itself.
     let mut mails: Vec<(PathBuf, String)> = Vec::new();
     let mut subjects = Vec::new();
@@ -299,6 +323,8 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Outcome, RegenError> {
             message: body.trim().to_string(),
             commit_id: "0".repeat(40),
             signature: format!("kfpatch {}", env!("CARGO_PKG_VERSION")),
+            // As format-patch: on the cover letter when there is one, else on the first patch.
+            base_commit: base_commit.clone().filter(|_| i == 0 && !opts.cover_letter),
         };
         let path = opts.out_dir.join(format!("{:04}-{}.patch", i + 1, file_stem(subject)));
         mails.push((path, render_mail(&header, changes)?));
@@ -323,6 +349,7 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Outcome, RegenError> {
                 author_name => opts.from.name,
                 patches => subjects,
                 diffstat => crate::mail::write::diffstat(&all),
+                base_commit => base_commit,
                 signature => format!("kfpatch {}", env!("CARGO_PKG_VERSION")),
             },
         )?;
@@ -351,6 +378,8 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Outcome, RegenError> {
         added,
         removed,
         style,
+        base,
+        stable_note,
     })
 }
 
