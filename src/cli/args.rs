@@ -48,6 +48,17 @@ pub enum Command {
     /// Fetch and locate Debian kernel source trees in the cache.
     #[command(subcommand)]
     Tree(TreeCommand),
+    /// The manual page (roff), from these definitions: kfpatch(1) on stdout, or every page into DIR.
+    Man {
+        /// Write kfpatch.1 and one kfpatch-COMMAND.1 per command here.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+    /// A shell completion script, from these definitions, on stdout.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, Args)]

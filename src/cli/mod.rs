@@ -3,6 +3,7 @@
 //! lives here.
 
 pub mod args;
+mod docs;
 pub mod exit;
 
 pub use args::*;
@@ -100,6 +101,8 @@ fn json_of(command: &Command) -> JsonOutput {
         Command::Vmtest(a) => &a.json,
         Command::Doctor(a) => &a.json,
         Command::Tree(TreeCommand::Fetch { json, .. } | TreeCommand::Path { json, .. }) => json,
+        // Generated text for other programs (man, a shell): no JSON form.
+        Command::Man { .. } | Command::Completions { .. } => return JsonOutput::None,
     };
     JsonOutput::from_flag(arg.json.clone())
 }
@@ -249,6 +252,27 @@ fn dispatch(ctx: &Context, shell: &Shell, command: Command) -> Result<u8, Failur
                 versions: vec![version],
             };
             report(shell, &ops::tree::locate(ctx, &opts), &json)
+        }
+        Command::Man { dir: None } => {
+            shell.print(&docs::man_page().map_err(|e| Failure {
+                message: format!("man page: {e}"),
+                code: exit::BAD_INPUT,
+            })?);
+            Ok(exit::OK)
+        }
+        Command::Man { dir: Some(dir) } => {
+            let pages = docs::write_man_pages(&dir).map_err(|e| Failure {
+                message: format!("{}: {e}", dir.display()),
+                code: exit::BAD_INPUT,
+            })?;
+            for p in pages {
+                shell.print(&format!("{}\n", p.display()));
+            }
+            Ok(exit::OK)
+        }
+        Command::Completions { shell: kind } => {
+            docs::completions(kind, shell);
+            Ok(exit::OK)
         }
     }
 }
