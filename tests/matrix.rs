@@ -112,9 +112,23 @@ fn matrix_row_fails_where_the_verifier_lacks_the_change() {
         .find("diff --git a/kernel/bpf/verifier.c")
         .expect("the mail changes verifier.c");
     let flag_only = out.path().join("flag-only.patch");
-    std::fs::write(&flag_only, format!("{}-- \n2.39.5\n", &mail[..cut])).unwrap();
+    // A fixed date: the series' content keys its work copy and build directory, so the same
+    // bytes every run keep this row's build incremental.
+    let head: String = mail[..cut]
+        .lines()
+        .map(|l| {
+            if l.starts_with("Date: ") {
+                "Date: Sat, 2 May 2026 23:57:23 -0500"
+            } else {
+                l
+            }
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&flag_only, format!("{head}-- \n2.39.5\n")).unwrap();
 
-    let (run, rows) = matrix(&["--debian", "7.2", flag_only.to_str().unwrap()], 1);
+    // KTAP on stdout (for CI dashboards), the JSON lines in the file as always.
+    let (run, rows) = matrix(&["--debian", "7.2", "--format", "ktap", flag_only.to_str().unwrap()], 1);
     assert_eq!(rows.len(), 1, "{}", run.shown);
     let row = &rows[0];
     let shown = format!("{row:#}\n{}", run.shown);
@@ -138,5 +152,123 @@ fn matrix_row_fails_where_the_verifier_lacks_the_change() {
             .contains("the verifier does not honour the flag"),
         "{shown}"
     );
-    assert!(run.stdout.contains("matrix: 0 of 1 tree(s) passed"), "{}", run.shown);
+    // The failing row leaves a reproducer; run by hand, it sees the same failure.
+    let reproducer = row["vmtest"]["reproducer"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no reproducer\n{shown}"));
+    let script = std::fs::read_to_string(reproducer).unwrap();
+    for needle in [
+        "CC=ccache gcc",
+        "merge_config.sh",
+        "qemu-system-x86_64",
+        "pahole:",
+        "clang:",
+    ] {
+        assert!(script.contains(needle), "reproduce.sh lacks {needle}:\n{script}");
+    }
+    let again = std::process::Command::new("sh")
+        .arg(reproducer)
+        .output()
+        .expect("sh runs");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&again.stdout),
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert_eq!(
+        again.status.code(),
+        Some(1),
+        "the reproducer reproduces the failure:\n{said}\n{script}"
+    );
+    assert!(said.contains("reproduce: reproduced"), "{said}");
+    assert!(said.contains("KFPATCH-CASE safe_under_lock refused"), "{said}");
+
+    // The kernel's own KTAP parser reads the failing row as the JSON says it.
+    let dir = scratch();
+    let ktap = dir.path().join("row.ktap");
+    std::fs::write(&ktap, &run.stdout).unwrap();
+    let parser = tree("7.2").join("tools/testing/kunit/kunit.py");
+    let parsed = std::process::Command::new("python3")
+        .arg(&parser)
+        .arg("parse")
+        .arg(&ktap)
+        .output()
+        .expect("kunit.py runs");
+    let text = String::from_utf8_lossy(&parsed.stdout);
+    assert_eq!(
+        parsed.status.code(),
+        Some(1),
+        "kunit.py fails a failing run:\n{text}\n{}",
+        run.stdout
+    );
+    for line in [
+        "[FAILED] safe_under_lock",
+        "[PASSED] unsafe_under_lock",
+        "[PASSED] safe_no_lock",
+        "[FAILED] debian 7.2",
+    ] {
+        assert!(text.contains(line), "kunit.py: no `{line}`:\n{text}\n{}", run.stdout);
+    }
+    assert!(text.contains("Ran 3 tests: passed: 2, failed: 1"), "{text}");
+    assert!(!text.contains("[ERROR]") && !text.contains("[CRASHED]"), "{text}");
+}
+
+#[test]
+fn matrix_kcidb_document_validates_with_kcidb_io_and_says_what_the_row_says() {
+    // The 7.3 row (merged upstream) reuses the build the four-tree test makes (the build slot
+    // and the tree lock let one of the two build it, the other finds it built).
+    let (run, rows) = matrix(&["--debian", "7.3", "--format", "kcidb"], 0);
+    let doc: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("not JSON ({e})\n{}", run.shown));
+    let validate = std::process::Command::new(python_tool("python3"))
+        .args([
+            "-c",
+            "import json, sys, kcidb_io; kcidb_io.schema.LATEST.validate(json.load(sys.stdin))",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(run.stdout.as_bytes())?;
+            child.wait_with_output()
+        })
+        .expect("python3 with kcidb-io runs");
+    assert!(
+        validate.status.success(),
+        "kcidb-io rejects the document: {}\n{}",
+        String::from_utf8_lossy(&validate.stderr),
+        run.stdout
+    );
+    assert_eq!(doc["version"]["major"], 5);
+    assert_eq!(doc["checkouts"].as_array().unwrap().len(), 1, "{doc:#}");
+    assert_eq!(doc["checkouts"][0]["tree_name"], "debian 7.3");
+    // The patchset hash as KCIDB's schema defines it, by its own shell recipe.
+    let recipe = format!(
+        "sha256sum {} | cut -c-64 | sha256sum | cut -c-64",
+        repo_file("patches/rfc-v2-1-3-kf-spin-lock.txt").display()
+    );
+    let hash = std::process::Command::new("sh").args(["-c", &recipe]).output().unwrap();
+    assert_eq!(
+        doc["checkouts"][0]["patchset_hash"].as_str(),
+        Some(String::from_utf8_lossy(&hash.stdout).trim()),
+        "{doc:#}"
+    );
+    let build = &doc["builds"][0];
+    assert_eq!(build["status"], "PASS", "{doc:#}");
+    assert!(build["compiler"].as_str().unwrap_or("").starts_with("gcc"), "{doc:#}");
+    assert_eq!(build["duration"].as_f64(), rows[0]["build_s"].as_f64());
+    let tests: Vec<(String, String)> = doc["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["path"].as_str().unwrap().trim_start_matches("kfpatch.").to_string(),
+                t["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(tests, cases(&rows[0]), "{doc:#}");
+    assert_eq!(tests, all_pass());
 }

@@ -409,3 +409,68 @@ fn base_on_a_tree_without_git_says_why_no_base_commit_is_written() {
     let patch = std::fs::read_dir(&out).unwrap().next().unwrap().unwrap().path();
     assert!(!std::fs::read_to_string(patch).unwrap().contains("base-commit:"));
 }
+
+#[test]
+fn compare_to_puts_git_range_diff_and_the_changes_in_the_cover_letter() {
+    let dir = scratch();
+    let repo = dir.path().join("linux");
+    git_repo_from(&tree("7.2"), &repo, &["include/linux/btf.h", "kernel/bpf/verifier.c"]);
+    let (v1, v2) = (dir.path().join("v1"), dir.path().join("v2"));
+    kfpatch(&["regen", "--tree", repo.to_str().unwrap(), "-o", v1.to_str().unwrap()]).expect_code(0);
+    let run = kfpatch(&[
+        "regen",
+        "--tree",
+        repo.to_str().unwrap(),
+        "-o",
+        v2.to_str().unwrap(),
+        "-v",
+        "2",
+        "--cover-letter",
+        "--flag",
+        "KF_SPINLOCK_SAFE",
+        "--compare-to",
+        v1.to_str().unwrap(),
+    ]);
+    run.expect_code(0);
+    let cover = std::fs::read_to_string(v2.join("0000-cover-letter.patch")).unwrap();
+    assert!(
+        cover.contains("Changes in v2:\n- bpf: Add KF_SPINLOCK_SAFE flag for kfuncs under bpf_spin_lock: changed\n"),
+        "{cover}"
+    );
+    let ours = cover
+        .split_once("Range-diff against v1:\n")
+        .expect("a range-diff block")
+        .1;
+    let ours = ours.split_once("\n-- \n").unwrap().0;
+
+    // The same comparison by hand: each version through git am on its own branch, then git
+    // range-diff. Only the commit ids (dates) differ.
+    let mail = |d: &std::path::Path| {
+        std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.file_name().unwrap().to_str().unwrap().starts_with("0001-"))
+            .unwrap()
+    };
+    let base = git(&repo, &["rev-parse", "HEAD"]).trim().to_string();
+    let id = ["-c", "user.name=T", "-c", "user.email=t@example.org"];
+    for (branch, d) in [("one", &v1), ("two", &v2)] {
+        git(&repo, &["checkout", "-q", "-b", branch, &base]);
+        let m = mail(d);
+        git(&repo, &[&id[..], &["am", "-q", m.to_str().unwrap()]].concat());
+    }
+    let theirs = git(
+        &repo,
+        &[
+            "range-diff",
+            "--no-color",
+            &format!("{base}..one"),
+            &format!("{base}..two"),
+        ],
+    );
+    let hex = regex::Regex::new(r"\b[0-9a-f]{7,40}\b").unwrap();
+    let norm = |t: &str| hex.replace_all(t.trim_end(), "ID").to_string();
+    assert_eq!(norm(ours), norm(&theirs), "kfpatch's range-diff is git range-diff's");
+    assert!(ours.contains("-+#define KF_SPIN_LOCK    (1 << 17)"), "{ours}");
+    assert!(ours.contains("++#define KF_SPINLOCK_SAFE (1 << 17)"), "{ours}");
+}

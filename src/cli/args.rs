@@ -139,6 +139,10 @@ pub struct RegenArgs {
     /// Write the stable-backport form for series X.Y (`[PATCH X.Y.y]`, a note of the changes).
     #[arg(long, value_name = "X.Y")]
     pub stable: Option<String>,
+    /// A previous version (mbox, mail, or a directory of them) to compare with by
+    /// `git range-diff`; the cover letter gets "Changes in vN" and the range-diff.
+    #[arg(long, value_name = "OLD")]
+    pub compare_to: Option<PathBuf>,
     /// The upstream commit the stable backport is of (`commit <SHA> upstream.`).
     #[arg(long, value_name = "SHA", requires = "stable")]
     pub upstream: Option<String>,
@@ -196,6 +200,9 @@ pub struct VmArgs {
     /// clang for the BPF programs (e.g. clang-19); default: the newest installed.
     #[arg(long, value_name = "CMD")]
     pub clang: Option<String>,
+    /// What stdout gets: the report, KTAP (the kernel's test format), or a KCIDB document.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: crate::output::ReportFormat,
 }
 
 #[derive(Debug, Args)]

@@ -11,7 +11,8 @@ pub use args::*;
 use crate::kernel::KernelTree;
 use crate::ops::{self, apply, base, check, doctor, matrix, regen, tree, validate, vm, Context};
 use crate::output::progress::{Progress, ProgressMode};
-use crate::output::{Document, ErrorDocument, JsonOutput, MailCheck, Shell};
+use crate::output::testrun::TestRuns;
+use crate::output::{Document, ErrorDocument, JsonOutput, MailCheck, ReportFormat, Shell};
 use crate::{kernel, mail};
 use clap::Parser;
 use exit::ExitCode;
@@ -118,6 +119,62 @@ fn report<D: Document + ExitCode>(shell: &Shell, outcome: &D, json: &JsonArg) ->
     Ok(outcome.exit_code())
 }
 
+/// A VM-tested outcome: the human report (by the `--json` rule), or KTAP or KCIDB on stdout.
+fn report_tests<D: Document + ExitCode + TestRuns>(
+    shell: &Shell,
+    outcome: &D,
+    json: &JsonArg,
+    format: ReportFormat,
+    command: &str,
+) -> Result<u8, Failure> {
+    let text = match format {
+        ReportFormat::Human => return report(shell, outcome, json),
+        ReportFormat::Ktap => crate::output::ktap::render(outcome, command),
+        ReportFormat::Kcidb => crate::output::kcidb::render(outcome, command),
+    };
+    match JsonOutput::from_flag(json.json.clone()) {
+        JsonOutput::Stdout => {
+            return Err(Failure {
+                message: "--format and --json both want stdout; use --json=FILE".into(),
+                code: exit::BAD_INPUT,
+            })
+        }
+        JsonOutput::File(path) => {
+            std::fs::write(&path, outcome.json_text()).map_err(|e| Failure {
+                message: format!("{}: {e}", path.display()),
+                code: exit::BAD_INPUT,
+            })?;
+        }
+        JsonOutput::None => {}
+    }
+    shell.print(&text);
+    Ok(outcome.exit_code())
+}
+
+/// A series from a mail file, or from every file of a directory (in name order, as
+/// format-patch numbers them).
+fn read_mails(path: &Path) -> Result<mail::Series, Failure> {
+    if !path.is_dir() {
+        return Ok(mail::read_series(path)?);
+    }
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(path)
+        .map_err(|e| Failure {
+            message: format!("{}: {e}", path.display()),
+            code: exit::BAD_INPUT,
+        })?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(Failure {
+            message: format!("{}: no mails in this directory", path.display()),
+            code: exit::BAD_INPUT,
+        });
+    }
+    Ok(mail::read_all(&files)?)
+}
+
 fn open_tree(path: &Path) -> Result<KernelTree, Failure> {
     Ok(KernelTree::open(path)?)
 }
@@ -188,6 +245,10 @@ fn dispatch(ctx: &Context, shell: &Shell, command: Command) -> Result<u8, Failur
                 cover_letter: a.cover_letter,
                 with_selftests: a.with_selftests,
                 check_style: a.check_style,
+                compare_to: match &a.compare_to {
+                    Some(old) => Some((old.clone(), read_mails(old)?)),
+                    None => None,
+                },
                 form: regen::form::MailForm {
                     subject_prefix: a.subject_prefix,
                     base: a.base,
@@ -206,7 +267,7 @@ fn dispatch(ctx: &Context, shell: &Shell, command: Command) -> Result<u8, Failur
                 flag: a.flag,
                 inject: a.inject,
             };
-            report(shell, &vm::run(ctx, &opts)?, &a.json)
+            report_tests(shell, &vm::run(ctx, &opts)?, &a.json, a.vm.format, "vmtest")
         }
         Command::Validate(a) => {
             let target = match &a.tree {
@@ -219,7 +280,7 @@ fn dispatch(ctx: &Context, shell: &Shell, command: Command) -> Result<u8, Failur
                 vm: vm_settings(&a.vm, vm::Suite::Kfunc),
                 install: a.install,
             };
-            report(shell, &validate::run(ctx, &opts)?, &a.json)
+            report_tests(shell, &validate::run(ctx, &opts)?, &a.json, a.vm.format, "validate")
         }
         Command::Matrix(a) => {
             let mut targets: Vec<tree::Target> = Vec::new();
@@ -237,7 +298,7 @@ fn dispatch(ctx: &Context, shell: &Shell, command: Command) -> Result<u8, Failur
                 series: mail::read_all(&a.patches)?,
                 vm: vm_settings(&a.vm, a.suite),
             };
-            report(shell, &matrix::run(ctx, &opts), &a.json)
+            report_tests(shell, &matrix::run(ctx, &opts), &a.json, a.vm.format, "matrix")
         }
         Command::Doctor(a) => report(
             shell,

@@ -99,6 +99,35 @@ pub struct Tools {
     pub ccache: Option<PathBuf>,
 }
 
+/// What each compiler and runner of a VM test says it is, for reports and reproducers.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Toolchain {
+    /// The kernel's compiler (`gcc --version`, first line).
+    pub cc: Option<String>,
+    pub clang: Option<String>,
+    pub pahole: Option<String>,
+    pub qemu: Option<String>,
+}
+
+/// The first line of `PROGRAM --version`.
+pub fn version_line(program: &Path) -> Option<String> {
+    let out = std::process::Command::new(program).arg("--version").output().ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines().map(str::trim).find(|l| !l.is_empty()).map(str::to_string)
+}
+
+impl Tools {
+    /// Versions of the tools a run uses; `qemu` names the system emulator.
+    pub fn toolchain(&self, qemu: &str) -> Toolchain {
+        Toolchain {
+            cc: version_line(Path::new("gcc")),
+            clang: version_line(&self.clang),
+            pahole: version_line(&self.pahole),
+            qemu: version_line(Path::new(qemu)),
+        }
+    }
+}
+
 /// Fail with the package list when anything the VM test needs is missing.
 pub fn require_for_vmtest() -> Result<Tools, HostToolError> {
     let survey = survey();

@@ -105,14 +105,46 @@ pub struct Series {
     /// The input text as read (of every file, in order, when read from several).
     #[serde(skip)]
     pub raw: String,
+    /// The sha256 of each input file's bytes, in order (KCIDB's patchset hash is made of them).
+    #[serde(skip)]
+    pub file_sha256: Vec<String>,
+    /// Each input file (none for the bundled series, which is built in).
+    #[serde(skip)]
+    pub files: Vec<PathBuf>,
+}
+
+/// A series as a CI database names it: its files and KCIDB's patchset hash.
+#[derive(Debug, Clone, Serialize)]
+pub struct Patchset {
+    pub files: Vec<PathBuf>,
+    pub sha256: String,
 }
 
 impl Series {
+    pub fn patchset(&self) -> Patchset {
+        Patchset {
+            files: self.files.clone(),
+            sha256: self.patchset_sha256(),
+        }
+    }
+
     /// A short stable id of the input: the git blob id of its raw text, 8 digits. The same
     /// mail always maps to the same work copy and build directory.
     pub fn key(&self) -> String {
         crate::kernel::blob_id(&self.raw)[..8].to_string()
     }
+
+    /// KCIDB's patchset hash: the sha256 of the newline-terminated sha256 of each patch file,
+    /// in order (`sha256sum *.patch | cut -c-64 | sha256sum`).
+    pub fn patchset_sha256(&self) -> String {
+        let lines: String = self.file_sha256.iter().map(|h| format!("{h}\n")).collect();
+        sha256_hex(lines.as_bytes())
+    }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The series bundled with kfpatch: the RFC exactly as received.
@@ -133,6 +165,8 @@ pub fn read_all(paths: &[PathBuf]) -> Result<Series, MailError> {
         let more = read_series(p)?;
         series.patches.extend(more.patches);
         series.raw.push_str(&more.raw);
+        series.file_sha256.extend(more.file_sha256);
+        series.files.extend(more.files);
     }
     Ok(series)
 }
@@ -288,6 +322,12 @@ pub fn parse_series(path: &Path, bytes: &[u8]) -> Result<Series, MailError> {
         cover,
         patches,
         raw: text.to_string(),
+        file_sha256: vec![sha256_hex(bytes)],
+        files: if path == Path::new(BUNDLED_NAME) {
+            vec![]
+        } else {
+            vec![path.into()]
+        },
     })
 }
 

@@ -76,6 +76,7 @@ pub struct Row {
 #[derive(Debug, Clone, Serialize)]
 pub struct Outcome {
     pub series: PathBuf,
+    pub patchset: mail::Patchset,
     pub rows: Vec<Row>,
 }
 
@@ -142,6 +143,7 @@ pub fn run(ctx: &Context, opts: &Options) -> Outcome {
     });
     Outcome {
         series: opts.series.source.clone(),
+        patchset: opts.series.patchset(),
         rows,
     }
 }
@@ -284,6 +286,7 @@ fn regen_options(tree: &KernelTree, out_dir: &Path) -> regen::Options {
         with_selftests: false,
         check_style: false,
         form: regen::form::MailForm::default(),
+        compare_to: None,
     }
 }
 

@@ -36,6 +36,7 @@ pub struct Outcome {
     pub check_errors: usize,
     pub check_findings: Vec<check::Finding>,
     pub vmtest: vm::VmReport,
+    pub patchset: crate::mail::Patchset,
     pub ok: bool,
 }
 
@@ -94,6 +95,7 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Outcome, ValidateError> {
         check_errors: checked.errors,
         check_findings,
         vmtest,
+        patchset: opts.series.patchset(),
         ok,
     })
 }

@@ -4,8 +4,11 @@
 //! command (`--json`: the document on stdout instead of the human report; `--json=FILE`: the
 //! human report on stdout and the document in FILE). Progress events are drawn by `progress`.
 
+pub mod kcidb;
+pub mod ktap;
 pub mod progress;
 pub mod render;
+pub mod testrun;
 
 pub use render::MailCheck;
 
@@ -27,6 +30,18 @@ pub trait Document: Serialize {
     {
         to_json(self)
     }
+}
+
+/// What a VM-testing command prints on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum ReportFormat {
+    /// The report for people.
+    #[default]
+    Human,
+    /// KTAP v1: a test per tree, a subtest per VM case (kunit.py parse reads it).
+    Ktap,
+    /// A KCIDB v5 JSON document: checkout, build and tests per tree.
+    Kcidb,
 }
 
 /// Where the JSON document goes, if anywhere.

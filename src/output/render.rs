@@ -114,6 +114,7 @@ impl Document for regen::Outcome {
                 style,
                 base,
                 stable_note,
+                compare,
             } => {
                 w!(
                     out,
@@ -127,6 +128,12 @@ impl Document for regen::Outcome {
                     Some(regen::form::Base { commit: Some(c), .. }) => w!(out, "base-commit: {c}"),
                     Some(regen::form::Base { note: Some(n), .. }) => w!(out, "no base-commit: {n}"),
                     _ => {}
+                }
+                if let Some(c) = compare {
+                    w!(out, "changes since {}:", c.against.display());
+                    for line in &c.changes {
+                        w!(out, "  {}", escape_controls(line));
+                    }
                 }
                 if let Some(note) = stable_note {
                     w!(
@@ -204,7 +211,7 @@ impl Document for matrix::Outcome {
     }
 }
 
-fn word<T: serde::Serialize>(value: &T) -> String {
+pub(crate) fn word<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_value(value)
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
@@ -273,6 +280,9 @@ fn matrix_table(m: &matrix::Outcome) -> String {
     }
     for r in m.rows.iter().filter(|r| r.why.is_some()) {
         w!(out, "{}: {}", r.target, escape_controls(r.why.as_deref().unwrap_or("")));
+        if let Some(path) = r.vmtest.as_ref().and_then(|v| v.reproducer.as_ref()) {
+            w!(out, "{}: reproduce by hand: sh {}", r.target, path.display());
+        }
     }
     let passed = m.rows.iter().filter(|r| r.verdict == matrix::RowVerdict::Pass).count();
     w!(out, "matrix: {passed} of {} tree(s) passed", m.rows.len());
@@ -487,6 +497,9 @@ fn vm_human(out: &mut String, r: &vm::VmReport) {
         for l in &r.console_tail {
             w!(out, "       | {}", escape_controls(l));
         }
+    }
+    if let Some(path) = &r.reproducer {
+        w!(out, "reproduce by hand: sh {}", path.display());
     }
     let t = &r.timings;
     w!(

@@ -2,6 +2,7 @@
 //! `git format-patch` mail, from `templates/regen/`. Rust finds anchors and splices; the code
 //! that is added lives in the templates, one set per era ([`era`]).
 
+pub mod compare;
 pub mod era;
 pub mod form;
 pub mod selftests;
@@ -60,6 +61,8 @@ pub struct Options {
     pub check_style: bool,
     /// Subject prefix, `base-commit:`, stable-backport form.
     pub form: form::MailForm,
+    /// A previous version (its file, and the series read from it) to range-diff against.
+    pub compare_to: Option<(PathBuf, crate::mail::Series)>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -79,6 +82,8 @@ pub enum Outcome {
         base: Option<form::Base>,
         /// `--stable`: the note the backport carries.
         stable_note: Option<String>,
+        /// `--compare-to`: the range-diff against the previous version.
+        compare: Option<Box<compare::Comparison>>,
     },
     MergedUpstream {
         flag: String,
@@ -330,9 +335,23 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Outcome, RegenError> {
         mails.push((path, render_mail(&header, changes)?));
         subjects.push(subject.to_string());
     }
-    self_check(op_ctx, tree, &mails)?;
+    let new_series = self_check(op_ctx, tree, &mails)?;
+    let comparison = match &opts.compare_to {
+        Some((path, old)) => Some(op_ctx.stage("range-diff against the previous version", || {
+            compare::compare(op_ctx, tree, path, old, &new_series)
+        })?),
+        None => None,
+    };
     if opts.cover_letter {
-        let body = template::render("regen/cover-letter-body.j2", ctx)?;
+        let this_version = opts.version.unwrap_or(1);
+        let body = template::render(
+            "regen/cover-letter-body.j2",
+            context! {
+                changes => comparison.as_ref().map(|c| c.changes.clone()),
+                this_version => this_version,
+                ..ctx
+            },
+        )?;
         let cover_prefix = SubjectPrefix {
             index: Some(0),
             ..prefix
@@ -350,6 +369,8 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Outcome, RegenError> {
                 patches => subjects,
                 diffstat => crate::mail::write::diffstat(&all),
                 base_commit => base_commit,
+                range_diff => comparison.as_ref().map(|c| c.range_diff.clone()),
+                previous_version => this_version.saturating_sub(1).max(1),
                 signature => format!("kfpatch {}", env!("CARGO_PKG_VERSION")),
             },
         )?;
@@ -380,6 +401,7 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Outcome, RegenError> {
         style,
         base,
         stable_note,
+        compare: comparison.map(Box::new),
     })
 }
 
@@ -402,7 +424,11 @@ fn merged_upstream(ctx: &Context, tree: &KernelTree) -> Option<Outcome> {
 
 /// The generated series must apply to the tree (as `apply --check` places it) and leave its
 /// KF_* flags without errors (as `check --patch` judges them).
-fn self_check(ctx: &Context, tree: &KernelTree, mails: &[(PathBuf, String)]) -> Result<(), RegenError> {
+fn self_check(
+    ctx: &Context,
+    tree: &KernelTree,
+    mails: &[(PathBuf, String)],
+) -> Result<crate::mail::Series, RegenError> {
     let failed = |why: String| RegenError::SelfCheck {
         tree: tree.root.clone(),
         why,
@@ -413,7 +439,7 @@ fn self_check(ctx: &Context, tree: &KernelTree, mails: &[(PathBuf, String)]) -> 
     let report = check::run(
         ctx,
         &check::Options {
-            series: vec![series],
+            series: vec![series.clone()],
             ..check::Options::tree(tree)
         },
     )?;
@@ -425,7 +451,7 @@ fn self_check(ctx: &Context, tree: &KernelTree, mails: &[(PathBuf, String)]) -> 
     }
     match report.findings.iter().find(|f| f.level == check::Level::Error) {
         Some(f) => Err(failed(format!("fails check: {}: {}", f.kind, f.message))),
-        None => Ok(()),
+        None => Ok(series),
     }
 }
 

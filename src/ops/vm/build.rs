@@ -20,8 +20,8 @@ fn ccache_env(cmd: &mut Command, root: &Path) {
         .env("CCACHE_NOHASHDIR", "1");
 }
 
-/// `make bzImage modules` with live progress (the latest target) and the log's tail on failure.
-pub fn kernel(ctx: &Context, tree: &Path, build: &Path, jobs: usize, tools: &Tools, log: &Path) -> Result<(), VmError> {
+/// The kernel's `make bzImage modules` command, as run (and as a reproducer writes it).
+pub fn kernel_command(cache_root: &Path, tree: &Path, build: &Path, jobs: usize, tools: &Tools) -> Command {
     let mut cmd = Command::new("make");
     cmd.arg("-C")
         .arg(tree)
@@ -30,9 +30,15 @@ pub fn kernel(ctx: &Context, tree: &Path, build: &Path, jobs: usize, tools: &Too
     if tools.ccache.is_some() {
         // The bare name, so the command Kbuild records stays the same wherever ccache lives.
         cmd.arg("CC=ccache gcc");
-        ccache_env(&mut cmd, &ctx.cache_root);
+        ccache_env(&mut cmd, cache_root);
     }
     cmd.arg("bzImage").arg("modules");
+    cmd
+}
+
+/// `make bzImage modules` with live progress (the latest target) and the log's tail on failure.
+pub fn kernel(ctx: &Context, tree: &Path, build: &Path, jobs: usize, tools: &Tools, log: &Path) -> Result<(), VmError> {
+    let cmd = kernel_command(&ctx.cache_root, tree, build, jobs, tools);
     let ok = run_with_progress(ctx, cmd, log)?;
     if !ok {
         return Err(VmError::Step {

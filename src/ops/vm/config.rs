@@ -43,6 +43,25 @@ pub fn missing_required(config: &str) -> Vec<(&'static str, &'static str)> {
         .collect()
 }
 
+/// The three configuration steps: `make BASE`, the tree's `merge_config.sh` with the
+/// fragments, `make olddefconfig` (as run, and as a reproducer writes them).
+pub fn commands(tree: &Path, build: &Path, base: &str, fragments: &[std::path::PathBuf]) -> [Command; 3] {
+    let o = format!("O={}", build.display());
+    let mut base_cmd = Command::new("make");
+    base_cmd.arg("-C").arg(tree).arg(&o).arg(base);
+    let mut merge = Command::new(tree.join("scripts/kconfig/merge_config.sh"));
+    merge
+        .current_dir(tree)
+        .arg("-m")
+        .arg("-O")
+        .arg(build)
+        .arg(build.join(".config"))
+        .args(fragments);
+    let mut olddefconfig = Command::new("make");
+    olddefconfig.arg("-C").arg(tree).arg(&o).arg("olddefconfig");
+    [base_cmd, merge, olddefconfig]
+}
+
 /// Write `.config` in `build` for `tree`. An unchanged result keeps the old file's modification
 /// time, so the next `make` does not even re-run syncconfig.
 /// `base` is the make target the fragments are merged onto (`tinyconfig`, `defconfig`).
@@ -56,28 +75,10 @@ pub fn configure(
     let config = build.join(".config");
     let previous = std::fs::read(&config).ok();
     let previous_mtime = std::fs::metadata(&config).and_then(|m| m.modified()).ok();
-    let o = format!("O={}", build.display());
-    run_logged(
-        Command::new("make").arg("-C").arg(tree).arg(&o).arg(base),
-        log,
-        &format!("make {base}"),
-    )?;
-    run_logged(
-        Command::new(tree.join("scripts/kconfig/merge_config.sh"))
-            .current_dir(tree)
-            .arg("-m")
-            .arg("-O")
-            .arg(build)
-            .arg(&config)
-            .args(fragments),
-        log,
-        "merge_config.sh",
-    )?;
-    run_logged(
-        Command::new("make").arg("-C").arg(tree).arg(&o).arg("olddefconfig"),
-        log,
-        "make olddefconfig",
-    )?;
+    let [mut base_cmd, mut merge, mut olddefconfig] = commands(tree, build, base, fragments);
+    run_logged(&mut base_cmd, log, &format!("make {base}"))?;
+    run_logged(&mut merge, log, "merge_config.sh")?;
+    run_logged(&mut olddefconfig, log, "make olddefconfig")?;
     let text = std::fs::read_to_string(&config).map_err(|e| VmError::io(&config, e))?;
     let missing = missing_required(&text);
     if !missing.is_empty() {

@@ -11,6 +11,7 @@ pub mod guest;
 pub mod process;
 pub mod qemu;
 pub mod report;
+pub mod reproduce;
 pub mod selftests;
 
 pub use report::{CaseResult, Status, VmReport};
@@ -184,22 +185,22 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<VmReport, VmError> {
     // Released (the file closed) once the test programs are built.
     let slot = build_slot(ctx)?;
     let t = Instant::now();
+    let fragment = work.join("kernel.config");
+    let mut fragments = vec![fragment.clone()];
+    // The kfunc suite needs little and builds fast on tinyconfig; the selftests' fragments
+    // assume a full base (FTRACE, BLOCK, cgroups, net devices), as upstream's own VM runs do.
+    let base = match settings.suite {
+        Suite::Kfunc => "tinyconfig",
+        Suite::TestProgs => {
+            fragments.extend(selftests::fragments(root));
+            "defconfig"
+        }
+    };
     ctx.stage("configure", || {
-        let fragment = work.join("kernel.config");
         std::fs::write(&fragment, crate::template::raw("vm/kernel.config").expect("embedded"))
             .map_err(io(&fragment))?;
         let config_log = work.join("configure.log");
         let _ = std::fs::remove_file(&config_log);
-        let mut fragments = vec![fragment];
-        // The kfunc suite needs little and builds fast on tinyconfig; the selftests' fragments
-        // assume a full base (FTRACE, BLOCK, cgroups, net devices), as upstream's own VM runs do.
-        let base = match settings.suite {
-            Suite::Kfunc => "tinyconfig",
-            Suite::TestProgs => {
-                fragments.extend(selftests::fragments(root));
-                "defconfig"
-            }
-        };
         config::configure(root, &build_dir, base, &fragments, &config_log)
     })?;
     let configure_s = t.elapsed().as_secs_f64();
@@ -289,7 +290,7 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<VmReport, VmError> {
             .map_err(|e| VmError::Unavailable(format!("cannot start {}: {e}", qemu::QEMU)))
     })?;
     let console = guest::parse_console(&boot.console);
-    Ok(report::judge(report::Inputs {
+    let mut report = report::judge(report::Inputs {
         suite: settings.suite,
         tree: root,
         build_dir: &build_dir,
@@ -299,11 +300,32 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<VmReport, VmError> {
         flag_defined,
         lock_refusals: crate::kernel::verifier::lock_refusals(tree),
         clang: tools.clang.clone(),
+        toolchain: tools.toolchain(qemu::QEMU),
         console,
         boot: &boot,
         console_log,
         configure_s,
         build_s,
         total_s: total.elapsed().as_secs_f64(),
-    }))
+    });
+    if !report.ok {
+        // How to see this failure again by hand: the same commands, the same comparison.
+        let commands = reproduce::Commands {
+            configure: config::commands(root, &build_dir, base, &fragments).into(),
+            base: base.to_string(),
+            build: build::kernel_command(&ctx.cache_root, root, &build_dir, settings.jobs, &tools),
+            qemu: {
+                let mut cmd = std::process::Command::new(qemu::QEMU);
+                cmd.args(qemu::qemu_args(&spec));
+                cmd
+            },
+            timeout_s: settings.timeout.as_secs(),
+        };
+        let path = work.join("reproduce.sh");
+        match reproduce::write(&path, &report, &tree.version, &boot.console, &commands) {
+            Ok(()) => report.reproducer = Some(path),
+            Err(e) => ctx.notice(format!("{}: cannot write the reproducer: {e}", path.display())),
+        }
+    }
+    Ok(report)
 }

@@ -50,6 +50,8 @@ pub struct VmReport {
     pub lock_refusals: Vec<String>,
     /// The clang that compiled the BPF programs.
     pub clang: PathBuf,
+    /// Versions of gcc, clang, pahole and QEMU.
+    pub toolchain: crate::kernel::host_tools::Toolchain,
     pub cases: Vec<CaseResult>,
     /// Failures that are not a single case: panic, oops, timeout, missing results.
     pub problems: Vec<String>,
@@ -60,6 +62,8 @@ pub struct VmReport {
     pub timings: Timings,
     /// Every expected outcome held and nothing went wrong.
     pub ok: bool,
+    /// `reproduce.sh` beside the report, when it failed.
+    pub reproducer: Option<PathBuf>,
 }
 
 pub struct Inputs<'a> {
@@ -72,6 +76,7 @@ pub struct Inputs<'a> {
     pub flag_defined: bool,
     pub lock_refusals: Vec<String>,
     pub clang: PathBuf,
+    pub toolchain: crate::kernel::host_tools::Toolchain,
     pub console: Console,
     pub boot: &'a BootResult,
     pub console_log: PathBuf,
@@ -241,6 +246,7 @@ pub fn judge(i: Inputs) -> VmReport {
         flag_defined: i.flag_defined,
         lock_refusals: i.lock_refusals.clone(),
         clang: i.clang,
+        toolchain: i.toolchain,
         cases,
         problems,
         timed_out: i.boot.timed_out,
@@ -254,6 +260,7 @@ pub fn judge(i: Inputs) -> VmReport {
             total_s: i.total_s,
         },
         ok,
+        reproducer: None,
     }
 }
 
@@ -272,6 +279,7 @@ mod tests {
             flag_defined,
             lock_refusals: vec![crate::kernel::verifier::LOCK_SENTENCE.into()],
             clang: "/usr/bin/clang-19".into(),
+            toolchain: Default::default(),
             console: guest::parse_console(console_text),
             boot,
             console_log: "/b/console.log".into(),
