@@ -132,7 +132,11 @@ fn matrix_row_fails_where_the_verifier_lacks_the_change() {
     assert_eq!(rows.len(), 1, "{}", run.shown);
     let row = &rows[0];
     let shown = format!("{row:#}\n{}", run.shown);
-    assert_eq!(row["how"], "applied", "{shown}");
+    // Applied on a fresh work copy; already there when an earlier run left it (same bytes).
+    assert!(
+        ["applied", "already_applied"].contains(&row["how"].as_str().unwrap_or("")),
+        "{shown}"
+    );
     assert_eq!(row["flag"], "KF_SPIN_LOCK", "{shown}");
     assert_eq!(row["bit"], 17, "{shown}");
     assert_eq!(row["verdict"], "fail", "{shown}");
