@@ -205,16 +205,7 @@ fn dispatch(ctx: &Context, shell: &Shell, command: Command) -> Result<u8, Failur
             report(shell, &check::run(ctx, &opts)?, &a.json)
         }
         Command::Base(a) => {
-            let mut targets: Vec<tree::Target> = Vec::new();
-            for t in &a.trees {
-                targets.push(tree::Target::Tree(open_tree(t)?));
-            }
-            let debian = if a.debian.is_empty() && a.trees.is_empty() {
-                DEFAULT_MATRIX.iter().map(|v| v.to_string()).collect()
-            } else {
-                a.debian.clone()
-            };
-            targets.extend(debian.into_iter().map(tree::Target::Debian));
+            let targets = targets(&a.trees, &a.debian)?;
             let opts = base::Options {
                 targets,
                 series: mail::read_all(&a.patches)?,
@@ -283,16 +274,7 @@ fn dispatch(ctx: &Context, shell: &Shell, command: Command) -> Result<u8, Failur
             report_tests(shell, &validate::run(ctx, &opts)?, &a.json, a.vm.format, "validate")
         }
         Command::Matrix(a) => {
-            let mut targets: Vec<tree::Target> = Vec::new();
-            for t in &a.trees {
-                targets.push(tree::Target::Tree(open_tree(t)?));
-            }
-            let debian = if a.debian.is_empty() && a.trees.is_empty() {
-                DEFAULT_MATRIX.iter().map(|v| v.to_string()).collect()
-            } else {
-                a.debian.clone()
-            };
-            targets.extend(debian.into_iter().map(tree::Target::Debian));
+            let targets = targets(&a.trees, &a.debian)?;
             let opts = matrix::Options {
                 targets,
                 series: mail::read_all(&a.patches)?,
@@ -340,6 +322,21 @@ fn dispatch(ctx: &Context, shell: &Shell, command: Command) -> Result<u8, Failur
 
 /// The Debian trees a backport check cares about: bookworm's two, the seed's, the merged one.
 const DEFAULT_MATRIX: &[&str] = &["6.1", "6.12", "7.2", "7.3"];
+
+/// The user's trees, then the Debian versions; neither given: the four of [`DEFAULT_MATRIX`].
+fn targets(trees: &[std::path::PathBuf], debian: &[String]) -> Result<Vec<tree::Target>, Failure> {
+    let mut targets = Vec::new();
+    for t in trees {
+        targets.push(tree::Target::Tree(open_tree(t)?));
+    }
+    let debian = if debian.is_empty() && trees.is_empty() {
+        DEFAULT_MATRIX.iter().map(|v| v.to_string()).collect()
+    } else {
+        debian.to_vec()
+    };
+    targets.extend(debian.into_iter().map(tree::Target::Debian));
+    Ok(targets)
+}
 
 fn vm_settings(a: &VmArgs, suite: vm::Suite) -> vm::Settings {
     vm::Settings {
