@@ -22,7 +22,7 @@ pub struct Comparison {
 }
 
 fn failed(tree: &KernelTree, why: String) -> RegenError {
-    RegenError::Base {
+    RegenError::BadOption {
         tree: tree.root.clone(),
         why: format!("--compare-to: {why}"),
     }

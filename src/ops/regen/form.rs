@@ -61,7 +61,7 @@ pub fn resolve_base(tree: &KernelTree, spec: &str, touched: &[String]) -> Result
         });
     };
     let spec = if spec == "auto" { "HEAD" } else { spec };
-    let bad = |why: String| RegenError::Base {
+    let bad = |why: String| RegenError::BadOption {
         tree: tree.root.clone(),
         why,
     };
@@ -104,7 +104,7 @@ pub fn resolve_base(tree: &KernelTree, spec: &str, touched: &[String]) -> Result
 pub fn check_stable(tree: &KernelTree, stable: &Stable) -> Result<(), RegenError> {
     let ours = tree.version.split('.').take(2).collect::<Vec<_>>().join(".");
     if ours != stable.series {
-        return Err(RegenError::Base {
+        return Err(RegenError::BadOption {
             tree: tree.root.clone(),
             why: format!("--stable {}: this tree is Linux {}", stable.series, tree.version),
         });

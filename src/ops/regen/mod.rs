@@ -112,8 +112,9 @@ pub enum RegenError {
     Template(#[from] minijinja::Error),
     #[error("{}: {source}", path.display())]
     Io { path: PathBuf, source: std::io::Error },
+    /// `--base`, `--stable` or `--compare-to` cannot be honoured for this tree (bad input).
     #[error("{}: {why}", tree.display())]
-    Base { tree: PathBuf, why: String },
+    BadOption { tree: PathBuf, why: String },
     #[error("checkpatch.pl: {0}")]
     Style(std::io::Error),
     /// The generated series did not pass its own check; nothing was written.
