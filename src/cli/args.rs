@@ -245,6 +245,9 @@ pub struct ApplyArgs {
     /// Write the healed series as clean format-patch mails to FILE.
     #[arg(long, value_name = "FILE")]
     pub emit_healed: Option<PathBuf>,
+    /// Refuse (exit 1) a healed file that its mail's postimage blob id does not prove.
+    #[arg(long)]
+    pub require_proof: bool,
     #[command(flatten)]
     pub json: JsonArg,
     /// Patch files (mail, format-patch, mbox, bare diff); default: the bundled RFC.

@@ -37,7 +37,7 @@ impl ExitCode for apply::ApplyError {
     fn exit_code(&self) -> u8 {
         use apply::ApplyError::*;
         match self {
-            NoMatch { .. } | Ambiguous { .. } | MissingFile { .. } => NEGATIVE,
+            NoMatch { .. } | Ambiguous { .. } | MissingFile { .. } | Unproven { .. } => NEGATIVE,
             _ => BAD_INPUT,
         }
     }

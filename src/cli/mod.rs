@@ -188,6 +188,7 @@ fn dispatch(ctx: &Context, shell: &Shell, command: Command) -> Result<u8, Failur
                 commit: a.commit,
                 emit_healed: a.emit_healed,
                 wait: !a.no_wait,
+                require_proof: a.require_proof,
                 ..apply::Options::new(open_tree(&a.tree)?, mail::read_all(&a.patches)?)
             };
             report(shell, &apply::run(ctx, &opts)?, &a.json)

@@ -129,30 +129,88 @@ fn ends_statement(code: &str, raw: &str) -> bool {
         || (c.ends_with(':') && (is_case(t) || is_goto_label(t)))
 }
 
+/// The rule that placed a re-indented line, and whether kernel style leaves any doubt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    Blank,
+    Define,
+    CommentBody,
+    GotoLabel,
+    FirstLine,
+    ContinuationParen,
+    OpenBraceAlone,
+    /// The body of an `if`/`for`/`while`/`else`/`do` without braces: one tab deeper.
+    UnbracedBody,
+    /// Balanced parentheses but an unfinished statement: a plain continuation, one tab
+    /// deeper; it may be aligned otherwise.
+    Continuation,
+    BlockBody,
+    ClosingBrace,
+    CaseBody,
+    CaseLabel,
+    SameAsStatement,
+}
+
+impl Rule {
+    /// Rules that kernel style makes certain (blocks, parentheses, labels) against those that
+    /// only follow the usual habit.
+    pub fn sure(self) -> bool {
+        !matches!(self, Rule::Continuation | Rule::FirstLine | Rule::CaseBody)
+    }
+    pub fn describe(self) -> &'static str {
+        match self {
+            Rule::Blank => "blank",
+            Rule::Define => "#define padded like its neighbours",
+            Rule::CommentBody => "comment line under its /*",
+            Rule::GotoLabel => "goto label in column 0",
+            Rule::FirstLine => "no code above to measure from",
+            Rule::ContinuationParen => "continuation aligned after the open parenthesis",
+            Rule::OpenBraceAlone => "brace on its own line",
+            Rule::UnbracedBody => "body of an unbraced if/for/while: one tab deeper",
+            Rule::Continuation => "continued statement: one tab deeper (it may be aligned otherwise)",
+            Rule::BlockBody => "one tab inside the block",
+            Rule::ClosingBrace => "closing brace at its block's depth",
+            Rule::CaseBody => "statement after a case label",
+            Rule::CaseLabel => "case label at the switch's depth",
+            Rule::SameAsStatement => "same depth as the statement above",
+        }
+    }
+}
+
 /// Re-indent `targets` (indices into `lines`, ascending) in place.
 pub fn reindent(lines: &mut [String], targets: &[usize]) {
+    reindent_explained(lines, targets);
+}
+
+/// Re-indent `targets` in place; the rule that placed each one, in order.
+pub fn reindent_explained(lines: &mut [String], targets: &[usize]) -> Vec<Rule> {
+    let mut rules = Vec::with_capacity(targets.len());
     for &t in targets {
         lines[t] = lines[t].trim().to_string();
     }
     let mut lexed = lex(lines);
     for &t in targets {
         let text = lines[t].clone();
-        lines[t] = if text.is_empty() {
-            String::new()
+        let (new, rule) = if text.is_empty() {
+            (String::new(), Rule::Blank)
         } else if text.starts_with('#') {
-            align_define(lines, t, &text)
+            (align_define(lines, t, &text), Rule::Define)
         } else if lexed.in_comment_before[t] {
             let open = comment_opening(&lexed, t);
             let col = open.map(|o| indent_width(&lines[o]) + 1).unwrap_or(1);
-            format!("{}{text}", make_indent(col))
+            (format!("{}{text}", make_indent(col)), Rule::CommentBody)
         } else if is_goto_label(&text) {
-            text
+            (text, Rule::GotoLabel)
         } else {
-            format!("{}{text}", make_indent(column_for(lines, &lexed, t, &text)))
+            let (col, rule) = column_for(lines, &lexed, t, &text);
+            (format!("{}{text}", make_indent(col)), rule)
         };
+        lines[t] = new;
+        rules.push(rule);
         // Later lines measure columns on this one: lex it again with its indentation.
         lexed.code[t] = lex_line(&lines[t], lexed.in_comment_before[t]).0;
     }
+    rules
 }
 
 /// The line where the block comment containing line `t` was opened.
@@ -202,15 +260,15 @@ fn open_parens(lexed: &Lexed, from: usize, to: usize) -> Vec<usize> {
     stack
 }
 
-fn column_for(lines: &[String], lexed: &Lexed, t: usize, text: &str) -> usize {
+fn column_for(lines: &[String], lexed: &Lexed, t: usize, text: &str) -> (usize, Rule) {
     let Some(mut prev) = previous_non_blank(lines, t) else {
-        return 0;
+        return (0, Rule::FirstLine);
     };
     // A goto label says nothing about depth: look above it.
     while is_goto_label(lines[prev].trim()) {
         match previous_non_blank(lines, prev) {
             Some(p) => prev = p,
-            None => return TAB,
+            None => return (TAB, Rule::FirstLine),
         }
     }
     // A comment above stands where its opening `/*` stands.
@@ -221,31 +279,48 @@ fn column_for(lines: &[String], lexed: &Lexed, t: usize, text: &str) -> usize {
     let base = indent_width(&lines[start]);
     if !ends_statement(&lexed.code[prev], &lines[prev]) {
         if text.starts_with('{') {
-            return base;
+            return (base, Rule::OpenBraceAlone);
         }
         if let Some(col) = open_parens(lexed, start, prev).last() {
-            return col + 1;
+            return (col + 1, Rule::ContinuationParen);
         }
         // Balanced parentheses but unfinished: an unbraced body or a plain continuation.
-        return base + TAB;
+        let head = lines[start].trim_start();
+        let control = ["if ", "if(", "for ", "for(", "while ", "while(", "else", "do"]
+            .iter()
+            .any(|k| head.starts_with(k));
+        return (
+            base + TAB,
+            if control {
+                Rule::UnbracedBody
+            } else {
+                Rule::Continuation
+            },
+        );
     }
     let prev_code = lexed.code[prev].trim_end();
     let prev_text = lines[prev].trim();
     if prev_code.ends_with('{') {
         let opens_switch = lines[start].trim_start().starts_with("switch");
-        return if text.starts_with('}') || (is_case(text) && opens_switch) {
-            base
+        return if text.starts_with('}') {
+            (base, Rule::ClosingBrace)
+        } else if is_case(text) && opens_switch {
+            (base, Rule::CaseLabel)
         } else {
-            base + TAB
+            (base + TAB, Rule::BlockBody)
         };
     }
     if is_case(prev_text) && prev_code.ends_with(':') {
-        return if is_case(text) { base } else { base + TAB };
+        return if is_case(text) {
+            (base, Rule::CaseLabel)
+        } else {
+            (base + TAB, Rule::CaseBody)
+        };
     }
     if text.starts_with('}') || is_case(text) {
-        return base.saturating_sub(TAB);
+        return (base.saturating_sub(TAB), Rule::ClosingBrace);
     }
-    base
+    (base, Rule::SameAsStatement)
 }
 
 /// `#define NAME VALUE` split into (name, value); `None` for other directives.

@@ -5,6 +5,7 @@
 //! tools are there (`host_tools`), and which blobs a mail was made from (`blobs`). Nothing here
 //! reaches up into `ops`, `output` or `cli`, and nothing here prints.
 
+pub mod align;
 pub mod blobs;
 pub mod debian;
 pub mod flagdefs;

@@ -336,9 +336,12 @@ fn parse_hunk(lines: &[NumberedLine], start: usize) -> Result<(Hunk, usize), Dif
         });
         i += 1;
     }
-    // Lines lost to an archive end a hunk at a structure line or signature, never at the end of
-    // the input: running out of input inside a hunk means the mail was cut.
-    if i >= lines.len() && (old_left > 0 || new_left > 0) {
+    // The end of the input ends a hunk like a structure line does: the blank context lines an
+    // archive dropped count on both sides alike, so equal shortfalls are that damage (the tree
+    // then says where they go, or refuses). Unequal ones cannot be: the mail was cut.
+    if i >= lines.len() && (old_left > 0 || new_left > 0) && old_left == new_left {
+        hunk.damaged = true;
+    } else if i >= lines.len() && (old_left > 0 || new_left > 0) {
         let last = lines.last().map(|l| l.0).unwrap_or(num);
         return Err(DiffError {
             line: last,
@@ -402,10 +405,22 @@ mod tests {
 
     #[test]
     fn truncated_clean_hunk_is_an_error() {
-        let text = "--- a/f.c\n+++ b/f.c\n@@ -1,5 +1,5 @@\n a\n-b\n+c\n";
+        // One old line short but two new ones: lost blank context lines cannot explain that.
+        let text = "--- a/f.c\n+++ b/f.c\n@@ -1,5 +1,6 @@\n a\n-b\n+c\n";
         let e = parse_diff(&numbered(text)).unwrap_err();
         assert!(e.message.contains("truncated"), "{}", e.message);
         assert_eq!(e.line, 6);
+    }
+
+    #[test]
+    fn end_of_input_ends_a_hunk_that_lost_blank_context_lines() {
+        // A bare diff (no signature) whose last hunk lost one blank context line: equal
+        // shortfalls on both sides, so it is damage for the tree to place, not a cut mail.
+        let text = "--- a/f.c\n+++ b/f.c\n@@ -1,4 +1,5 @@\nint a;\n+int b;\n}\nint c;\n";
+        let d = parse_diff(&numbered(text)).unwrap();
+        let h = &d.files[0].hunks[0];
+        assert!(h.damaged);
+        assert_eq!(h.lines.len(), 4);
     }
 
     #[test]

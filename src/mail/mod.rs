@@ -2,6 +2,7 @@
 //! (with or without a `0/N` cover letter), a bare unified diff, or a web-archive copy whose
 //! whitespace was damaged. The result is a [`Series`] that the apply engine consumes.
 
+pub mod damage;
 pub mod diff;
 pub mod header;
 pub mod rfc2047;
@@ -45,6 +46,8 @@ pub struct Patch {
     pub diffstat: Vec<String>,
     pub files: Vec<FilePatch>,
     pub signature: Option<String>,
+    /// Character damage undone before the diff was read (entities, NBSP, raw quoted-printable).
+    pub repairs: Vec<damage::CharDamage>,
     /// Line in the input file where this message starts.
     pub line: usize,
     /// Name of the input, for messages.
@@ -446,9 +449,11 @@ fn parse_message(path: &Path, msg: &[(usize, &str)]) -> Result<Parsed, MailError
     }
     let mut h = Headers::default();
     // A bare diff has no headers at all.
-    let bare = (i..msg.len())
-        .find(|&k| !msg[k].1.trim().is_empty())
-        .is_some_and(|k| is_diff_start(msg, k));
+    let bare = (i..msg.len()).find(|&k| !msg[k].1.trim().is_empty()).is_some_and(|k| {
+        // A diff copied from an HTML page may start `diff\u{a0}--git`.
+        let first = msg[k].1.replace('\u{a0}', " ");
+        is_diff_start(msg, k) || first.starts_with("diff --git ") || first.starts_with("--- a/")
+    });
     if !bare {
         let proper = header_block_ends_blank(msg, i);
         let known_header_at = |k: usize| {
@@ -515,7 +520,14 @@ fn parse_message(path: &Path, msg: &[(usize, &str)]) -> Result<Parsed, MailError
         _ => raw.iter().map(|(n, l)| (*n, l.to_string())).collect(),
     };
     let body_lines: Vec<(usize, &str)> = body_lines.iter().map(|(n, l)| (*n, l.as_str())).collect();
-    parse_body(path, &h, &body_lines, first_line)
+    // Character damage (entities, NBSP, raw quoted-printable) is undone before the diff is read.
+    match damage::repair(&body_lines) {
+        None => parse_body(path, &h, &body_lines, first_line, vec![]),
+        Some((owned, repairs)) => {
+            let lines: Vec<(usize, &str)> = owned.iter().map(|(n, l)| (*n, l.as_str())).collect();
+            parse_body(path, &h, &lines, first_line, repairs)
+        }
+    }
 }
 
 /// A quoted-printable body, decoded one logical line (raw lines joined by soft breaks) at a
@@ -689,7 +701,13 @@ fn patchbreak(line: &str) -> bool {
         || b.iter().all(|c| header::is_space(*c))
 }
 
-fn parse_body(path: &Path, h: &Headers, lines: &[(usize, &str)], first_line: usize) -> Result<Parsed, MailError> {
+fn parse_body(
+    path: &Path,
+    h: &Headers,
+    lines: &[(usize, &str)],
+    first_line: usize,
+    repairs: Vec<damage::CharDamage>,
+) -> Result<Parsed, MailError> {
     let (inbody, k) = InBody::read(lines);
     // The commit message ends at git's patch break (or at the diff, if that comes first).
     let msg_end = (k..lines.len())
@@ -758,6 +776,7 @@ fn parse_body(path: &Path, h: &Headers, lines: &[(usize, &str)], first_line: usi
         diffstat,
         files: parsed.files,
         signature: parsed.signature,
+        repairs,
         line: first_line,
         source: path.into(),
     })))

@@ -428,6 +428,24 @@ fn apply_human(out: &mut String, o: &apply::Outcome) {
                 notes
             );
         }
+        if !p.damage.is_empty() {
+            w!(out, "  damage undone: {}", p.damage.join(", "));
+        }
+        for f in &p.files {
+            match f.proof {
+                apply::proof::Proof::Proven => w!(out, "  {}: exact, proven by its postimage blob", f.file),
+                apply::proof::Proof::NotProven => w!(
+                    out,
+                    "  {}: healed, not proven ({} alternative(s) tried; the postimage blob matches none)",
+                    f.file,
+                    f.proof_tries
+                ),
+                apply::proof::Proof::NoProof => {}
+            }
+            for u in &f.uncertain {
+                w!(out, "  {}:{}: uncertain: {}", f.file, u.line, u.why);
+            }
+        }
         if let Some(c) = &p.commit {
             w!(out, "  committed {}", &c[..12.min(c.len())]);
         }

@@ -32,6 +32,24 @@ pub struct Placement {
     pub lines: Vec<NewLine>,
     /// Blank context lines the mail had lost and the tree supplied.
     pub restored_blank_lines: usize,
+    /// Each old line of the hunk that was found, as (index in the file, index in `hunk.lines`):
+    /// what the mail made of the tree's bytes, from which `apply` learns the damage.
+    pub pairs: Vec<(usize, usize)>,
+    /// Lost blank lines that could go on either side of a run of added lines.
+    pub blank_choices: Vec<BlankChoice>,
+}
+
+/// Blank lines the mail lost between two old lines with added lines between them: the tree
+/// says how many, not on which side of the added run they stood. Indices are into
+/// `Placement::lines`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlankChoice {
+    /// The added run is `run_start..run_end` once the blank lines are placed before it.
+    pub run_start: usize,
+    pub run_len: usize,
+    pub blanks: usize,
+    /// Where they were put: before the run (else after it).
+    pub before: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -71,6 +89,8 @@ pub fn locate(file: &[String], hunk: &Hunk, expected: usize, min_start: usize) -
             end: pos,
             lines,
             restored_blank_lines: 0,
+            pairs: vec![],
+            blank_choices: vec![],
         });
     }
     if expected >= min_start && exact_at(file, &old, expected) {
@@ -92,16 +112,21 @@ pub fn locate(file: &[String], hunk: &Hunk, expected: usize, min_start: usize) -
 fn exact_placement(file: &[String], hunk: &Hunk, pos: usize, strategy: Strategy) -> Placement {
     let mut cursor = pos;
     let mut lines = Vec::new();
-    for l in &hunk.lines {
+    let mut pairs = Vec::new();
+    for (i, l) in hunk.lines.iter().enumerate() {
         match l.kind {
             LineKind::Context => {
                 lines.push(NewLine {
                     text: file[cursor].clone(),
                     added: false,
                 });
+                pairs.push((cursor, i));
                 cursor += 1;
             }
-            LineKind::Del => cursor += 1,
+            LineKind::Del => {
+                pairs.push((cursor, i));
+                cursor += 1
+            }
             LineKind::Add => lines.push(NewLine {
                 text: l.text.clone(),
                 added: true,
@@ -114,6 +139,8 @@ fn exact_placement(file: &[String], hunk: &Hunk, pos: usize, strategy: Strategy)
         end: cursor,
         lines,
         restored_blank_lines: 0,
+        pairs,
+        blank_choices: vec![],
     }
 }
 
@@ -161,16 +188,23 @@ fn heal(file: &[String], hunk: &Hunk, min_start: usize) -> Result<Placement, Fai
 fn healed_placement(file: &[String], hunk: &Hunk, matched: &[usize]) -> Placement {
     let start = matched[0];
     let end = matched[matched.len() - 1] + 1;
-    let mut lines = Vec::new();
+    let mut lines: Vec<NewLine> = Vec::new();
+    let mut pairs = Vec::new();
+    let mut blank_choices = Vec::new();
     let mut cursor = start;
     let mut k = 0;
     let mut restored = 0;
-    for l in &hunk.lines {
+    // Where the run of added lines since the last old line began, in `lines`.
+    let mut run_start: Option<usize> = None;
+    for (i, l) in hunk.lines.iter().enumerate() {
         match l.kind {
-            LineKind::Add => lines.push(NewLine {
-                text: l.text.clone(),
-                added: true,
-            }),
+            LineKind::Add => {
+                run_start.get_or_insert(lines.len());
+                lines.push(NewLine {
+                    text: l.text.clone(),
+                    added: true,
+                })
+            }
             LineKind::Context | LineKind::Del if normalize(&l.text).is_empty() => {
                 // An explicit blank old line: it is the blank tree line at the cursor, if any.
                 if cursor < end && file[cursor].trim().is_empty() {
@@ -180,21 +214,38 @@ fn healed_placement(file: &[String], hunk: &Hunk, matched: &[usize]) -> Placemen
                             added: false,
                         });
                     }
+                    pairs.push((cursor, i));
                     cursor += 1;
+                    run_start = None;
                 }
             }
             LineKind::Context | LineKind::Del => {
                 let target = matched[k];
                 // Blank lines between the previous matched line and this one were lost from the
-                // mail: they are context. Added lines seen before stay in front of them (they
-                // belong to the line above — the common "append to a block" case).
-                while cursor < target {
-                    lines.push(NewLine {
-                        text: file[cursor].clone(),
+                // mail: they are context, on one side of the added lines seen since.
+                let lost: Vec<NewLine> = file[cursor..target]
+                    .iter()
+                    .map(|t| NewLine {
+                        text: t.clone(),
                         added: false,
-                    });
-                    restored += 1;
-                    cursor += 1;
+                    })
+                    .collect();
+                restored += lost.len();
+                match run_start {
+                    Some(rs) if !lost.is_empty() => {
+                        let run_len = lines.len() - rs;
+                        let before = blanks_go_before(&lines[rs..], file.get(target).map(String::as_str));
+                        let at = if before { rs } else { lines.len() };
+                        let n = lost.len();
+                        lines.splice(at..at, lost);
+                        blank_choices.push(BlankChoice {
+                            run_start: if before { rs + n } else { rs },
+                            run_len,
+                            blanks: n,
+                            before,
+                        });
+                    }
+                    _ => lines.extend(lost),
                 }
                 if l.kind == LineKind::Context {
                     lines.push(NewLine {
@@ -202,8 +253,10 @@ fn healed_placement(file: &[String], hunk: &Hunk, matched: &[usize]) -> Placemen
                         added: false,
                     });
                 }
+                pairs.push((target, i));
                 cursor = target + 1;
                 k += 1;
+                run_start = None;
             }
         }
     }
@@ -213,6 +266,25 @@ fn healed_placement(file: &[String], hunk: &Hunk, matched: &[usize]) -> Placemen
         end,
         lines,
         restored_blank_lines: restored,
+        pairs,
+        blank_choices,
+    }
+}
+
+/// Lost blank context lines between two old lines, with a run of added lines between them too:
+/// do they stand before the run? Kernel code never has two blank lines in a row, so a run that
+/// ends blank has them before it and one that starts blank has them after. Otherwise they stay
+/// after the run (the common "append to the block above" case), unless the run opens something
+/// the next old line does not continue (a new function or comment block starts after a blank).
+fn blanks_go_before(run: &[NewLine], next_old: Option<&str>) -> bool {
+    let blank = |l: &NewLine| l.text.trim().is_empty();
+    match (run.first(), run.last()) {
+        (Some(f), _) if blank(f) => false,
+        (_, Some(l)) if blank(l) => true,
+        _ => {
+            let _ = next_old;
+            false
+        }
     }
 }
 
@@ -238,6 +310,9 @@ fn account_for_header(file: &[String], hunk: &Hunk, mut p: Placement, min_start:
                 added: false,
             },
         );
+        for c in &mut p.blank_choices {
+            c.run_start += 1;
+        }
         p.restored_blank_lines += 1;
     }
     let new_len = p.lines.len();

@@ -11,11 +11,14 @@
 //! whether the series was made against this tree's blobs ([`Base`]).
 
 pub mod equivalent;
+pub mod heal;
 pub mod locate;
+pub mod proof;
+pub mod restore;
 
 use super::Context;
 use crate::kernel::journal::{self, JournalError, Recovery};
-use crate::kernel::{blobs, git, indent, write, KernelTree, TreeError};
+use crate::kernel::{blobs, git, write, KernelTree, TreeError};
 use crate::mail::write::{FileChange, MailHeader};
 use crate::mail::{FilePatch, Patch, Person, Series};
 use locate::Failure;
@@ -38,6 +41,8 @@ pub struct Options {
     pub emit_healed: Option<PathBuf>,
     /// Wait while another kfpatch writes the tree (else fail at once).
     pub wait: bool,
+    /// A healed file that its postimage blob does not prove is an error.
+    pub require_proof: bool,
 }
 
 impl Options {
@@ -51,6 +56,7 @@ impl Options {
             commit: false,
             emit_healed: None,
             wait: true,
+            require_proof: false,
         }
     }
 }
@@ -85,6 +91,12 @@ pub enum Preimage {
 pub struct FilePreimage {
     pub file: String,
     pub preimage: Preimage,
+    /// Whether the result is proven the author's by the postimage blob id.
+    pub proof: proof::Proof,
+    /// Healed lines the tool is not sure of (none when proven).
+    pub uncertain: Vec<heal::Uncertain>,
+    /// Alternatives the proof search tried before it found the postimage or gave up.
+    pub proof_tries: usize,
 }
 
 /// What the `index` lines say about the tree the series was made against.
@@ -153,6 +165,8 @@ pub struct PatchReport {
     pub hunks: Vec<HunkReport>,
     pub added: usize,
     pub removed: usize,
+    /// What the mail's damage was, as recognised and undone (empty for a clean mail).
+    pub damage: Vec<String>,
     /// Commit id when `--commit` made one.
     pub commit: Option<String>,
 }
@@ -269,6 +283,13 @@ pub enum ApplyError {
     Git(#[from] git::GitError),
     #[error("rendering the healed mail: {0}")]
     Template(#[from] minijinja::Error),
+    #[error("{mail}: {label}: {file}: healed, not proven by its postimage blob ({why}); --require-proof refuses it")]
+    Unproven {
+        mail: String,
+        label: String,
+        file: String,
+        why: String,
+    },
 }
 
 /// A file as the series changes it.
@@ -347,7 +368,6 @@ fn plan(tree: &KernelTree, series: &Series, snapshots_wanted: bool) -> Result<Pl
     for patch in &series.patches {
         let mail = patch.source.display().to_string();
         let label = patch.label();
-        let damaged = patch.damaged();
         let mut report = PatchReport {
             label: label.clone(),
             subject: patch.subject.clone(),
@@ -355,8 +375,11 @@ fn plan(tree: &KernelTree, series: &Series, snapshots_wanted: bool) -> Result<Pl
             hunks: vec![],
             added: 0,
             removed: 0,
+            damage: vec![],
             commit: None,
         };
+        let mut pairs: Vec<(String, String, bool)> = Vec::new();
+        let mut works: Vec<(usize, heal::FileWork)> = Vec::new();
         for fp in &patch.files {
             let path = fp.path().to_string();
             if fp.is_deletion() {
@@ -424,8 +447,24 @@ fn plan(tree: &KernelTree, series: &Series, snapshots_wanted: bool) -> Result<Pl
             report.files.push(FilePreimage {
                 file: path.clone(),
                 preimage,
+                proof: proof::Proof::NoProof,
+                uncertain: vec![],
+                proof_tries: 0,
             });
-            let c_like = path.ends_with(".c") || path.ends_with(".h");
+            let mut work = heal::FileWork {
+                path: path.clone(),
+                c_like: path.ends_with(".c") || path.ends_with(".h"),
+                postimage: match preimage {
+                    Preimage::Match => fp
+                        .index_line
+                        .as_deref()
+                        .and_then(blobs::parse_index_line)
+                        .map(|i| i.postimage)
+                        .filter(|p| !blobs::is_absent(p)),
+                    _ => None,
+                },
+                ..Default::default()
+            };
             let mut delta: i64 = 0;
             let mut min_start = 0;
             for (hi, hunk) in fp.hunks.iter().enumerate() {
@@ -456,20 +495,25 @@ fn plan(tree: &KernelTree, series: &Series, snapshots_wanted: bool) -> Result<Pl
                         })
                     }
                 };
+                for &(fi, li) in &placement.pairs {
+                    let l = &hunk.lines[li];
+                    pairs.push((state.lines[fi].clone(), l.text.clone(), l.marker_lost));
+                }
                 let old_len = placement.end - placement.start;
                 let new_texts: Vec<String> = placement.lines.iter().map(|l| l.text.clone()).collect();
-                let added_at: Vec<usize> = placement
-                    .lines
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, l)| l.added)
-                    .map(|(i, _)| placement.start + i)
-                    .collect();
-                state.lines.splice(placement.start..placement.end, new_texts);
-                let reindent = damaged && c_like;
-                if reindent {
-                    indent::reindent(&mut state.lines, &added_at);
+                let report_index = report.hunks.len();
+                for (i, l) in placement.lines.iter().enumerate() {
+                    if l.added {
+                        work.added.push(placement.start + i);
+                        work.added_hunk.push(report_index);
+                    }
                 }
+                work.blanks
+                    .extend(placement.blank_choices.iter().map(|c| locate::BlankChoice {
+                        run_start: placement.start + c.run_start,
+                        ..*c
+                    }));
+                state.lines.splice(placement.start..placement.end, new_texts);
                 report.hunks.push(HunkReport {
                     file: path.clone(),
                     hunk: hi + 1,
@@ -479,13 +523,48 @@ fn plan(tree: &KernelTree, series: &Series, snapshots_wanted: bool) -> Result<Pl
                     line: (placement.start as i64 - delta) as usize + 1,
                     offset: placement.start as i64 - delta - header_pos,
                     restored_blank_lines: placement.restored_blank_lines,
-                    reindented_lines: if reindent { added_at.len() } else { 0 },
+                    reindented_lines: 0,
                 });
                 report.added += hunk.added().count();
                 report.removed += hunk.removed().count();
                 delta += placement.lines.len() as i64 - old_len as i64;
                 min_start = placement.start + placement.lines.len();
             }
+            works.push((report.files.len() - 1, work));
+        }
+        // The damage is the mail's: learnt from every old line of the patch, undone on every
+        // added line, and each file proven where its preimage is the tree's.
+        let markers_lost = patch
+            .files
+            .iter()
+            .flat_map(|f| &f.hunks)
+            .flat_map(|h| &h.lines)
+            .any(|l| l.marker_lost);
+        let pair_refs: Vec<restore::Pair> = pairs
+            .iter()
+            .map(|(t, m, lost)| restore::Pair {
+                tree: t,
+                mail: m,
+                marker_lost: *lost,
+            })
+            .collect();
+        let model = restore::learn(&pair_refs, markers_lost);
+        report.damage = patch.repairs.iter().map(|r| r.describe().to_string()).collect();
+        report.damage.extend(model.forms().into_iter().map(str::to_string));
+        if report.hunks.iter().any(|h| h.restored_blank_lines > 0) {
+            report.damage.push("blank context lines lost".into());
+        }
+        for (file_index, work) in &works {
+            let state = states.get_mut(&work.path).expect("placed above");
+            let eol = state.eol;
+            let finished = heal::finish(&mut state.lines, work, &model, eol, state.trailing_newline);
+            for (h, n) in &finished.rebuilt_per_hunk {
+                report.hunks[*h].reindented_lines += n;
+            }
+            let f = &mut report.files[*file_index];
+            f.proof = finished.proof;
+            f.uncertain = finished.uncertain;
+            f.proof_tries = finished.tried;
         }
         if snapshots_wanted {
             snapshots.push(states.iter().map(|(p, s)| (p.clone(), s.content())).collect());
@@ -531,6 +610,9 @@ pub fn run(ctx: &Context, options: &Options) -> Result<Outcome, ApplyError> {
         }
         Err(e) => return Err(e),
     };
+    if options.require_proof {
+        unproven(series, &plan.reports)?;
+    }
     let touched: Vec<String> = plan.states.keys().cloned().collect();
     let repo = git::open(&tree.root);
     if options.commit && repo.is_none() {
@@ -605,6 +687,38 @@ pub fn run(ctx: &Context, options: &Options) -> Result<Outcome, ApplyError> {
     };
     let base = Base::of(reports.iter().flat_map(|r| r.files.iter().map(|f| f.preimage)));
     Ok(outcome(verdict, reports, written, healed, base, plan.after()))
+}
+
+/// With `--require-proof`: the first file whose hunks were healed (or whose added lines were
+/// rebuilt) and whose result its postimage blob does not prove.
+fn unproven(series: &Series, reports: &[PatchReport]) -> Result<(), ApplyError> {
+    for r in reports {
+        for f in &r.files {
+            let healed = r
+                .hunks
+                .iter()
+                .filter(|h| h.file == f.file)
+                .any(|h| h.strategy == Strategy::Healed || h.reindented_lines > 0);
+            if healed && f.proof != proof::Proof::Proven {
+                let why = match (f.preimage, f.proof) {
+                    (Preimage::NoIndexLine, _) => "the mail has no index line".to_string(),
+                    (Preimage::Differs, _) => "the tree's file is not the mail's preimage".to_string(),
+                    _ => format!(
+                        "{} alternative(s) tried, {} line(s) uncertain",
+                        f.proof_tries,
+                        f.uncertain.len()
+                    ),
+                };
+                return Err(ApplyError::Unproven {
+                    mail: series.source.display().to_string(),
+                    label: r.label.clone(),
+                    file: f.file.clone(),
+                    why,
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 fn author_of(p: &Patch) -> (String, String) {

@@ -1,0 +1,216 @@
+//! Alignment inside lines, rebuilt from the neighbours, for added lines whose runs of blanks an
+//! archive collapsed to single spaces.
+//!
+//! Kernel code aligns four things with runs of tabs or spaces: trailing comments
+//! (`int a;\t\t/* … */`), the `\` that continues a macro, the names of declarations in a
+//! struct or a block (`u32\t\t\tflags;`), and the `=` of an initializer or an enum
+//! (`.map_alloc\t= array_map_alloc,`). A collapsed gap of one of these kinds is widened to the
+//! column where the nearest neighbours that have the same kind of gap put it, with their
+//! padding (tabs or spaces) — never past a line that already reaches that column. Lines the
+//! neighbours say nothing about keep their single spaces.
+
+const TAB: usize = 8;
+/// How many non-blank lines above and below are asked.
+const REACH: usize = 6;
+
+fn width(s: &str, from: usize) -> usize {
+    s.chars()
+        .fold(from, |col, c| if c == '\t' { (col / TAB + 1) * TAB } else { col + 1 })
+}
+
+fn indent_of(s: &str) -> &str {
+    &s[..s.len() - s.trim_start_matches([' ', '\t']).len()]
+}
+
+/// The kinds of aligned gap, each found by where in the line the gap is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Comment,
+    Backslash,
+    Name,
+    Equals,
+}
+
+const KINDS: [Kind; 4] = [Kind::Comment, Kind::Backslash, Kind::Name, Kind::Equals];
+
+/// Byte range of the gap of `kind` in `line` (the whitespace before the aligned token), if the
+/// line has one.
+fn gap(line: &str, kind: Kind) -> Option<(usize, usize)> {
+    let body_start = indent_of(line).len();
+    let code = &line[body_start..];
+    if code.is_empty() {
+        return None;
+    }
+    let token_at = match kind {
+        Kind::Comment => {
+            if code.starts_with("/*") || code.starts_with("//") || code.starts_with('*') {
+                return None;
+            }
+            let at = code.find("/*").or_else(|| code.find("//"))?;
+            // A comment inside a string is not one.
+            if code[..at].matches('"').count() % 2 == 1 {
+                return None;
+            }
+            at
+        }
+        Kind::Backslash => {
+            if !code.ends_with('\\') || code.len() < 2 {
+                return None;
+            }
+            code.len() - 1
+        }
+        Kind::Name => {
+            let c = code.trim_end();
+            let simple = (c.ends_with(';') || c.ends_with(','))
+                && !c.contains('(')
+                && !c.contains('=')
+                && !c.starts_with("return")
+                && !c.starts_with('#')
+                && !c.starts_with("case ")
+                && !c.contains("/*");
+            if !simple {
+                return None;
+            }
+            c.rfind([' ', '\t'])? + 1
+        }
+        Kind::Equals => {
+            if code.starts_with('#') || code.starts_with("/*") || code.starts_with('*') {
+                return None;
+            }
+            let at = code.find('=')?;
+            let next = code[at + 1..].chars().next();
+            let prev = code[..at].chars().last();
+            // `==`, `!=`, `<=`, `+=` are not the aligned `=`.
+            if next == Some('=') || prev.is_some_and(|p| "=!<>+-*/%&|^".contains(p)) {
+                return None;
+            }
+            if code[..at].matches('"').count() % 2 == 1 {
+                return None;
+            }
+            at
+        }
+    };
+    let abs = body_start + token_at;
+    let before = line[..abs].trim_end_matches([' ', '\t']);
+    if before.len() <= body_start {
+        return None;
+    }
+    Some((before.len(), abs))
+}
+
+/// What a neighbour says about a gap: the column its token starts at, and whether the gap is
+/// padded with tabs. Only wide gaps (a tab, or two spaces or more) say anything.
+fn evidence(line: &str, kind: Kind) -> Option<(usize, bool)> {
+    let (lo, hi) = gap(line, kind)?;
+    let g = &line[lo..hi];
+    if g == " " || g.is_empty() {
+        return None;
+    }
+    Some((width(&line[..hi], 0), g.contains('\t')))
+}
+
+fn pad(from_col: usize, to_col: usize, tabs: bool) -> String {
+    if !tabs {
+        return " ".repeat(to_col - from_col);
+    }
+    let mut out = String::new();
+    let mut col = from_col;
+    while (col / TAB + 1) * TAB <= to_col {
+        out.push('\t');
+        col = (col / TAB + 1) * TAB;
+    }
+    out.push_str(&" ".repeat(to_col - col));
+    out
+}
+
+/// Widen the collapsed gaps of `targets` (indices into `lines`, ascending) to their neighbours'
+/// columns. Returns the lines changed.
+pub fn realign(lines: &mut [String], targets: &[usize]) -> Vec<usize> {
+    let is_target = |j: usize| targets.binary_search(&j).is_ok();
+    let mut changed = Vec::new();
+    for &t in targets {
+        let mut line = lines[t].clone();
+        for kind in KINDS {
+            let Some((lo, hi)) = gap(&line, kind) else {
+                continue;
+            };
+            if &line[lo..hi] != " " {
+                continue;
+            }
+            let same_indent = |j: usize| kind == Kind::Backslash || indent_of(&lines[j]) == indent_of(&line);
+            // Tree lines and the added lines above, already rebuilt; nearest first.
+            let mut said = None;
+            let above = (0..t).rev().filter(|&j| !lines[j].trim().is_empty()).take(REACH);
+            let below = (t + 1..lines.len())
+                .filter(|&j| !lines[j].trim().is_empty() && !is_target(j))
+                .take(REACH);
+            let mut near: Vec<(usize, usize)> = above.map(|j| (t - j, j)).chain(below.map(|j| (j - t, j))).collect();
+            near.sort();
+            for (_, j) in near {
+                if !same_indent(j) {
+                    continue;
+                }
+                if let Some(e) = evidence(&lines[j], kind) {
+                    said = Some(e);
+                    break;
+                }
+            }
+            let Some((col, tabs)) = said else {
+                continue;
+            };
+            let from = width(&line[..lo], 0);
+            if from >= col {
+                continue;
+            }
+            line = format!("{}{}{}", &line[..lo], pad(from, col, tabs), &line[hi..]);
+        }
+        if line != lines[t] {
+            lines[t] = line;
+            changed.push(t);
+        }
+    }
+    changed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(before: &str, added: &[&str], after: &str) -> Vec<String> {
+        let mut lines: Vec<String> = before.lines().map(str::to_string).collect();
+        let first = lines.len();
+        lines.extend(added.iter().map(|s| s.to_string()));
+        lines.extend(after.lines().map(str::to_string));
+        let targets: Vec<usize> = (first..first + added.len()).collect();
+        realign(&mut lines, &targets);
+        lines[first..first + added.len()].to_vec()
+    }
+
+    #[test]
+    fn struct_members_and_initializers_take_their_neighbours_columns() {
+        let members = "struct s {\n\tu32\t\t\tflags;\n\tstruct list_head\tlist;";
+        assert_eq!(run(members, &["\tvoid *priv;"], "};"), vec!["\tvoid\t\t\t*priv;"]);
+        let ops = "const struct bpf_map_ops array_map_ops = {\n\t.map_alloc = array_map_alloc,\n\t.map_free\t= array_map_free,";
+        assert_eq!(
+            run(ops, &["\t.map_mmap = array_map_mmap,"], "};"),
+            vec!["\t.map_mmap\t= array_map_mmap,"]
+        );
+    }
+
+    #[test]
+    fn comments_and_backslashes_follow_the_nearest_wide_gap() {
+        let defines = "#define A(x)\t\t\t\\\n\tdo_a(x);\t\t\\";
+        assert_eq!(run(defines, &["\tdo_b(x); \\"], "\tdone()"), vec!["\tdo_b(x);\t\t\\"]);
+        let comments = "\tint a;\t\t/* first */\n\tint bb;\t\t/* second */";
+        assert_eq!(
+            run(comments, &["\tint c; /* third */"], ""),
+            vec!["\tint c;\t\t/* third */"]
+        );
+    }
+
+    #[test]
+    fn single_spaced_neighbours_leave_a_line_alone() {
+        let plain = "\tint a = 1;\n\tint b = 2; /* x */";
+        assert_eq!(run(plain, &["\tint c = 3; /* y */"], ""), vec!["\tint c = 3; /* y */"]);
+    }
+}

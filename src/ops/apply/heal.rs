@@ -1,0 +1,207 @@
+//! Finishing a healed patch: once every hunk of a patch is placed, the whitespace model is
+//! learnt from all of its old lines (`restore`), the added lines are rebuilt by it, the
+//! decisions that could have gone otherwise are listed as doubts, and where the tree's file is
+//! the mail's preimage the result is proven by its blob id (`proof`), searching the doubts'
+//! alternatives when the first guess is not it.
+
+use super::locate::BlankChoice;
+use super::proof::{self, Budget, Doubt, Proof, Search};
+use super::restore::{self, Indentation, Interior, Model};
+use crate::kernel::align;
+use crate::kernel::indent::{self, Rule};
+use serde::Serialize;
+
+const TAB: &str = "\t";
+
+/// One file's share of a patch, collected while its hunks are placed.
+#[derive(Debug, Default)]
+pub struct FileWork {
+    pub path: String,
+    /// Indices of the added lines in the file, ascending.
+    pub added: Vec<usize>,
+    /// Lost blank lines placed beside added runs, with the run's start as a file index.
+    pub blanks: Vec<BlankChoice>,
+    /// The postimage blob id the result must have, when the file was the preimage.
+    pub postimage: Option<String>,
+    pub c_like: bool,
+    /// Which report hunk each added line belongs to (index into the patch's hunk reports).
+    pub added_hunk: Vec<usize>,
+}
+
+/// A healed line the tool is not sure of.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Uncertain {
+    /// 1-based line in the result.
+    pub line: usize,
+    pub why: String,
+}
+
+/// What finishing did to one file.
+#[derive(Debug)]
+pub struct Finished {
+    pub proof: Proof,
+    /// Added lines whose whitespace was rebuilt, per report hunk.
+    pub rebuilt_per_hunk: Vec<(usize, usize)>,
+    pub uncertain: Vec<Uncertain>,
+    /// How many alternatives the proof search tried (0: none needed or possible).
+    pub tried: usize,
+}
+
+fn shift(line: &str, deeper: bool) -> Option<String> {
+    if line.trim().is_empty() {
+        return None;
+    }
+    if deeper {
+        Some(format!("{TAB}{line}"))
+    } else {
+        line.strip_prefix(TAB).map(str::to_string)
+    }
+}
+
+fn indent_width(s: &str) -> usize {
+    s.chars()
+        .take_while(|c| *c == ' ' || *c == '\t')
+        .fold(0, |col, c| if c == '\t' { (col / 8 + 1) * 8 } else { col + 1 })
+}
+
+/// Rebuild `work`'s added lines in `lines` by `model`, list the doubts, and prove the result
+/// when the file was the preimage. `eol` and `trailing` say how the file's lines join.
+pub fn finish(lines: &mut [String], work: &FileWork, model: &Model, eol: &str, trailing: bool) -> Finished {
+    let targets = &work.added;
+    let before: Vec<String> = targets.iter().map(|&t| lines[t].clone()).collect();
+    let mut doubts = Vec::new();
+    if model.indentation == Indentation::Stripped && work.c_like {
+        let rules = indent::reindent_explained(lines, targets);
+        doubts.extend(indent_doubts(lines, targets, &rules));
+    } else {
+        restore::restore(lines, targets, model, work.c_like);
+    }
+    if model.interior == Interior::Collapsed && work.c_like {
+        let single: Vec<String> = targets.iter().map(|&t| lines[t].clone()).collect();
+        for t in align::realign(lines, targets) {
+            let k = targets.binary_search(&t).expect("realign changes only targets");
+            doubts.push(Doubt {
+                line: t,
+                why: "gap widened to the neighbours' column".into(),
+                alternatives: vec![vec![(t, single[k].clone())]],
+                likely: true,
+            });
+        }
+    }
+    doubts.extend(work.blanks.iter().filter_map(|c| blank_doubt(lines, c)));
+    let mut rebuilt: Vec<(usize, usize)> = Vec::new();
+    for ((&t, b), &h) in targets.iter().zip(&before).zip(&work.added_hunk) {
+        if lines[t] != *b {
+            match rebuilt.last_mut() {
+                Some((last, n)) if *last == h => *n += 1,
+                _ => rebuilt.push((h, 1)),
+            }
+        }
+    }
+    let (proof, tried) = match &work.postimage {
+        None => (Proof::NoProof, 0),
+        Some(post) => match proof::search(lines, eol, trailing, post, &doubts, Budget::default()) {
+            Search::AsHealed => (Proof::Proven, 0),
+            Search::Found(_) => (Proof::Proven, 1),
+            Search::NotFound { tried } => (Proof::NotProven, tried),
+        },
+    };
+    let uncertain = match proof {
+        Proof::Proven => vec![],
+        _ => doubts
+            .iter()
+            .filter(|d| !d.likely)
+            .map(|d| Uncertain {
+                line: d.line + 1,
+                why: d.why.clone(),
+            })
+            .collect(),
+    };
+    Finished {
+        proof,
+        rebuilt_per_hunk: rebuilt,
+        uncertain,
+        tried,
+    }
+}
+
+/// The other ways a re-indented line could have stood: a tab deeper or shallower, alone or with
+/// the lines it leads (the added lines after it that are indented at least as deep).
+fn indent_doubts(lines: &[String], targets: &[usize], rules: &[Rule]) -> Vec<Doubt> {
+    let mut out = Vec::new();
+    for (k, (&t, rule)) in targets.iter().zip(rules).enumerate() {
+        if matches!(rule, Rule::Blank | Rule::GotoLabel) {
+            continue;
+        }
+        let width = indent_width(&lines[t]);
+        let mut block = vec![t];
+        for &u in &targets[k + 1..] {
+            if u != block[block.len() - 1] + 1 {
+                break;
+            }
+            if !lines[u].trim().is_empty() && indent_width(&lines[u]) < width {
+                break;
+            }
+            block.push(u);
+        }
+        let mut alternatives = Vec::new();
+        for deeper in [true, false] {
+            if let Some(one) = shift(&lines[t], deeper) {
+                alternatives.push(vec![(t, one)]);
+            }
+            if block.len() > 1 {
+                let moved: Option<Vec<(usize, String)>> = block
+                    .iter()
+                    .filter(|&&u| !lines[u].trim().is_empty())
+                    .map(|&u| shift(&lines[u], deeper).map(|s| (u, s)))
+                    .collect();
+                if let Some(moved) = moved {
+                    alternatives.push(moved);
+                }
+            }
+        }
+        if *rule == Rule::Continuation || *rule == Rule::ContinuationParen {
+            // A continuation may be two tabs deeper than its statement, or aligned otherwise.
+            if let Some(two) = shift(&lines[t], true).and_then(|s| shift(&s, true)) {
+                alternatives.push(vec![(t, two)]);
+            }
+        }
+        out.push(Doubt {
+            line: t,
+            why: rule.describe().to_string(),
+            alternatives,
+            likely: rule.sure(),
+        });
+    }
+    out
+}
+
+/// A blank line placed beside a run of added lines: the other side.
+fn blank_doubt(lines: &[String], c: &BlankChoice) -> Option<Doubt> {
+    let (lo, hi) = if c.before {
+        (c.run_start.checked_sub(c.blanks)?, c.run_start + c.run_len)
+    } else {
+        (c.run_start, c.run_start + c.run_len + c.blanks)
+    };
+    if hi > lines.len() {
+        return None;
+    }
+    let span = &lines[lo..hi];
+    let flipped: Vec<String> = if c.before {
+        span[c.blanks..].iter().chain(&span[..c.blanks]).cloned().collect()
+    } else {
+        span[c.run_len..].iter().chain(&span[..c.run_len]).cloned().collect()
+    };
+    let at = if c.before { lo } else { c.run_start + c.run_len };
+    Some(Doubt {
+        line: at,
+        why: format!(
+            "{} lost blank line(s) placed {} {} added line(s); the mail cannot say which side",
+            c.blanks,
+            if c.before { "before" } else { "after" },
+            c.run_len
+        ),
+        alternatives: vec![(lo..hi).zip(flipped).collect()],
+        likely: false,
+    })
+}

@@ -1,0 +1,193 @@
+//! Proof that a healed file is what its author wrote.
+//!
+//! A mail's `index <pre>..<post>` line names the file's blob before and after the patch. When
+//! the tree's file is the preimage blob, the author's result is exactly the file whose git blob
+//! id is the postimage: a healed file with that id is proven, byte for byte. When the first
+//! guess is not, the lines the healer was least sure of are tried otherwise (indentation a tab
+//! deeper or shallower, alone or with the lines under it, a blank line on the other side of the
+//! lines added next to it), single changes first, then pairs, within a bounded budget, until the
+//! id matches. Nothing is ever called proven without a matching id.
+
+use serde::Serialize;
+
+/// One decision the healer made that could have gone otherwise: each alternative is a set of
+/// whole-line replacements (index in the file, text) that together undo it another way.
+#[derive(Debug, Clone)]
+pub struct Doubt {
+    /// 0-based line in the file (the first line the decision touches).
+    pub line: usize,
+    pub why: String,
+    pub alternatives: Vec<Vec<(usize, String)>>,
+    /// Kernel style makes the first guess likely: tried after the unsure ones.
+    pub likely: bool,
+}
+
+/// How far the search may go for one file.
+#[derive(Debug, Clone, Copy)]
+pub struct Budget {
+    pub max_tries: usize,
+    pub max_bytes: usize,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget {
+            max_tries: 4000,
+            max_bytes: 256 << 20,
+        }
+    }
+}
+
+/// What the search found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Search {
+    /// The lines as given hash to the postimage.
+    AsHealed,
+    /// After these doubts took these alternatives (indices into the doubts, alternative).
+    Found(Vec<(usize, usize)>),
+    /// No combination within the budget; how many were tried.
+    NotFound { tried: usize },
+}
+
+/// The full git blob id of `content`.
+pub fn blob_of(content: &[u8]) -> String {
+    git2::Oid::hash_object(git2::ObjectType::Blob, content)
+        .expect("hashing a buffer cannot fail")
+        .to_string()
+}
+
+/// Does the file given by `lines` (joined by `eol`, `trailing` newline) hash to `postimage`
+/// (a prefix of a blob id)?
+fn matches(lines: &[String], eol: &str, trailing: bool, postimage: &str, bytes: &mut usize) -> bool {
+    let mut content = lines.join(eol);
+    if trailing && !lines.is_empty() {
+        content.push_str(eol);
+    }
+    *bytes += content.len();
+    blob_of(content.as_bytes()).starts_with(postimage)
+}
+
+/// Search for the combination of alternatives that makes `lines` the postimage blob; on
+/// success `lines` holds it.
+pub fn search(
+    lines: &mut [String],
+    eol: &str,
+    trailing: bool,
+    postimage: &str,
+    doubts: &[Doubt],
+    budget: Budget,
+) -> Search {
+    let mut bytes = 0;
+    if matches(lines, eol, trailing, postimage, &mut bytes) {
+        return Search::AsHealed;
+    }
+    // The unsure decisions first, then the likely ones; in file order within each.
+    let mut order: Vec<usize> = (0..doubts.len()).collect();
+    order.sort_by_key(|&d| (doubts[d].likely, doubts[d].line));
+    let mut tried = 0;
+    let over = |tried: usize, bytes: usize| tried >= budget.max_tries || bytes >= budget.max_bytes;
+    let apply = |lines: &mut [String], changes: &[(usize, String)]| -> Vec<(usize, String)> {
+        changes
+            .iter()
+            .map(|(i, t)| (*i, std::mem::replace(&mut lines[*i], t.clone())))
+            .collect()
+    };
+    let undo = |lines: &mut [String], saved: Vec<(usize, String)>| {
+        for (i, t) in saved.into_iter().rev() {
+            lines[i] = t;
+        }
+    };
+    for &d in &order {
+        for (a, alt) in doubts[d].alternatives.iter().enumerate() {
+            if over(tried, bytes) {
+                return Search::NotFound { tried };
+            }
+            tried += 1;
+            let saved = apply(lines, alt);
+            if matches(lines, eol, trailing, postimage, &mut bytes) {
+                return Search::Found(vec![(d, a)]);
+            }
+            undo(lines, saved);
+        }
+    }
+    for (x, &d1) in order.iter().enumerate() {
+        for &d2 in &order[x + 1..] {
+            for (a1, alt1) in doubts[d1].alternatives.iter().enumerate() {
+                for (a2, alt2) in doubts[d2].alternatives.iter().enumerate() {
+                    if over(tried, bytes) {
+                        return Search::NotFound { tried };
+                    }
+                    tried += 1;
+                    let saved1 = apply(lines, alt1);
+                    let saved2 = apply(lines, alt2);
+                    if matches(lines, eol, trailing, postimage, &mut bytes) {
+                        return Search::Found(vec![(d1, a1), (d2, a2)]);
+                    }
+                    undo(lines, saved2);
+                    undo(lines, saved1);
+                }
+            }
+        }
+    }
+    Search::NotFound { tried }
+}
+
+/// What the report says of one file's proof.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Proof {
+    /// The result's blob id is the mail's postimage.
+    Proven,
+    /// The tree's file is the preimage, but no result within the budget hashes to the postimage.
+    NotProven,
+    /// The tree's file is not the mail's preimage (or the mail has no `index` line): nothing
+    /// can prove the result.
+    NoProof,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(text: &str) -> Vec<String> {
+        text.lines().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn search_finds_the_alternative_that_hashes_to_the_postimage() {
+        let truth = "int f(void)\n{\n\tif (x)\n\t\treturn 1;\n\treturn 0;\n}\n";
+        let post = &blob_of(truth.as_bytes())[..12];
+        let mut healed = lines("int f(void)\n{\n\tif (x)\n\treturn 1;\n\treturn 0;\n}\n");
+        let doubts = vec![
+            Doubt {
+                line: 4,
+                why: "return 0".into(),
+                alternatives: vec![vec![(4, "\t\treturn 0;".into())]],
+                likely: true,
+            },
+            Doubt {
+                line: 3,
+                why: "unbraced body".into(),
+                alternatives: vec![vec![(3, "return 1;".into())], vec![(3, "\t\treturn 1;".into())]],
+                likely: false,
+            },
+        ];
+        let found = search(&mut healed, "\n", true, post, &doubts, Budget::default());
+        assert_eq!(found, Search::Found(vec![(1, 1)]));
+        assert_eq!(healed.join("\n") + "\n", truth);
+    }
+
+    #[test]
+    fn a_wrong_postimage_is_never_matched() {
+        let mut healed = lines("a\nb\n");
+        let doubts = vec![Doubt {
+            line: 0,
+            why: "x".into(),
+            alternatives: vec![vec![(0, "\ta".into())]],
+            likely: false,
+        }];
+        let found = search(&mut healed, "\n", true, "0123456789ab", &doubts, Budget::default());
+        assert_eq!(found, Search::NotFound { tried: 1 });
+        assert_eq!(healed, lines("a\nb\n"), "the lines are put back");
+    }
+}

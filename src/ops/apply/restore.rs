@@ -1,0 +1,352 @@
+//! What a mail did to whitespace, learnt from the tree, and undone on the lines it added.
+//!
+//! Every old line of a placed hunk (context or removed) is a pair: the tree's real bytes and
+//! what the mail made of them. Those pairs say, for the mail as a whole, whether indentation
+//! was kept, expanded from tabs to spaces, or stripped; whether the whitespace inside lines was
+//! kept, expanded, or collapsed to single spaces; and whether trailing whitespace was lost.
+//! The added lines, which have no tree bytes, are then rebuilt by that model: kept lines stay
+//! as they are, expanded ones get their tabs back (widths are intact), stripped ones are
+//! re-indented as kernel C is written (`kernel::indent`).
+
+use crate::kernel::indent;
+use serde::Serialize;
+
+const TAB: usize = 8;
+
+/// One old line: the tree's text and the mail's.
+#[derive(Debug, Clone, Copy)]
+pub struct Pair<'a> {
+    pub tree: &'a str,
+    pub mail: &'a str,
+    /// The mail line had no diff marker (its leading whitespace took the marker with it).
+    pub marker_lost: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Indentation {
+    Kept,
+    /// Tabs became spaces; `marker_counted`: the tab stops counted the diff marker's column.
+    TabsExpanded {
+        marker_counted: bool,
+    },
+    Stripped,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Interior {
+    Kept,
+    TabsExpanded,
+    Collapsed,
+}
+
+/// What the mail did to whitespace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Model {
+    pub indentation: Indentation,
+    pub interior: Interior,
+    pub trailing_lost: bool,
+}
+
+impl Model {
+    pub const CLEAN: Model = Model {
+        indentation: Indentation::Kept,
+        interior: Interior::Kept,
+        trailing_lost: false,
+    };
+
+    /// The damage forms this model names, for the report (empty for a clean mail).
+    pub fn forms(&self) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        match self.indentation {
+            Indentation::Kept => {}
+            Indentation::TabsExpanded { .. } => out.push("tabs expanded to spaces"),
+            Indentation::Stripped => out.push("indentation stripped"),
+        }
+        match (self.interior, self.indentation) {
+            (Interior::Collapsed, _) => out.push("runs of blanks collapsed"),
+            (Interior::TabsExpanded, Indentation::TabsExpanded { .. }) => {}
+            (Interior::TabsExpanded, _) => out.push("tabs inside lines expanded"),
+            (Interior::Kept, _) => {}
+        }
+        if self.trailing_lost {
+            out.push("trailing whitespace lost");
+        }
+        out
+    }
+}
+
+fn leading(s: &str) -> &str {
+    &s[..s.len() - s.trim_start_matches([' ', '\t']).len()]
+}
+
+/// Column reached by `text` (tabs to 8-column stops) starting at column `from`.
+fn expand_width(text: &str, from: usize) -> usize {
+    text.chars()
+        .fold(from, |col, c| if c == '\t' { (col / TAB + 1) * TAB } else { col + 1 })
+}
+
+/// `text` with tabs expanded to spaces, tab stops counted from column `from`.
+fn expand(text: &str, from: usize) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut col = from;
+    for c in text.chars() {
+        if c == '\t' {
+            let next = (col / TAB + 1) * TAB;
+            out.extend(std::iter::repeat_n(' ', next - col));
+            col = next;
+        } else {
+            out.push(c);
+            col += 1;
+        }
+    }
+    out
+}
+
+fn collapse(s: &str) -> String {
+    s.split([' ', '\t'])
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The text between a line's indentation and its trailing whitespace.
+fn inner(s: &str) -> &str {
+    s.trim_matches([' ', '\t'])
+}
+
+#[derive(Default)]
+struct Votes {
+    kept: usize,
+    expanded_marker: usize,
+    expanded_plain: usize,
+    stripped: usize,
+    inner_kept: usize,
+    inner_expanded: usize,
+    inner_collapsed: usize,
+    trailing_kept: usize,
+    trailing_lost: usize,
+}
+
+/// Learn the model from the pairs; `markers_lost`: some context line of the mail lost its
+/// marker (which only stripped indentation does), the answer when no pair says anything.
+pub fn learn(pairs: &[Pair], markers_lost: bool) -> Model {
+    let mut v = Votes::default();
+    for p in pairs {
+        let (tl, ml) = (leading(p.tree), leading(p.mail));
+        if !tl.is_empty() && !inner(p.tree).is_empty() {
+            let spaces = ml.bytes().all(|b| b == b' ');
+            if ml == tl && !p.marker_lost {
+                v.kept += 1;
+            } else if !p.marker_lost && spaces && tl.contains('\t') && expand_width(tl, 1) == 1 + ml.len() {
+                v.expanded_marker += 1;
+            } else if !p.marker_lost && spaces && tl.contains('\t') && expand_width(tl, 0) == ml.len() {
+                v.expanded_plain += 1;
+            } else if ml.len() <= 1 {
+                v.stripped += 1;
+            }
+        }
+        let (ti, mi) = (inner(p.tree), inner(p.mail));
+        if ti.contains('\t') || ti.contains("  ") {
+            if ti == mi {
+                v.inner_kept += 1;
+            } else if expand(p.tree, 1).trim_matches(' ') == mi || expand(p.tree, 0).trim_matches(' ') == mi {
+                v.inner_expanded += 1;
+            } else if collapse(ti) == mi {
+                v.inner_collapsed += 1;
+            }
+        }
+        if p.tree.ends_with([' ', '\t']) && !inner(p.tree).is_empty() {
+            if p.mail.ends_with([' ', '\t']) {
+                v.trailing_kept += 1;
+            } else {
+                v.trailing_lost += 1;
+            }
+        }
+    }
+    let expanded = v.expanded_marker + v.expanded_plain;
+    let indentation = if v.stripped > v.kept.max(expanded) {
+        Indentation::Stripped
+    } else if expanded > v.kept.max(v.stripped) {
+        Indentation::TabsExpanded {
+            marker_counted: v.expanded_marker >= v.expanded_plain,
+        }
+    } else if v.kept > 0 {
+        Indentation::Kept
+    } else if markers_lost {
+        Indentation::Stripped
+    } else {
+        Indentation::Kept
+    };
+    let interior = if v.inner_collapsed > v.inner_kept.max(v.inner_expanded) {
+        Interior::Collapsed
+    } else if v.inner_expanded > v.inner_kept.max(v.inner_collapsed) {
+        Interior::TabsExpanded
+    } else if v.inner_kept > 0 {
+        Interior::Kept
+    } else {
+        match indentation {
+            Indentation::Stripped => Interior::Collapsed,
+            Indentation::TabsExpanded { .. } => Interior::TabsExpanded,
+            Indentation::Kept => Interior::Kept,
+        }
+    };
+    Model {
+        indentation,
+        interior,
+        trailing_lost: v.trailing_lost > v.trailing_kept,
+    }
+}
+
+/// Rebuild the added lines `targets` (indices into `lines`, ascending) by `model`; `c_like`:
+/// the file is C (re-indenting follows kernel C style; other files keep their neighbour's
+/// indentation). Returns how many lines were changed.
+pub fn restore(lines: &mut [String], targets: &[usize], model: &Model, c_like: bool) -> usize {
+    if targets.is_empty() {
+        return 0;
+    }
+    let before: Vec<String> = targets.iter().map(|&t| lines[t].clone()).collect();
+    match model.indentation {
+        Indentation::Kept => {
+            if model.interior == Interior::TabsExpanded {
+                for &t in targets {
+                    lines[t] = retab_line(&lines[t], 1, false);
+                }
+            }
+        }
+        Indentation::TabsExpanded { marker_counted } => {
+            let from = usize::from(marker_counted);
+            let inside = model.interior == Interior::TabsExpanded;
+            for &t in targets {
+                lines[t] = retab_line(&lines[t], from, inside);
+            }
+        }
+        Indentation::Stripped if c_like => indent::reindent(lines, targets),
+        Indentation::Stripped => {
+            for &t in targets {
+                let text = lines[t].trim().to_string();
+                let above = (0..t)
+                    .rev()
+                    .find(|&j| !lines[j].trim().is_empty() && !targets.contains(&j));
+                let lead = above.map(|j| leading(&lines[j]).to_string()).unwrap_or_default();
+                lines[t] = if text.is_empty() { text } else { format!("{lead}{text}") };
+            }
+        }
+    }
+    targets.iter().zip(&before).filter(|(&t, b)| lines[t] != **b).count()
+}
+
+/// Tabs back into a line whose tabs were expanded, tab stops counted from column `from`:
+/// its indentation as tabs then spaces (kernel style), and with `inside`, every run of two or
+/// more spaces that reaches a tab stop outside a string literal.
+fn retab_line(line: &str, from: usize, inside: bool) -> String {
+    let lead = leading(line);
+    if lead.contains('\t') {
+        return line.to_string();
+    }
+    let end = from + lead.len();
+    let mut out = String::new();
+    if end >= TAB {
+        out.extend(std::iter::repeat_n('\t', end / TAB));
+        out.extend(std::iter::repeat_n(' ', end % TAB));
+    } else {
+        out.push_str(lead);
+    }
+    let rest = &line[lead.len()..];
+    if !inside {
+        out.push_str(rest);
+        return out;
+    }
+    let chars: Vec<char> = rest.chars().collect();
+    let mut col = end;
+    let mut i = 0;
+    let mut quote: Option<char> = None;
+    while i < chars.len() {
+        let c = chars[i];
+        if let Some(q) = quote {
+            out.push(c);
+            col += 1;
+            if c == '\\' && i + 1 < chars.len() {
+                out.push(chars[i + 1]);
+                col += 1;
+                i += 1;
+            } else if c == q {
+                quote = None;
+            }
+            i += 1;
+            continue;
+        }
+        if c == '"' || c == '\'' {
+            quote = Some(c);
+        }
+        if c != ' ' {
+            out.push(c);
+            col += 1;
+            i += 1;
+            continue;
+        }
+        let run = chars[i..].iter().take_while(|&&x| x == ' ').count();
+        let stop_end = col + run;
+        let trailing = i + run == chars.len();
+        if run >= 2 && !trailing && stop_end / TAB > col / TAB {
+            let tabs = stop_end / TAB - col / TAB;
+            out.extend(std::iter::repeat_n('\t', tabs));
+            out.extend(std::iter::repeat_n(' ', stop_end % TAB));
+        } else {
+            out.extend(std::iter::repeat_n(' ', run));
+        }
+        col = stop_end;
+        i += run;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pair<'a>(tree: &'a str, mail: &'a str) -> Pair<'a> {
+        Pair {
+            tree,
+            mail,
+            marker_lost: false,
+        }
+    }
+
+    #[test]
+    fn learns_each_form_from_the_tree() {
+        let kept = [pair("\tint a;\t/* x */", "\tint a;\t/* x */")];
+        assert_eq!(learn(&kept, false), Model::CLEAN);
+        // `expand -t 8` of " \tint a;\t/* x */": the marker takes column 0.
+        let expanded = [pair("\tint a;\t/* x */", "       int a;  /* x */")];
+        let m = learn(&expanded, false);
+        assert_eq!(m.indentation, Indentation::TabsExpanded { marker_counted: true });
+        assert_eq!(m.interior, Interior::TabsExpanded);
+        let stripped = [Pair {
+            tree: "\tint a;\t/* x */",
+            mail: "int a; /* x */",
+            marker_lost: true,
+        }];
+        let m = learn(&stripped, true);
+        assert_eq!(
+            (m.indentation, m.interior),
+            (Indentation::Stripped, Interior::Collapsed)
+        );
+        let trailing = [pair("\tint a; ", "\tint a;")];
+        assert!(learn(&trailing, false).trailing_lost);
+    }
+
+    #[test]
+    fn retab_restores_indentation_and_aligned_runs() {
+        // "+\t\tfoo(a,\t\tb);" expanded with the marker at column 0.
+        let expanded = expand("\t\tfoo(a,\t\tb);", 1);
+        assert_eq!(retab_line(&expanded, 1, true), "\t\tfoo(a,\t\tb);");
+        // A continuation aligned with spaces after tabs, and a string keeps its spaces.
+        let cont = expand("\t    bar(\"a    b\");", 1);
+        assert_eq!(retab_line(&cont, 1, true), "\t    bar(\"a    b\");");
+        // `#define` is seven columns: with the marker, its tab starts at column 8.
+        let define = expand("#define X\t1", 1);
+        assert_eq!(retab_line(&define, 1, true), "#define X\t1");
+    }
+}
