@@ -74,7 +74,12 @@ fn gap(line: &str, kind: Kind) -> Option<(usize, usize)> {
             c.rfind([' ', '\t'])? + 1
         }
         Kind::Equals => {
-            if code.starts_with('#') || code.starts_with("/*") || code.starts_with('*') {
+            // Only list items (initializers, enums) align their `=`; assignments in code do not.
+            if code.starts_with('#')
+                || code.starts_with("/*")
+                || code.starts_with('*')
+                || !code.trim_end().ends_with(',')
+            {
                 return None;
             }
             let at = code.find('=')?;

@@ -32,21 +32,29 @@ fn make_indent(col: usize) -> String {
 struct Lexed {
     code: Vec<String>,
     in_comment_before: Vec<bool>,
+    /// The line continues a preprocessor directive (the line above ends with `\\`).
+    in_macro: Vec<bool>,
 }
 
 fn lex(lines: &[String]) -> Lexed {
     let mut code = Vec::with_capacity(lines.len());
     let mut in_comment_before = Vec::with_capacity(lines.len());
+    let mut in_macro = Vec::with_capacity(lines.len());
     let mut in_comment = false;
+    let mut directive_continues = false;
     for line in lines {
         in_comment_before.push(in_comment);
+        in_macro.push(directive_continues);
         let (c, after) = lex_line(line, in_comment);
         code.push(c);
         in_comment = after;
+        let continued = line.trim_end().ends_with('\\');
+        directive_continues = continued && (directive_continues || line.trim_start().starts_with('#'));
     }
     Lexed {
         code,
         in_comment_before,
+        in_macro,
     }
 }
 
@@ -102,6 +110,11 @@ fn lex_line(line: &str, mut in_comment: bool) -> (String, bool) {
                 i += 1;
             }
         }
+    }
+    // A macro's line-continuing backslash is not code: the statement before it ends as usual.
+    if out.trim_end().ends_with('\\') {
+        let at = out.rfind('\\').expect("just seen");
+        out.replace_range(at..at + 1, " ");
     }
     (out, in_comment)
 }
@@ -177,6 +190,78 @@ impl Rule {
     }
 }
 
+/// Does line `j` end what it belongs to: a statement, a list item (`x = 1,` in an initializer
+/// or an enum), or a macro invocation standing alone (`BTF_ID(func, f)`)?
+fn ends(lines: &[String], lexed: &Lexed, j: usize) -> bool {
+    let code = lexed.code[j].trim();
+    ends_statement(&lexed.code[j], &lines[j]) || (code.ends_with(',') && in_brace_list(lexed, j)) || is_macro_line(code)
+}
+
+/// `NAME(...)` alone on a line, its parentheses balanced: an upper-case macro used as a
+/// statement or declaration (`BTF_ID(func, f)`, `BTF_SET8_START(list)`).
+fn is_macro_line(code: &str) -> bool {
+    let name: String = code
+        .chars()
+        .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
+        .collect();
+    if name.len() < 2 || !code[name.len()..].starts_with('(') || !code.ends_with(')') {
+        return false;
+    }
+    let mut depth = 0i32;
+    for (i, c) in code.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth == 0 && i + 1 != code.len() {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+    }
+    depth == 0
+}
+
+/// Is the end of line `j` directly inside a brace list: an initializer (`= {`), an enum, or an
+/// array of them, not inside parentheses? Its items end with `,`.
+fn in_brace_list(lexed: &Lexed, j: usize) -> bool {
+    let (mut braces, mut parens) = (0i32, 0i32);
+    let lo = j.saturating_sub(3000);
+    for k in (lo..=j).rev() {
+        let code = &lexed.code[k];
+        for (i, c) in code.char_indices().rev() {
+            match c {
+                '}' => braces += 1,
+                ')' | ']' => parens += 1,
+                '(' | '[' => {
+                    if parens == 0 {
+                        return false;
+                    }
+                    parens -= 1;
+                }
+                '{' if braces > 0 => braces -= 1,
+                '{' => {
+                    let head = code[..i].trim();
+                    let head = if head.is_empty() && k > 0 {
+                        lexed.code[k - 1].trim().to_string()
+                    } else {
+                        head.to_string()
+                    };
+                    let first = head.trim_start();
+                    return head.ends_with('=')
+                        || head.ends_with(',')
+                        || head.ends_with('{')
+                        || first.starts_with("enum")
+                        || first.contains(" enum ");
+                }
+                _ => {}
+            }
+        }
+    }
+    false
+}
+
 /// Re-indent `targets` (indices into `lines`, ascending) in place.
 pub fn reindent(lines: &mut [String], targets: &[usize]) {
     reindent_explained(lines, targets);
@@ -218,10 +303,25 @@ fn comment_opening(lexed: &Lexed, t: usize) -> Option<usize> {
     (0..t).rev().find(|&j| !lexed.in_comment_before[j])
 }
 
-fn previous_non_blank(lines: &[String], before: usize) -> Option<usize> {
-    (0..before)
-        .rev()
-        .find(|&j| !lines[j].trim().is_empty() && !lines[j].trim_start().starts_with('#'))
+/// The code line above `before` that its indentation is measured from: preprocessor lines
+/// are skipped, and so are a macro's continued lines, unless `before` is one of them itself
+/// (then the macro's own lines count, its `#define` line included).
+fn previous_non_blank(lines: &[String], lexed: &Lexed, before: usize) -> Option<usize> {
+    let inside = lexed.in_macro.get(before).copied().unwrap_or(false);
+    for j in (0..before).rev() {
+        let text = lines[j].trim();
+        if text.is_empty() {
+            continue;
+        }
+        if inside {
+            return Some(j);
+        }
+        if text.starts_with('#') || lexed.in_macro[j] {
+            continue;
+        }
+        return Some(j);
+    }
+    None
 }
 
 /// First line of the (possibly multi-line) statement that line `j` ends or continues.
@@ -230,11 +330,26 @@ fn statement_start(lines: &[String], lexed: &Lexed, j: usize) -> usize {
     let mut s = j;
     while s > 0 {
         let p = s - 1;
-        if lines[p].trim().is_empty() || lexed.in_comment_before[s] {
+        // A directive starts a statement of its own; a macro's lines never reach above it.
+        if lines[p].trim().is_empty() || lexed.in_comment_before[s] || lines[s].trim_start().starts_with('#') {
             break;
         }
-        if ends_statement(&lexed.code[p], &lines[p]) {
+        if lexed.in_macro[s] != lexed.in_macro[p] && !lines[p].trim_start().starts_with('#') {
             break;
+        }
+        if ends(lines, lexed, p) {
+            // A comment between an unbraced `if` and its body does not end the `if`.
+            let comment_only = lexed.code[p].trim().is_empty() && !lines[p].trim().is_empty();
+            let above = (0..p)
+                .rev()
+                .find(|&q| !lines[q].trim().is_empty() && !lexed.code[q].trim().is_empty());
+            match above {
+                Some(q) if comment_only && !lines[q].trim_start().starts_with('#') && !ends(lines, lexed, q) => {
+                    s = q;
+                    continue;
+                }
+                _ => break,
+            }
         }
         s = p;
     }
@@ -261,12 +376,12 @@ fn open_parens(lexed: &Lexed, from: usize, to: usize) -> Vec<usize> {
 }
 
 fn column_for(lines: &[String], lexed: &Lexed, t: usize, text: &str) -> (usize, Rule) {
-    let Some(mut prev) = previous_non_blank(lines, t) else {
+    let Some(mut prev) = previous_non_blank(lines, lexed, t) else {
         return (0, Rule::FirstLine);
     };
     // A goto label says nothing about depth: look above it.
     while is_goto_label(lines[prev].trim()) {
-        match previous_non_blank(lines, prev) {
+        match previous_non_blank(lines, lexed, prev) {
             Some(p) => prev = p,
             None => return (TAB, Rule::FirstLine),
         }
@@ -277,7 +392,7 @@ fn column_for(lines: &[String], lexed: &Lexed, t: usize, text: &str) -> (usize, 
     }
     let start = statement_start(lines, lexed, prev);
     let base = indent_width(&lines[start]);
-    if !ends_statement(&lexed.code[prev], &lines[prev]) {
+    if !ends(lines, lexed, prev) {
         if text.starts_with('{') {
             return (base, Rule::OpenBraceAlone);
         }
@@ -289,6 +404,16 @@ fn column_for(lines: &[String], lexed: &Lexed, t: usize, text: &str) -> (usize, 
         let control = ["if ", "if(", "for ", "for(", "while ", "while(", "else", "do"]
             .iter()
             .any(|k| head.starts_with(k));
+        // At file level, a line with no operator left hanging is a declaration's head (the
+        // return type of a function whose name starts the next line in column 0).
+        let hanging = [
+            "=", "+", "-", "*", "/", "&&", "||", "?", ":", ",", "|", "&", "<<", ">>", "(",
+        ]
+        .iter()
+        .any(|op| lexed.code[prev].trim_end().ends_with(op));
+        if base == 0 && !control && !hanging && !lexed.in_macro[t] {
+            return (0, Rule::Continuation);
+        }
         return (
             base + TAB,
             if control {
@@ -462,6 +587,64 @@ mod tests {
         assert_eq!(
             run(tabbed, &["#define A_3 (1 << 2)"], ""),
             vec!["#define A_3\t(1 << 2)"]
+        );
+    }
+
+    #[test]
+    fn initializer_items_and_enum_members_end_at_their_comma() {
+        // kernel/bpf/arraymap.c: a member added to an ops initializer (one tab, not two).
+        let out = run(
+            "const struct bpf_map_ops array_map_ops = {\n\t.map_meta_equal = array_map_meta_equal,",
+            &[
+                ".map_mem_usage = array_map_mem_usage,",
+                ".map_btf_id = &array_map_btf_ids[0],",
+            ],
+            "};",
+        );
+        assert_eq!(
+            out,
+            vec![
+                "\t.map_mem_usage = array_map_mem_usage,",
+                "\t.map_btf_id = &array_map_btf_ids[0],"
+            ]
+        );
+        let out = run(
+            "enum bpf_arg_tag {\n\tARG_TAG_CTX = BIT_ULL(0),",
+            &["ARG_TAG_NONNULL = BIT_ULL(1),"],
+            "};",
+        );
+        assert_eq!(out, vec!["\tARG_TAG_NONNULL = BIT_ULL(1),"]);
+        // A call's arguments still continue after the open parenthesis.
+        let out = run("\tfoo(a,", &["b);"], "");
+        assert_eq!(out, vec!["\t    b);"]);
+    }
+
+    #[test]
+    fn upper_case_macro_lines_stand_alone() {
+        // kernel/bpf/bpf_lsm.c: BTF_ID lines have no semicolon, and the code after them is
+        // not their continuation.
+        let out = run(
+            "BTF_SET_START(bpf_lsm_hooks)\nBTF_ID(func, bpf_lsm_getprocattr)",
+            &[
+                "BTF_ID(func, bpf_lsm_getselfattr)",
+                "BTF_SET_END(bpf_lsm_hooks)",
+                "",
+                "enum {",
+                "BPF_X,",
+                "};",
+            ],
+            "",
+        );
+        assert_eq!(
+            out,
+            vec![
+                "BTF_ID(func, bpf_lsm_getselfattr)",
+                "BTF_SET_END(bpf_lsm_hooks)",
+                "",
+                "enum {",
+                "\tBPF_X,",
+                "};"
+            ]
         );
     }
 

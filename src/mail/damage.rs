@@ -93,6 +93,13 @@ const ENTITIES: [(&str, &str); 5] = [
 fn entities_damaged(diff: &[(usize, String)]) -> bool {
     let mut seen = false;
     for (_, l) in diff {
+        // A page may leave the diff's own header lines unescaped; only hunk lines decide.
+        let header = ["diff --git ", "index ", "--- ", "+++ ", "@@ "]
+            .iter()
+            .any(|h| l.starts_with(h));
+        if header {
+            continue;
+        }
         if l.contains('<') || l.contains('>') {
             return false;
         }

@@ -161,9 +161,19 @@ fn indent_doubts(lines: &[String], targets: &[usize], rules: &[Rule]) -> Vec<Dou
             }
         }
         if *rule == Rule::Continuation || *rule == Rule::ContinuationParen {
-            // A continuation may be two tabs deeper than its statement, or aligned otherwise.
+            // A continuation may stand one or two tabs deeper than the line above instead, or
+            // two tabs deeper than where it was put.
             if let Some(two) = shift(&lines[t], true).and_then(|s| shift(&s, true)) {
                 alternatives.push(vec![(t, two)]);
+            }
+            if let Some(above) = (0..t).rev().find(|&j| !lines[j].trim().is_empty()) {
+                let tabs: String = lines[above].chars().take_while(|c| *c == '\t').collect();
+                for extra in ["\t", "\t\t"] {
+                    let alt = format!("{tabs}{extra}{}", lines[t].trim_start());
+                    if alt != lines[t] {
+                        alternatives.push(vec![(t, alt)]);
+                    }
+                }
             }
         }
         out.push(Doubt {

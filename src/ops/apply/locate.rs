@@ -106,7 +106,7 @@ pub fn locate(file: &[String], hunk: &Hunk, expected: usize, min_start: usize) -
         }
         _ => {}
     }
-    heal(file, hunk, min_start)
+    heal(file, hunk, expected, min_start)
 }
 
 fn exact_placement(file: &[String], hunk: &Hunk, pos: usize, strategy: Strategy) -> Placement {
@@ -144,8 +144,10 @@ fn exact_placement(file: &[String], hunk: &Hunk, pos: usize, strategy: Strategy)
     }
 }
 
-/// Whitespace-insensitive search over non-blank lines.
-fn heal(file: &[String], hunk: &Hunk, min_start: usize) -> Result<Placement, Failure> {
+/// Whitespace-insensitive search over non-blank lines. Of several places that fit, the one
+/// where the hunk's header puts it wins (as `git apply` takes it there), allowing for the blank
+/// lines the mail lost before its first line; any other choice would be a guess.
+fn heal(file: &[String], hunk: &Hunk, expected: usize, min_start: usize) -> Result<Placement, Failure> {
     let wanted: Vec<String> = hunk
         .old_lines()
         .map(|l| normalize(&l.text))
@@ -169,6 +171,17 @@ fn heal(file: &[String], hunk: &Hunk, min_start: usize) -> Result<Placement, Fai
             .all(|(k, w)| norm_file[non_blank[s + k]] == *w)
         {
             found.push(s);
+        }
+    }
+    if found.len() > 1 {
+        let slack = hunk.old_count.saturating_sub(wanted.len());
+        let at_header: Vec<usize> = found
+            .iter()
+            .copied()
+            .filter(|&s| non_blank[s] >= expected && non_blank[s] - expected <= slack)
+            .collect();
+        if at_header.len() == 1 {
+            found = at_header;
         }
     }
     match found.len() {
@@ -234,7 +247,8 @@ fn healed_placement(file: &[String], hunk: &Hunk, matched: &[usize]) -> Placemen
                 match run_start {
                     Some(rs) if !lost.is_empty() => {
                         let run_len = lines.len() - rs;
-                        let before = blanks_go_before(&lines[rs..], file.get(target).map(String::as_str));
+                        let prev_old = rs.checked_sub(1).map(|i| lines[i].text.as_str());
+                        let before = blanks_go_before(&lines[rs..], prev_old);
                         let at = if before { rs } else { lines.len() };
                         let n = lost.len();
                         lines.splice(at..at, lost);
@@ -276,16 +290,52 @@ fn healed_placement(file: &[String], hunk: &Hunk, matched: &[usize]) -> Placemen
 /// ends blank has them before it and one that starts blank has them after. Otherwise they stay
 /// after the run (the common "append to the block above" case), unless the run opens something
 /// the next old line does not continue (a new function or comment block starts after a blank).
-fn blanks_go_before(run: &[NewLine], next_old: Option<&str>) -> bool {
+fn blanks_go_before(run: &[NewLine], prev_old: Option<&str>) -> bool {
     let blank = |l: &NewLine| l.text.trim().is_empty();
     match (run.first(), run.last()) {
         (Some(f), _) if blank(f) => false,
         (_, Some(l)) if blank(l) => true,
-        _ => {
-            let _ = next_old;
-            false
-        }
+        // Kernel style sets a block's declarations off by a blank line: statements added
+        // after the last declaration come after that blank.
+        (Some(f), _) => prev_old.is_some_and(is_declaration) && !is_declaration(&f.text),
+        _ => false,
     }
+}
+
+/// A local declaration (`u64 skip = flags & MASK;`, `struct foo *p;`), read loosely.
+fn is_declaration(line: &str) -> bool {
+    const TYPES: [&str; 27] = [
+        "u8",
+        "u16",
+        "u32",
+        "u64",
+        "s8",
+        "s16",
+        "s32",
+        "s64",
+        "__u32",
+        "__u64",
+        "int",
+        "long",
+        "unsigned",
+        "signed",
+        "char",
+        "short",
+        "bool",
+        "size_t",
+        "ssize_t",
+        "void",
+        "struct",
+        "union",
+        "enum",
+        "const",
+        "static",
+        "u8*",
+        "phys_addr_t",
+    ];
+    let t = line.trim();
+    let first = t.split([' ', '\t', '*']).next().unwrap_or("");
+    t.ends_with(';') && TYPES.contains(&first) && !t.starts_with("return")
 }
 
 /// A healed hunk may only have lost blank lines: extend it over blank lines at its edges until
@@ -458,6 +508,21 @@ mod tests {
             Err(Failure::Ambiguous { lines }) => assert_eq!(lines, vec![2, 5]),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn of_several_healed_places_the_headers_wins() {
+        // kernel/bpf/stackmap.c has the same proto tail three times; with its whitespace
+        // damaged, only the header's line tells them apart.
+        let f = file("x\n\t.arg1_type\t= ARG_A,\n};\ny\n\t.arg1_type\t= ARG_A,\n};\n");
+        let h = hunk(&[
+            (Del, ".arg1_type = ARG_A,"),
+            (Add, ".arg1_type = ARG_B,"),
+            (Context, "};"),
+        ]);
+        let p = locate(&f, &h, 4, 0).unwrap();
+        assert_eq!((p.strategy, p.start), (Strategy::Healed, 4));
+        assert!(matches!(locate(&f, &h, 2, 0), Err(Failure::Ambiguous { .. })));
     }
 
     #[test]

@@ -548,7 +548,14 @@ fn plan(tree: &KernelTree, series: &Series, snapshots_wanted: bool) -> Result<Pl
                 marker_lost: *lost,
             })
             .collect();
-        let model = restore::learn(&pair_refs, markers_lost);
+        let added_texts: Vec<&str> = patch
+            .files
+            .iter()
+            .flat_map(|f| &f.hunks)
+            .flat_map(|h| h.added())
+            .map(|l| l.text.as_str())
+            .collect();
+        let model = restore::learn(&pair_refs, &added_texts, markers_lost);
         report.damage = patch.repairs.iter().map(|r| r.describe().to_string()).collect();
         report.damage.extend(model.forms().into_iter().map(str::to_string));
         if report.hunks.iter().any(|h| h.restored_blank_lines > 0) {

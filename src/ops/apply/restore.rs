@@ -131,31 +131,34 @@ struct Votes {
 
 /// Learn the model from the pairs; `markers_lost`: some context line of the mail lost its
 /// marker (which only stripped indentation does), the answer when no pair says anything.
-pub fn learn(pairs: &[Pair], markers_lost: bool) -> Model {
+pub fn learn(pairs: &[Pair], added: &[&str], markers_lost: bool) -> Model {
     let mut v = Votes::default();
     for p in pairs {
+        // Only lines with a tab, or with indentation the mail lost, tell the forms apart: a
+        // line indented by one space reads the same after any of them.
         let (tl, ml) = (leading(p.tree), leading(p.mail));
         if !tl.is_empty() && !inner(p.tree).is_empty() {
             let spaces = ml.bytes().all(|b| b == b' ');
-            if ml == tl && !p.marker_lost {
+            let tab = tl.contains('\t');
+            if tab && ml == tl && !p.marker_lost {
                 v.kept += 1;
-            } else if !p.marker_lost && spaces && tl.contains('\t') && expand_width(tl, 1) == 1 + ml.len() {
+            } else if tab && !p.marker_lost && spaces && expand_width(tl, 1) == 1 + ml.len() {
                 v.expanded_marker += 1;
-            } else if !p.marker_lost && spaces && tl.contains('\t') && expand_width(tl, 0) == ml.len() {
+            } else if tab && !p.marker_lost && spaces && expand_width(tl, 0) == ml.len() {
                 v.expanded_plain += 1;
-            } else if ml.len() <= 1 {
+            } else if ml.len() <= 1 && ml.len() < tl.len() {
                 v.stripped += 1;
             }
         }
         let (ti, mi) = (inner(p.tree), inner(p.mail));
-        if ti.contains('\t') || ti.contains("  ") {
-            if ti == mi {
-                v.inner_kept += 1;
-            } else if expand(p.tree, 1).trim_matches(' ') == mi || expand(p.tree, 0).trim_matches(' ') == mi {
-                v.inner_expanded += 1;
-            } else if collapse(ti) == mi {
-                v.inner_collapsed += 1;
-            }
+        if ti.contains('\t') && ti == mi {
+            v.inner_kept += 1;
+        } else if ti.contains('\t')
+            && (expand(p.tree, 1).trim_matches(' ') == mi || expand(p.tree, 0).trim_matches(' ') == mi)
+        {
+            v.inner_expanded += 1;
+        } else if (ti.contains('\t') || ti.contains("  ")) && ti != mi && collapse(ti) == mi {
+            v.inner_collapsed += 1;
         }
         if p.tree.ends_with([' ', '\t']) && !inner(p.tree).is_empty() {
             if p.mail.ends_with([' ', '\t']) {
@@ -176,6 +179,8 @@ pub fn learn(pairs: &[Pair], markers_lost: bool) -> Model {
         Indentation::Kept
     } else if markers_lost {
         Indentation::Stripped
+    } else if let Some(marker_counted) = expanded_by_itself(pairs.iter().map(|p| p.mail).chain(added.iter().copied())) {
+        Indentation::TabsExpanded { marker_counted }
     } else {
         Indentation::Kept
     };
@@ -199,6 +204,25 @@ pub fn learn(pairs: &[Pair], markers_lost: bool) -> Model {
     }
 }
 
+/// When no old line had a tab to compare: a mail with no tab at all whose lines are indented
+/// by runs of spaces that end on tab stops once its marker is counted (7, 15, …) or not
+/// (8, 16, …) had its tabs expanded; which of the two, by the majority.
+fn expanded_by_itself<'a>(mail: impl Iterator<Item = &'a str> + Clone) -> Option<bool> {
+    if mail.clone().any(|l| l.contains('\t')) {
+        return None;
+    }
+    let (mut counted, mut plain) = (0, 0);
+    for l in mail {
+        let n = leading(l).len();
+        if n >= 7 && (n + 1).is_multiple_of(TAB) {
+            counted += 1;
+        } else if n >= 8 && n.is_multiple_of(TAB) {
+            plain += 1;
+        }
+    }
+    (counted + plain >= 1).then_some(counted >= plain)
+}
+
 /// Rebuild the added lines `targets` (indices into `lines`, ascending) by `model`; `c_like`:
 /// the file is C (re-indenting follows kernel C style; other files keep their neighbour's
 /// indentation). Returns how many lines were changed.
@@ -211,7 +235,8 @@ pub fn restore(lines: &mut [String], targets: &[usize], model: &Model, c_like: b
         Indentation::Kept => {
             if model.interior == Interior::TabsExpanded {
                 for &t in targets {
-                    lines[t] = retab_line(&lines[t], 1, false);
+                    let near = neighbour_runs(lines, t, targets);
+                    lines[t] = retab_line(&lines[t], 1, true, &near);
                 }
             }
         }
@@ -219,7 +244,8 @@ pub fn restore(lines: &mut [String], targets: &[usize], model: &Model, c_like: b
             let from = usize::from(marker_counted);
             let inside = model.interior == Interior::TabsExpanded;
             for &t in targets {
-                lines[t] = retab_line(&lines[t], from, inside);
+                let near = neighbour_runs(lines, t, targets);
+                lines[t] = retab_line(&lines[t], from, inside, &near);
             }
         }
         Indentation::Stripped if c_like => indent::reindent(lines, targets),
@@ -237,10 +263,37 @@ pub fn restore(lines: &mut [String], targets: &[usize], model: &Model, c_like: b
     targets.iter().zip(&before).filter(|(&t, b)| lines[t] != **b).count()
 }
 
-/// Tabs back into a line whose tabs were expanded, tab stops counted from column `from`:
-/// its indentation as tabs then spaces (kernel style), and with `inside`, every run of two or
-/// more spaces that reaches a tab stop outside a string literal.
-fn retab_line(line: &str, from: usize, inside: bool) -> String {
+/// Where the tree lines near `t` (not themselves rebuilt) end their runs of blanks, by body
+/// column: with a tab or with spaces. An aligned column is padded the way its neighbours pad it.
+fn neighbour_runs(lines: &[String], t: usize, targets: &[usize]) -> Vec<(usize, bool)> {
+    let near = (t.saturating_sub(6)..(t + 7).min(lines.len())).filter(|j| *j != t && targets.binary_search(j).is_err());
+    let mut out = Vec::new();
+    for j in near {
+        let line = &lines[j];
+        let body = line.trim_start_matches([' ', '\t']);
+        let mut col = expand_width(&line[..line.len() - body.len()], 0);
+        let mut run: Option<(bool, usize)> = None;
+        for c in body.chars() {
+            let next = if c == '\t' { (col / TAB + 1) * TAB } else { col + 1 };
+            if c == ' ' || c == '\t' {
+                let (tab, n) = run.unwrap_or((false, 0));
+                run = Some((tab || c == '\t', n + 1));
+            } else if let Some((tab, n)) = run.take() {
+                if tab || n >= 2 {
+                    out.push((col, tab));
+                }
+            }
+            col = next;
+        }
+    }
+    out
+}
+
+/// Tabs back into a line whose tabs were expanded, tab stops counted from column `from`: its
+/// indentation as tabs then spaces (kernel style), and with `inside`, every run of two or more
+/// spaces that ends at a tab stop outside a string literal, unless the neighbours pad that
+/// column with spaces.
+fn retab_line(line: &str, from: usize, inside: bool, neighbours: &[(usize, bool)]) -> String {
     let lead = leading(line);
     if lead.contains('\t') {
         return line.to_string();
@@ -289,9 +342,14 @@ fn retab_line(line: &str, from: usize, inside: bool) -> String {
         let run = chars[i..].iter().take_while(|&&x| x == ' ').count();
         let stop_end = col + run;
         let trailing = i + run == chars.len();
-        if run >= 2 && !trailing && stop_end / TAB > col / TAB {
-            let tabs = stop_end / TAB - col / TAB;
-            out.extend(std::iter::repeat_n('\t', tabs));
+        // The column the run ends at, as the file will have it (without the marker's column).
+        let body_col = expand_width(&out, 0) + (stop_end - col);
+        let said = neighbours.iter().find(|(c, _)| *c == body_col).map(|(_, tab)| *tab);
+        // A run that stops short of a tab stop was spaces (tabs would have reached it).
+        let tabs = said.unwrap_or(true) && stop_end.is_multiple_of(TAB);
+        if tabs && run >= 2 && !trailing && stop_end / TAB > col / TAB {
+            let n = stop_end / TAB - col / TAB;
+            out.extend(std::iter::repeat_n('\t', n));
             out.extend(std::iter::repeat_n(' ', stop_end % TAB));
         } else {
             out.extend(std::iter::repeat_n(' ', run));
@@ -317,10 +375,10 @@ mod tests {
     #[test]
     fn learns_each_form_from_the_tree() {
         let kept = [pair("\tint a;\t/* x */", "\tint a;\t/* x */")];
-        assert_eq!(learn(&kept, false), Model::CLEAN);
+        assert_eq!(learn(&kept, &[], false), Model::CLEAN);
         // `expand -t 8` of " \tint a;\t/* x */": the marker takes column 0.
         let expanded = [pair("\tint a;\t/* x */", "       int a;  /* x */")];
-        let m = learn(&expanded, false);
+        let m = learn(&expanded, &[], false);
         assert_eq!(m.indentation, Indentation::TabsExpanded { marker_counted: true });
         assert_eq!(m.interior, Interior::TabsExpanded);
         let stripped = [Pair {
@@ -328,25 +386,30 @@ mod tests {
             mail: "int a; /* x */",
             marker_lost: true,
         }];
-        let m = learn(&stripped, true);
+        let m = learn(&stripped, &[], true);
         assert_eq!(
             (m.indentation, m.interior),
             (Indentation::Stripped, Interior::Collapsed)
         );
         let trailing = [pair("\tint a; ", "\tint a;")];
-        assert!(learn(&trailing, false).trailing_lost);
+        assert!(learn(&trailing, &[], false).trailing_lost);
     }
 
     #[test]
     fn retab_restores_indentation_and_aligned_runs() {
         // "+\t\tfoo(a,\t\tb);" expanded with the marker at column 0.
         let expanded = expand("\t\tfoo(a,\t\tb);", 1);
-        assert_eq!(retab_line(&expanded, 1, true), "\t\tfoo(a,\t\tb);");
+        assert_eq!(retab_line(&expanded, 1, true, &[]), "\t\tfoo(a,\t\tb);");
         // A continuation aligned with spaces after tabs, and a string keeps its spaces.
         let cont = expand("\t    bar(\"a    b\");", 1);
-        assert_eq!(retab_line(&cont, 1, true), "\t    bar(\"a    b\");");
+        assert_eq!(retab_line(&cont, 1, true, &[]), "\t    bar(\"a    b\");");
         // `#define` is seven columns: with the marker, its tab starts at column 8.
         let define = expand("#define X\t1", 1);
-        assert_eq!(retab_line(&define, 1, true), "#define X\t1");
+        assert_eq!(retab_line(&define, 1, true, &[]), "#define X\t1");
+        // Neighbours that pad that column with spaces: spaces; a comment: spaces.
+        let spaced = expand("\tARG_A  = 1,", 1);
+        assert_eq!(retab_line(&spaced, 1, true, &[(16, false)]), "\tARG_A  = 1,");
+        let short = expand("\tLDSX(B,   s8)", 1);
+        assert_eq!(retab_line(&short, 1, true, &[]), "\tLDSX(B,   s8)");
     }
 }

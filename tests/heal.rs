@@ -1,0 +1,264 @@
+//! Healing on real kernel changes: Debian 7.2's files and 7.3's versions of them, as git diffs
+//! with their real `index` lines, damaged as mail archives and HTML pages damage mails, healed
+//! by `kfpatch apply` onto a small tree of 7.2's files and compared byte for byte with 7.3's.
+mod common;
+use common::*;
+use std::path::Path;
+use std::process::Command;
+
+/// `git diff --no-index` of `file` between the two trees, with `a/`/`b/` paths: git's own diff
+/// with real blob ids, as the author's `git format-patch` would have written it.
+fn real_diff(old_tree: &Path, new_tree: &Path, file: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(old_tree, dir.path().join("a")).unwrap();
+    std::os::unix::fs::symlink(new_tree, dir.path().join("b")).unwrap();
+    let out = Command::new("git")
+        .current_dir(dir.path())
+        .args(["diff", "--no-index", "--no-prefix"])
+        .arg(format!("a/{file}"))
+        .arg(format!("b/{file}"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "git diff --no-index: the files differ");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn mail(diff: &str, signature: bool) -> String {
+    let mut m = String::from(
+        "From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\nFrom: A U Thor <author@example.org>\nDate: Mon, 1 Jan 2024 00:00:00 +0000\nSubject: [PATCH] bpf: a real change\n\nA real change from 7.2 to 7.3.\n\nSigned-off-by: A U Thor <author@example.org>\n---\n",
+    );
+    m.push_str(diff);
+    if signature {
+        m.push_str("-- \n2.47.3\n");
+    }
+    m
+}
+
+/// What a web archive did to the RFC: context lines lose their marker and indentation, runs of
+/// blanks become one space, trailing blanks go, blank context lines vanish.
+fn archive(diff: &str) -> String {
+    let collapse = |s: &str| {
+        s.split([' ', '\t'])
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let mut out = String::new();
+    let mut in_hunk = false;
+    for line in diff.lines() {
+        if line.starts_with("@@ ") {
+            in_hunk = true;
+        } else if line.starts_with("diff --git ") {
+            in_hunk = false;
+        }
+        let damaged = if !in_hunk || line.starts_with("@@ ") {
+            collapse(line)
+        } else if let Some(body) = line.strip_prefix('+').or_else(|| line.strip_prefix('-')) {
+            let lead = if body.starts_with([' ', '\t']) { " " } else { "" };
+            format!("{}{lead}{}", &line[..1], collapse(body))
+        } else {
+            collapse(line)
+        };
+        if in_hunk && !line.starts_with("@@ ") && damaged.is_empty() {
+            continue;
+        }
+        out.push_str(&damaged);
+        out.push('\n');
+    }
+    out
+}
+
+struct Healed {
+    run: Run,
+    result: String,
+    json: serde_json::Value,
+}
+
+/// Apply `mail_text` to a small tree of 7.2's `file` (written, so the result can be read).
+fn heal(file: &str, mail_text: &str, extra: &[&str]) -> Healed {
+    let old = tree("7.2");
+    let dir = scratch();
+    let work = dir.path().join("linux");
+    mini_tree(&old, &work, &[file]);
+    let patch = dir.path().join("change.patch");
+    std::fs::write(&patch, mail_text).unwrap();
+    let json = dir.path().join("report.json");
+    let mut args = vec!["apply", "--tree", work.to_str().unwrap()];
+    let json_arg = format!("--json={}", json.display());
+    args.push(&json_arg);
+    args.extend(extra);
+    args.push(patch.to_str().unwrap());
+    let run = kfpatch(&args);
+    let result = std::fs::read_to_string(work.join(file)).unwrap();
+    let json = std::fs::read_to_string(&json)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or(serde_json::Value::Null);
+    Healed { run, result, json }
+}
+
+fn truth(file: &str) -> String {
+    std::fs::read_to_string(tree("7.3").join(file)).unwrap()
+}
+
+fn proof_of(h: &Healed) -> String {
+    h.json["patches"][0]["files"][0]["proof"]
+        .as_str()
+        .unwrap_or("")
+        .to_string()
+}
+
+#[test]
+fn archive_damage_on_real_changes_heals_byte_identical_and_proven() {
+    for file in ["kernel/bpf/arraymap.c", "kernel/bpf/stackmap.c", "kernel/bpf/arena.c"] {
+        let diff = real_diff(&tree("7.2"), &tree("7.3"), file);
+        let h = heal(file, &mail(&archive(&diff), true), &[]);
+        h.run.expect_code(0);
+        assert!(
+            h.result == truth(file),
+            "{file}: not the author's file\n{}",
+            h.run.shown
+        );
+        assert_eq!(proof_of(&h), "proven", "{file}\n{}", h.run.shown);
+        assert!(
+            h.run.stdout.contains("exact, proven by its postimage blob"),
+            "{}",
+            h.run.shown
+        );
+        assert!(h.run.stdout.contains("indentation stripped"), "{}", h.run.shown);
+    }
+}
+
+#[test]
+fn a_bare_diff_whose_last_hunk_lost_blank_lines_heals() {
+    // No signature and no index lines: the input ends inside a hunk that lost blank lines.
+    let file = "kernel/bpf/arraymap.c";
+    let diff = archive(&real_diff(&tree("7.2"), &tree("7.3"), file));
+    let bare: String = diff
+        .lines()
+        .filter(|l| !l.starts_with("index "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let h = heal(file, &bare, &[]);
+    h.run.expect_code(0);
+    assert!(h.result == truth(file), "{}", h.run.shown);
+    assert_eq!(proof_of(&h), "no_proof");
+}
+
+#[test]
+fn character_damage_is_recognised_named_and_undone() {
+    let file = "kernel/bpf/stackmap.c";
+    let diff = real_diff(&tree("7.2"), &tree("7.3"), file);
+    let body_lines = |f: &dyn Fn(&str) -> String| -> String {
+        diff.lines()
+            .map(|l| {
+                if l.starts_with("diff --git")
+                    || l.starts_with("index ")
+                    || l.starts_with("--- ")
+                    || l.starts_with("+++ ")
+                {
+                    format!("{l}\n")
+                } else {
+                    format!("{}\n", f(l))
+                }
+            })
+            .collect()
+    };
+    let entities = body_lines(&|l| l.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;"));
+    let qp = body_lines(&|l| l.replace('=', "=3D"));
+    let nbsp = body_lines(&|l| {
+        let mut col = 0;
+        let mut out = String::new();
+        for c in l.chars() {
+            if c == '\t' {
+                let next = (col / 8 + 1) * 8;
+                out.extend(std::iter::repeat_n('\u{a0}', next - col));
+                col = next;
+            } else {
+                out.push(if c == ' ' { '\u{a0}' } else { c });
+                col += 1;
+            }
+        }
+        out
+    });
+    for (damaged, named) in [
+        (entities, "HTML entities"),
+        (qp, "quoted-printable"),
+        (nbsp, "non-breaking spaces"),
+    ] {
+        assert!(damaged != diff);
+        let h = heal(file, &mail(&damaged, true), &[]);
+        h.run.expect_code(0);
+        assert!(
+            h.result == truth(file),
+            "{named}: not the author's file\n{}",
+            h.run.shown
+        );
+        assert!(h.run.stdout.contains(named), "{named}\n{}", h.run.shown);
+        assert_eq!(proof_of(&h), "proven", "{named}\n{}", h.run.shown);
+    }
+}
+
+#[test]
+fn a_wrong_postimage_id_is_never_proven_and_require_proof_refuses() {
+    let file = "kernel/bpf/arraymap.c";
+    let diff = archive(&real_diff(&tree("7.2"), &tree("7.3"), file));
+    // Keep the preimage id (the tree's blob), change the postimage id.
+    let wrong: String = diff
+        .lines()
+        .map(|l| match l.strip_prefix("index ") {
+            Some(rest) => {
+                let (pre, post) = rest.split_once("..").unwrap();
+                let flipped: String = post.chars().take(7).map(|c| if c == '0' { '1' } else { '0' }).collect();
+                format!("index {pre}..{flipped}{}\n", &post[7..])
+            }
+            None => format!("{l}\n"),
+        })
+        .collect();
+    let h = heal(file, &mail(&wrong, true), &["--check"]);
+    h.run.expect_code(0);
+    assert_eq!(proof_of(&h), "not_proven", "{}", h.run.shown);
+    assert!(h.run.stdout.contains("healed, not proven"), "{}", h.run.shown);
+    let refused = heal(file, &mail(&wrong, true), &["--require-proof"]);
+    refused.run.expect_code(1);
+    assert!(
+        refused.run.stderr.contains("healed, not proven by its postimage blob"),
+        "{}",
+        refused.run.shown
+    );
+    assert!(refused.result == std::fs::read_to_string(tree("7.2").join(file)).unwrap());
+}
+
+#[test]
+fn the_healed_mail_keeps_the_original_patch_id() {
+    let file = "kernel/bpf/arraymap.c";
+    let diff = real_diff(&tree("7.2"), &tree("7.3"), file);
+    let dir = scratch();
+    let healed = dir.path().join("healed.patch");
+    let h = heal(
+        file,
+        &mail(&archive(&diff), true),
+        &["--check", "--emit-healed", healed.to_str().unwrap()],
+    );
+    h.run.expect_code(0);
+    let patch_id = |text: &str| {
+        let mut child = Command::new("git")
+            .args(["patch-id", "--stable"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .to_string()
+    };
+    let original = patch_id(&mail(&diff, true));
+    assert!(!original.is_empty());
+    assert_eq!(patch_id(&std::fs::read_to_string(&healed).unwrap()), original);
+}
