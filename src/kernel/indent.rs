@@ -154,6 +154,8 @@ pub enum Rule {
     OpenBraceAlone,
     /// The body of an `if`/`for`/`while`/`else`/`do` without braces: one tab deeper.
     UnbracedBody,
+    /// The first line of a macro's body: one tab in.
+    MacroBody,
     /// Balanced parentheses but an unfinished statement: a plain continuation, one tab
     /// deeper; it may be aligned otherwise.
     Continuation,
@@ -180,6 +182,7 @@ impl Rule {
             Rule::ContinuationParen => "continuation aligned after the open parenthesis",
             Rule::OpenBraceAlone => "brace on its own line",
             Rule::UnbracedBody => "body of an unbraced if/for/while: one tab deeper",
+            Rule::MacroBody => "first line of a macro's body: one tab in",
             Rule::Continuation => "continued statement: one tab deeper (it may be aligned otherwise)",
             Rule::BlockBody => "one tab inside the block",
             Rule::ClosingBrace => "closing brace at its block's depth",
@@ -287,7 +290,7 @@ pub fn reindent_explained(lines: &mut [String], targets: &[usize]) -> Vec<Rule> 
         } else if is_goto_label(&text) {
             (text, Rule::GotoLabel)
         } else {
-            let (col, rule) = column_for(lines, &lexed, t, &text);
+            let (col, rule) = column_for(lines, &lexed, t, &text, targets);
             (format!("{}{text}", make_indent(col)), rule)
         };
         lines[t] = new;
@@ -375,10 +378,14 @@ fn open_parens(lexed: &Lexed, from: usize, to: usize) -> Vec<usize> {
     stack
 }
 
-fn column_for(lines: &[String], lexed: &Lexed, t: usize, text: &str) -> (usize, Rule) {
+fn column_for(lines: &[String], lexed: &Lexed, t: usize, text: &str, targets: &[usize]) -> (usize, Rule) {
     let Some(mut prev) = previous_non_blank(lines, lexed, t) else {
         return (0, Rule::FirstLine);
     };
+    // The first line of a macro's body, one tab in.
+    if lexed.in_macro[t] && lines[prev].trim_start().starts_with('#') {
+        return (TAB, Rule::MacroBody);
+    }
     // A goto label says nothing about depth: look above it.
     while is_goto_label(lines[prev].trim()) {
         match previous_non_blank(lines, lexed, prev) {
@@ -397,7 +404,13 @@ fn column_for(lines: &[String], lexed: &Lexed, t: usize, text: &str) -> (usize, 
             return (base, Rule::OpenBraceAlone);
         }
         if let Some(col) = open_parens(lexed, start, prev).last() {
-            return (col + 1, Rule::ContinuationParen);
+            let aligned = col + 1;
+            let col = match continuation_style(lines, lexed, t, targets) {
+                Style::Aligned => aligned,
+                Style::TabFloor => (aligned / TAB) * TAB,
+                Style::Tabs(k) => base + k * TAB,
+            };
+            return (col, Rule::ContinuationParen);
         }
         // Balanced parentheses but unfinished: an unbraced body or a plain continuation.
         let head = lines[start].trim_start();
@@ -446,6 +459,70 @@ fn column_for(lines: &[String], lexed: &Lexed, t: usize, text: &str) -> (usize, 
         return (base.saturating_sub(TAB), Rule::ClosingBrace);
     }
     (base, Rule::SameAsStatement)
+}
+
+/// How a file's continuation lines stand under an open parenthesis: aligned one column after
+/// it (kernel style), with tabs only up to the last tab stop before that column, or a fixed
+/// number of tabs deeper than their statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Style {
+    Aligned,
+    TabFloor,
+    Tabs(usize),
+}
+
+/// The style of the nearest continuation lines of the tree (not being rebuilt) around `t`:
+/// the majority of up to six, nearest first; kernel style when there are none.
+fn continuation_style(lines: &[String], lexed: &Lexed, t: usize, targets: &[usize]) -> Style {
+    let mut votes: Vec<Style> = Vec::new();
+    let lo = t.saturating_sub(150);
+    let hi = (t + 150).min(lines.len());
+    let mut order: Vec<usize> = (lo..hi)
+        .filter(|&j| j != t && targets.binary_search(&j).is_err())
+        .collect();
+    order.sort_by_key(|&j| j.abs_diff(t));
+    for j in order {
+        if votes.len() == 6 {
+            break;
+        }
+        if j == 0 || lines[j].trim().is_empty() || lexed.in_comment_before[j] || lines[j].trim_start().starts_with('#')
+        {
+            continue;
+        }
+        let p = j - 1;
+        let code = lexed.code[p].trim_end();
+        if code.is_empty()
+            || !(code.ends_with(',') || code.ends_with('(') || code.ends_with("&&") || code.ends_with("||"))
+        {
+            continue;
+        }
+        if ends(lines, lexed, p) {
+            continue;
+        }
+        let start = statement_start(lines, lexed, p);
+        let Some(col) = open_parens(lexed, start, p).last().copied() else {
+            continue;
+        };
+        let (aligned, base, w) = (col + 1, indent_width(&lines[start]), indent_width(&lines[j]));
+        let style = if w == aligned {
+            Style::Aligned
+        } else if w == (aligned / TAB) * TAB && w > base {
+            Style::TabFloor
+        } else if w > base && (w - base) % TAB == 0 && (w - base) / TAB <= 3 {
+            Style::Tabs((w - base) / TAB)
+        } else {
+            continue;
+        };
+        votes.push(style);
+    }
+    let count = |s: Style| votes.iter().filter(|v| **v == s).count();
+    let mut best = (Style::Aligned, count(Style::Aligned));
+    for s in [Style::TabFloor, Style::Tabs(1), Style::Tabs(2), Style::Tabs(3)] {
+        if count(s) > best.1 {
+            best = (s, count(s));
+        }
+    }
+    best.0
 }
 
 /// `#define NAME VALUE` split into (name, value); `None` for other directives.

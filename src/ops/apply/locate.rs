@@ -209,6 +209,9 @@ fn healed_placement(file: &[String], hunk: &Hunk, matched: &[usize]) -> Placemen
     let mut restored = 0;
     // Where the run of added lines since the last old line began, in `lines`.
     let mut run_start: Option<usize> = None;
+    // The tree's text of the last old line (context or removed) placed.
+    let mut last_old: Option<&str> = None;
+    let mut last_old_removed = false;
     for (i, l) in hunk.lines.iter().enumerate() {
         match l.kind {
             LineKind::Add => {
@@ -228,6 +231,8 @@ fn healed_placement(file: &[String], hunk: &Hunk, matched: &[usize]) -> Placemen
                         });
                     }
                     pairs.push((cursor, i));
+                    last_old = Some(file[cursor].as_str());
+                    last_old_removed = l.kind == LineKind::Del;
                     cursor += 1;
                     run_start = None;
                 }
@@ -246,17 +251,34 @@ fn healed_placement(file: &[String], hunk: &Hunk, matched: &[usize]) -> Placemen
                 restored += lost.len();
                 match run_start {
                     Some(rs) if !lost.is_empty() => {
-                        let run_len = lines.len() - rs;
-                        let prev_old = rs.checked_sub(1).map(|i| lines[i].text.as_str());
-                        let before = blanks_go_before(&lines[rs..], prev_old);
-                        let at = if before { rs } else { lines.len() };
+                        let next_old = file.get(target).map(String::as_str);
+                        // Added lines right after removed ones take their place, before the
+                        // blank lines that followed them.
+                        let k = if last_old_removed {
+                            lines.len() - rs
+                        } else {
+                            blank_split(&lines[rs..], last_old, next_old)
+                        };
+                        let at = rs + k;
                         let n = lost.len();
+                        let run_len = lines.len() - at;
                         lines.splice(at..at, lost);
-                        blank_choices.push(BlankChoice {
-                            run_start: if before { rs + n } else { rs },
-                            run_len,
-                            blanks: n,
-                            before,
+                        // The blanks stand before the added lines from `at` on (all of them,
+                        // or those after the run's declarations), or after the whole run.
+                        blank_choices.push(if run_len > 0 {
+                            BlankChoice {
+                                run_start: at + n,
+                                run_len,
+                                blanks: n,
+                                before: true,
+                            }
+                        } else {
+                            BlankChoice {
+                                run_start: rs,
+                                run_len: k,
+                                blanks: n,
+                                before: false,
+                            }
                         });
                     }
                     _ => lines.extend(lost),
@@ -268,6 +290,8 @@ fn healed_placement(file: &[String], hunk: &Hunk, matched: &[usize]) -> Placemen
                     });
                 }
                 pairs.push((target, i));
+                last_old = Some(file[target].as_str());
+                last_old_removed = l.kind == LineKind::Del;
                 cursor = target + 1;
                 k += 1;
                 run_start = None;
@@ -286,20 +310,103 @@ fn healed_placement(file: &[String], hunk: &Hunk, matched: &[usize]) -> Placemen
 }
 
 /// Lost blank context lines between two old lines, with a run of added lines between them too:
-/// do they stand before the run? Kernel code never has two blank lines in a row, so a run that
-/// ends blank has them before it and one that starts blank has them after. Otherwise they stay
-/// after the run (the common "append to the block above" case), unless the run opens something
-/// the next old line does not continue (a new function or comment block starts after a blank).
-fn blanks_go_before(run: &[NewLine], prev_old: Option<&str>) -> bool {
-    let blank = |l: &NewLine| l.text.trim().is_empty();
-    match (run.first(), run.last()) {
-        (Some(f), _) if blank(f) => false,
-        (_, Some(l)) if blank(l) => true,
-        // Kernel style sets a block's declarations off by a blank line: statements added
-        // after the last declaration come after that blank.
-        (Some(f), _) => prev_old.is_some_and(is_declaration) && !is_declaration(&f.text),
+/// after how many of the run's lines do they stand? The tree says how many, not where; kernel
+/// style decides, in this order: never two blank lines in a row; a blank sets a block's
+/// declarations off from its statements; a blank follows the end of a nested statement (the
+/// old line before the run is deeper than the one after it, as after `\t\tgoto out;` or
+/// `\t}`); otherwise after the whole run (the common "append to the block above" case).
+fn blank_split(run: &[NewLine], prev_old: Option<&str>, next_old: Option<&str>) -> usize {
+    let len = run.len();
+    let blank = |t: &str| t.trim().is_empty();
+    let depth = |t: &str| {
+        t.chars()
+            .take_while(|c| *c == ' ' || *c == '\t')
+            .fold(0, |col, c| if c == '\t' { (col / 8 + 1) * 8 } else { col + 1 })
+    };
+    let above = |k: usize| {
+        if k == 0 {
+            prev_old
+        } else {
+            Some(run[k - 1].text.as_str())
+        }
+    };
+    let below = |k: usize| if k == len { next_old } else { Some(run[k].text.as_str()) };
+    let comment = |t: &str| {
+        let t = t.trim_start();
+        t.starts_with('*') || t.starts_with("/*") || t.starts_with("//")
+    };
+    // A nested statement or block ends with `;` or `}` on a line indented by tabs (a deeper
+    // line ending otherwise is a continuation, which closes nothing).
+    let closes = match (prev_old, next_old) {
+        (Some(p), Some(n)) => {
+            let end = p.trim_end();
+            !blank(n)
+                && !comment(p)
+                && depth(p) >= depth(n) + 8
+                && depth(p) % 8 == 0
+                && (end.ends_with(';') || end.ends_with('}'))
+        }
         _ => false,
-    }
+    };
+    // A comment opening the run introduces what follows it: the blank goes before the comment.
+    let run_opens_comment = run.first().is_some_and(|l| l.text.trim_start().starts_with("/*"));
+    let score = |k: usize| -> i32 {
+        let (a, b) = (above(k), below(k));
+        let mut s = 0;
+        if a.is_some_and(blank) || b.is_some_and(blank) {
+            s -= 100;
+        }
+        if k == 0
+            && run_opens_comment
+            && b.is_some()
+            && a.is_some_and(|a| a.trim_end().ends_with('}') || a.trim_end().ends_with(';'))
+        {
+            s += 5;
+        }
+        if a.is_some_and(is_declaration) && b.is_some_and(|b| is_statement(b) || b.trim_start().starts_with("/*")) {
+            s += 20;
+        }
+        // The nesting closes between the old lines around the run: the blank follows the
+        // close, which is the run's last `}` line, or the old line before the run if the run
+        // closes nothing.
+        if closes {
+            let closer = run.iter().rposition(|l| l.text.trim_start().starts_with('}'));
+            match closer {
+                Some(m) if k == m + 1 => s += 10,
+                None if k == 0 => s += 10,
+                _ => {}
+            }
+        }
+        // Inside the run only for a reason; at its ends, after it by default.
+        if k == len {
+            s += 2;
+        } else if k > 0 {
+            s -= 1;
+        }
+        s
+    };
+    (0..=len).rev().max_by_key(|&k| score(k)).unwrap_or(len)
+}
+
+/// A statement of a function body (not a declaration, a comment or a brace), read loosely.
+fn is_statement(line: &str) -> bool {
+    let t = line.trim();
+    let keyword = [
+        "if (",
+        "for (",
+        "while (",
+        "return",
+        "switch (",
+        "goto ",
+        "do ",
+        "break;",
+        "continue;",
+    ]
+    .iter()
+    .any(|k| t.starts_with(k));
+    let call_or_assign = t.ends_with(';')
+        && (t.contains('(') || t.contains(" = ") || t.contains("++") || t.contains("--") || t.contains("->"));
+    (keyword || call_or_assign) && !is_declaration(t)
 }
 
 /// A local declaration (`u64 skip = flags & MASK;`, `struct foo *p;`), read loosely.

@@ -236,7 +236,8 @@ pub fn restore(lines: &mut [String], targets: &[usize], model: &Model, c_like: b
             if model.interior == Interior::TabsExpanded {
                 for &t in targets {
                     let near = neighbour_runs(lines, t, targets);
-                    lines[t] = retab_line(&lines[t], 1, true, &near);
+                    let dt = defines_use_tabs(lines, t, targets);
+                    lines[t] = retab_line(&lines[t], 1, true, &near, dt);
                 }
             }
         }
@@ -245,7 +246,8 @@ pub fn restore(lines: &mut [String], targets: &[usize], model: &Model, c_like: b
             let inside = model.interior == Interior::TabsExpanded;
             for &t in targets {
                 let near = neighbour_runs(lines, t, targets);
-                lines[t] = retab_line(&lines[t], from, inside, &near);
+                let dt = defines_use_tabs(lines, t, targets);
+                lines[t] = retab_line(&lines[t], from, inside, &near, dt);
             }
         }
         Indentation::Stripped if c_like => indent::reindent(lines, targets),
@@ -289,11 +291,24 @@ fn neighbour_runs(lines: &[String], t: usize, targets: &[usize]) -> Vec<(usize, 
     out
 }
 
+/// Do the tree's `#define`s near `t` separate name and value with a tab?
+fn defines_use_tabs(lines: &[String], t: usize, targets: &[usize]) -> bool {
+    (t.saturating_sub(6)..(t + 7).min(lines.len()))
+        .filter(|j| *j != t && targets.binary_search(j).is_err())
+        .filter_map(|j| lines[j].strip_prefix("#define "))
+        .any(|rest| {
+            rest.trim_start()
+                .split_once([' ', '\t'])
+                .is_some_and(|(name, _)| rest[name.len()..].starts_with('\t'))
+        })
+}
+
 /// Tabs back into a line whose tabs were expanded, tab stops counted from column `from`: its
 /// indentation as tabs then spaces (kernel style), and with `inside`, every run of two or more
 /// spaces that ends at a tab stop outside a string literal, unless the neighbours pad that
-/// column with spaces.
-fn retab_line(line: &str, from: usize, inside: bool, neighbours: &[(usize, bool)]) -> String {
+/// column with spaces. With `define_tabs` (the `#define`s around pad their values with tabs),
+/// a `#define`'s one space that ends on a tab stop was a tab one column wide.
+fn retab_line(line: &str, from: usize, inside: bool, neighbours: &[(usize, bool)], define_tabs: bool) -> String {
     let lead = leading(line);
     if lead.contains('\t') {
         return line.to_string();
@@ -312,6 +327,8 @@ fn retab_line(line: &str, from: usize, inside: bool, neighbours: &[(usize, bool)
         return out;
     }
     let chars: Vec<char> = rest.chars().collect();
+    let is_define = rest.starts_with("#define ");
+    let mut runs_seen = 0;
     let mut col = end;
     let mut i = 0;
     let mut quote: Option<char> = None;
@@ -340,6 +357,7 @@ fn retab_line(line: &str, from: usize, inside: bool, neighbours: &[(usize, bool)
             continue;
         }
         let run = chars[i..].iter().take_while(|&&x| x == ' ').count();
+        runs_seen += 1;
         let stop_end = col + run;
         let trailing = i + run == chars.len();
         // The column the run ends at, as the file will have it (without the marker's column).
@@ -347,7 +365,8 @@ fn retab_line(line: &str, from: usize, inside: bool, neighbours: &[(usize, bool)
         let said = neighbours.iter().find(|(c, _)| *c == body_col).map(|(_, tab)| *tab);
         // A run that stops short of a tab stop was spaces (tabs would have reached it).
         let tabs = said.unwrap_or(true) && stop_end.is_multiple_of(TAB);
-        if tabs && run >= 2 && !trailing && stop_end / TAB > col / TAB {
+        let define_gap = define_tabs && is_define && runs_seen == 2 && run == 1;
+        if tabs && (run >= 2 || define_gap) && !trailing && stop_end / TAB > col / TAB {
             let n = stop_end / TAB - col / TAB;
             out.extend(std::iter::repeat_n('\t', n));
             out.extend(std::iter::repeat_n(' ', stop_end % TAB));
@@ -399,17 +418,23 @@ mod tests {
     fn retab_restores_indentation_and_aligned_runs() {
         // "+\t\tfoo(a,\t\tb);" expanded with the marker at column 0.
         let expanded = expand("\t\tfoo(a,\t\tb);", 1);
-        assert_eq!(retab_line(&expanded, 1, true, &[]), "\t\tfoo(a,\t\tb);");
+        assert_eq!(retab_line(&expanded, 1, true, &[], false), "\t\tfoo(a,\t\tb);");
         // A continuation aligned with spaces after tabs, and a string keeps its spaces.
         let cont = expand("\t    bar(\"a    b\");", 1);
-        assert_eq!(retab_line(&cont, 1, true, &[]), "\t    bar(\"a    b\");");
+        assert_eq!(retab_line(&cont, 1, true, &[], false), "\t    bar(\"a    b\");");
         // `#define` is seven columns: with the marker, its tab starts at column 8.
         let define = expand("#define X\t1", 1);
-        assert_eq!(retab_line(&define, 1, true, &[]), "#define X\t1");
+        assert_eq!(retab_line(&define, 1, true, &[], false), "#define X\t1");
         // Neighbours that pad that column with spaces: spaces; a comment: spaces.
         let spaced = expand("\tARG_A  = 1,", 1);
-        assert_eq!(retab_line(&spaced, 1, true, &[(16, false)]), "\tARG_A  = 1,");
+        assert_eq!(retab_line(&spaced, 1, true, &[(16, false)], false), "\tARG_A  = 1,");
         let short = expand("\tLDSX(B,   s8)", 1);
-        assert_eq!(retab_line(&short, 1, true, &[]), "\tLDSX(B,   s8)");
+        assert_eq!(retab_line(&short, 1, true, &[], false), "\tLDSX(B,   s8)");
+        // include/linux/mfd/rk808.h: a one-column tab after a long name, among tabbed defines.
+        let one = expand("#define RK801_POWER_ENTER_SLP_OR_SHTD_SEQ3_REG\t0x2e", 1);
+        assert_eq!(
+            retab_line(&one, 1, true, &[], true),
+            "#define RK801_POWER_ENTER_SLP_OR_SHTD_SEQ3_REG\t0x2e"
+        );
     }
 }
