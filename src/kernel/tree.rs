@@ -105,23 +105,92 @@ pub fn work_copy(pristine: &Path, dest: &Path) -> Result<(), TreeError> {
         path: dest.to_path_buf(),
         source,
     };
-    if dest.exists() {
-        std::fs::remove_dir_all(dest).map_err(io)?;
-    }
+    // Two kfpatch runs (or two matrix rows) may want the same copy at once: one makes it,
+    // under a lock beside it (never inside a tree), the other waits and takes it. The copy is
+    // made beside `dest` and renamed into place whole, its marker inside, so a killed run
+    // leaves no half copy under the name; a directory there without a marker is one an older
+    // kfpatch left unfinished.
     if let Some(parent) = dest.parent() {
         std::fs::create_dir_all(parent).map_err(io)?;
     }
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let lock_path = dest.with_file_name(format!(".{name}.lock"));
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(io)?;
+    lock.lock().map_err(io)?;
+    if marker.is_file() {
+        return Ok(());
+    }
+    if dest.exists() {
+        std::fs::remove_dir_all(dest).map_err(io)?;
+    }
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let staging = dest.with_file_name(format!(".{name}.partial-{}-{nanos}", std::process::id()));
     let status = std::process::Command::new("cp")
         .arg("-al")
         .arg(pristine)
-        .arg(dest)
+        .arg(&staging)
         .status()
         .map_err(io)?;
+    let cleanup = || {
+        let _ = std::fs::remove_dir_all(&staging);
+    };
     if !status.success() {
+        cleanup();
         return Err(io(std::io::Error::other(format!(
             "cp -al {} failed",
             pristine.display()
         ))));
     }
-    std::fs::write(&marker, format!("hard-linked copy of {}\n", pristine.display())).map_err(io)
+    let staged_marker = staging.join(".kfpatch-work");
+    if let Err(e) = std::fs::write(&staged_marker, format!("hard-linked copy of {}\n", pristine.display())) {
+        cleanup();
+        return Err(io(e));
+    }
+    std::fs::rename(&staging, dest).map_err(|e| {
+        cleanup();
+        io(e)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_runs_wanting_one_work_copy_both_get_it_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let pristine = dir.path().join("pristine");
+        for i in 0..200 {
+            let f = pristine.join(format!("d{}/f{i}.c", i % 7));
+            std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+            std::fs::write(&f, format!("{i}\n")).unwrap();
+        }
+        let dest = dir.path().join("work/copy");
+        std::thread::scope(|s| {
+            let runs: Vec<_> = (0..4).map(|_| s.spawn(|| work_copy(&pristine, &dest))).collect();
+            for r in runs {
+                r.join().unwrap().expect("each run gets the copy");
+            }
+        });
+        assert!(dest.join(".kfpatch-work").is_file());
+        assert_eq!(std::fs::read_to_string(dest.join("d3/f199.c")).unwrap(), "199\n");
+        // Nothing half-made is left beside it.
+        let left: Vec<String> = std::fs::read_dir(dir.path().join("work"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains("partial"))
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+    }
 }

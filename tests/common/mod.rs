@@ -97,12 +97,8 @@ pub fn mail_diff(mail: &Path) -> String {
 pub fn keyed_work_copy(pristine: &Path, name: &str, key: &str) -> PathBuf {
     let key = &kfpatch::kernel::blob_id(key)[..8];
     let work = kfpatch::cache_root().join(format!("work/{name}-{key}"));
-    if !work.join(".kfpatch-work").is_file() {
-        let _ = std::fs::remove_dir_all(&work);
-        std::fs::create_dir_all(work.parent().unwrap()).unwrap();
-        linked_copy(pristine, &work);
-        std::fs::write(work.join(".kfpatch-work"), "test work tree\n").unwrap();
-    }
+    // kfpatch's own: tests running side by side may want the same copy at once.
+    kfpatch::kernel::tree::work_copy(pristine, &work).expect("a work copy of the tree");
     work
 }
 
