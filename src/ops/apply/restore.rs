@@ -237,7 +237,7 @@ pub fn restore(lines: &mut [String], targets: &[usize], model: &Model, c_like: b
                 for &t in targets {
                     let near = neighbour_runs(lines, t, targets);
                     let dt = defines_use_tabs(lines, t, targets);
-                    lines[t] = retab_line(&lines[t], 1, true, &near, dt);
+                    lines[t] = retab_line(&lines[t], 1, true, &near, dt, false);
                 }
             }
         }
@@ -247,7 +247,8 @@ pub fn restore(lines: &mut [String], targets: &[usize], model: &Model, c_like: b
             for &t in targets {
                 let near = neighbour_runs(lines, t, targets);
                 let dt = defines_use_tabs(lines, t, targets);
-                lines[t] = retab_line(&lines[t], from, inside, &near, dt);
+                let si = indented_with_spaces(lines, t, targets);
+                lines[t] = retab_line(&lines[t], from, inside, &near, dt, si);
             }
         }
         Indentation::Stripped if c_like => indent::reindent(lines, targets),
@@ -291,6 +292,22 @@ fn neighbour_runs(lines: &[String], t: usize, targets: &[usize]) -> Vec<(usize, 
     out
 }
 
+/// Do the tree's lines near `t` that are indented eight columns or more use spaces only?
+fn indented_with_spaces(lines: &[String], t: usize, targets: &[usize]) -> bool {
+    let (mut spaces, mut tabs) = (0, 0);
+    for j in (t.saturating_sub(8)..(t + 9).min(lines.len())).filter(|j| *j != t && targets.binary_search(j).is_err()) {
+        let lead = leading(&lines[j]);
+        if expand_width(lead, 0) >= TAB && !inner(&lines[j]).is_empty() {
+            if lead.contains('\t') {
+                tabs += 1;
+            } else {
+                spaces += 1;
+            }
+        }
+    }
+    spaces > tabs
+}
+
 /// Do the tree's `#define`s near `t` separate name and value with a tab?
 fn defines_use_tabs(lines: &[String], t: usize, targets: &[usize]) -> bool {
     (t.saturating_sub(6)..(t + 7).min(lines.len()))
@@ -308,16 +325,27 @@ fn defines_use_tabs(lines: &[String], t: usize, targets: &[usize]) -> bool {
 /// spaces that ends at a tab stop outside a string literal, unless the neighbours pad that
 /// column with spaces. With `define_tabs` (the `#define`s around pad their values with tabs),
 /// a `#define`'s one space that ends on a tab stop was a tab one column wide.
-fn retab_line(line: &str, from: usize, inside: bool, neighbours: &[(usize, bool)], define_tabs: bool) -> String {
+#[allow(clippy::too_many_arguments)]
+fn retab_line(
+    line: &str,
+    from: usize,
+    inside: bool,
+    neighbours: &[(usize, bool)],
+    define_tabs: bool,
+    space_indented: bool,
+) -> String {
     let lead = leading(line);
     if lead.contains('\t') {
         return line.to_string();
     }
     let end = from + lead.len();
     let mut out = String::new();
-    if end >= TAB {
+    if end >= TAB && !space_indented {
         out.extend(std::iter::repeat_n('\t', end / TAB));
         out.extend(std::iter::repeat_n(' ', end % TAB));
+    } else if space_indented {
+        // The tree indents this code with spaces: so did the author.
+        out.push_str(&" ".repeat(end.saturating_sub(from.min(end))));
     } else {
         out.push_str(lead);
     }
@@ -418,22 +446,25 @@ mod tests {
     fn retab_restores_indentation_and_aligned_runs() {
         // "+\t\tfoo(a,\t\tb);" expanded with the marker at column 0.
         let expanded = expand("\t\tfoo(a,\t\tb);", 1);
-        assert_eq!(retab_line(&expanded, 1, true, &[], false), "\t\tfoo(a,\t\tb);");
+        assert_eq!(retab_line(&expanded, 1, true, &[], false, false), "\t\tfoo(a,\t\tb);");
         // A continuation aligned with spaces after tabs, and a string keeps its spaces.
         let cont = expand("\t    bar(\"a    b\");", 1);
-        assert_eq!(retab_line(&cont, 1, true, &[], false), "\t    bar(\"a    b\");");
+        assert_eq!(retab_line(&cont, 1, true, &[], false, false), "\t    bar(\"a    b\");");
         // `#define` is seven columns: with the marker, its tab starts at column 8.
         let define = expand("#define X\t1", 1);
-        assert_eq!(retab_line(&define, 1, true, &[], false), "#define X\t1");
+        assert_eq!(retab_line(&define, 1, true, &[], false, false), "#define X\t1");
         // Neighbours that pad that column with spaces: spaces; a comment: spaces.
         let spaced = expand("\tARG_A  = 1,", 1);
-        assert_eq!(retab_line(&spaced, 1, true, &[(16, false)], false), "\tARG_A  = 1,");
+        assert_eq!(
+            retab_line(&spaced, 1, true, &[(16, false)], false, false),
+            "\tARG_A  = 1,"
+        );
         let short = expand("\tLDSX(B,   s8)", 1);
-        assert_eq!(retab_line(&short, 1, true, &[], false), "\tLDSX(B,   s8)");
+        assert_eq!(retab_line(&short, 1, true, &[], false, false), "\tLDSX(B,   s8)");
         // include/linux/mfd/rk808.h: a one-column tab after a long name, among tabbed defines.
         let one = expand("#define RK801_POWER_ENTER_SLP_OR_SHTD_SEQ3_REG\t0x2e", 1);
         assert_eq!(
-            retab_line(&one, 1, true, &[], true),
+            retab_line(&one, 1, true, &[], true, false),
             "#define RK801_POWER_ENTER_SLP_OR_SHTD_SEQ3_REG\t0x2e"
         );
     }
