@@ -555,7 +555,13 @@ fn plan(tree: &KernelTree, series: &Series, snapshots_wanted: bool) -> Result<Pl
             .flat_map(|h| h.added())
             .map(|l| l.text.as_str())
             .collect();
-        let model = restore::learn(&pair_refs, &added_texts, markers_lost);
+        // A mail whose every hunk fits byte for byte is clean, whatever its lines look like.
+        let healed_any = report.hunks.iter().any(|h| h.strategy == Strategy::Healed);
+        let model = if healed_any || markers_lost {
+            restore::learn(&pair_refs, &added_texts, markers_lost)
+        } else {
+            restore::Model::CLEAN
+        };
         report.damage = patch.repairs.iter().map(|r| r.describe().to_string()).collect();
         report.damage.extend(model.forms().into_iter().map(str::to_string));
         if report.hunks.iter().any(|h| h.restored_blank_lines > 0) {

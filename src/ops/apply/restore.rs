@@ -140,7 +140,8 @@ pub fn learn(pairs: &[Pair], added: &[&str], markers_lost: bool) -> Model {
         if !tl.is_empty() && !inner(p.tree).is_empty() {
             let spaces = ml.bytes().all(|b| b == b' ');
             let tab = tl.contains('\t');
-            if tab && ml == tl && !p.marker_lost {
+            let deep_spaces = !tab && expand_width(tl, 0) >= TAB;
+            if (tab || deep_spaces) && ml == tl && !p.marker_lost {
                 v.kept += 1;
             } else if tab && !p.marker_lost && spaces && expand_width(tl, 1) == 1 + ml.len() {
                 v.expanded_marker += 1;
