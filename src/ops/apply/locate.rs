@@ -109,6 +109,57 @@ pub fn locate(file: &[String], hunk: &Hunk, expected: usize, min_start: usize) -
     heal(file, hunk, expected, min_start)
 }
 
+/// [`locate`], and for a damaged hunk that fits nowhere, again with its added and removed lines
+/// read as context lines one at a time, then all together: a web archive strips a context
+/// line's marker with its indentation, so a context line whose code starts with `-` or `+`
+/// (`-EINVAL : 0;`, `+ sizeof(x))`) reads as a removed or added one. Only lines with no blank
+/// after their marker are suspects (the archive leaves one where the line was indented). The
+/// hunk as finally read is returned when it is not the mail's.
+pub fn locate_reading_markers(
+    file: &[String],
+    hunk: &Hunk,
+    expected: usize,
+    min_start: usize,
+) -> Result<(Placement, Option<Hunk>), Failure> {
+    let first = match locate(file, hunk, expected, min_start) {
+        Ok(p) => return Ok((p, None)),
+        Err(f) => f,
+    };
+    if !hunk.damaged || !matches!(first, Failure::NoMatch { .. }) {
+        return Err(first);
+    }
+    let suspects: Vec<usize> = hunk
+        .lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.kind != LineKind::Context && !l.text.is_empty() && !l.text.starts_with([' ', '\t']))
+        .map(|(i, _)| i)
+        .take(16)
+        .collect();
+    let as_context = |which: &[usize]| {
+        let mut h = hunk.clone();
+        for &i in which {
+            let l = &mut h.lines[i];
+            let marker = if l.kind == LineKind::Del { '-' } else { '+' };
+            l.text = format!("{marker}{}", l.text);
+            l.kind = LineKind::Context;
+            l.marker_lost = true;
+        }
+        h
+    };
+    let mut tries: Vec<Vec<usize>> = suspects.iter().map(|&i| vec![i]).collect();
+    if suspects.len() > 1 {
+        tries.push(suspects.clone());
+    }
+    for which in tries {
+        let h = as_context(&which);
+        if let Ok(p) = locate(file, &h, expected, min_start) {
+            return Ok((p, Some(h)));
+        }
+    }
+    Err(first)
+}
+
 fn exact_placement(file: &[String], hunk: &Hunk, pos: usize, strategy: Strategy) -> Placement {
     let mut cursor = pos;
     let mut lines = Vec::new();
@@ -630,6 +681,24 @@ mod tests {
         let p = locate(&f, &h, 4, 0).unwrap();
         assert_eq!((p.strategy, p.start), (Strategy::Healed, 4));
         assert!(matches!(locate(&f, &h, 2, 0), Err(Failure::Ambiguous { .. })));
+    }
+
+    #[test]
+    fn a_context_line_starting_with_a_minus_is_read_back_as_context() {
+        // kernel/bpf/lpm_trie.c: ` \t\t\t-EINVAL : 0;` lost its marker and indentation.
+        let f = file("\tret = x ?\n\t\t\t-EINVAL : 0;\n\treturn ret;\n");
+        let mut h = hunk(&[
+            (Context, "ret = x ?"),
+            (Del, "EINVAL : 0;"),
+            (Add, " y();"),
+            (Context, "return ret;"),
+        ]);
+        h.new_count = 4;
+        assert!(matches!(locate(&f, &h, 0, 0), Err(Failure::NoMatch { .. })));
+        let (p, read_as) = locate_reading_markers(&f, &h, 0, 0).unwrap();
+        assert_eq!((p.start, p.end), (0, 3));
+        assert_eq!(read_as.unwrap().lines[1].kind, Context);
+        assert_eq!(p.lines[1].text, "\t\t\t-EINVAL : 0;");
     }
 
     #[test]

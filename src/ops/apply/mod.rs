@@ -480,7 +480,8 @@ fn plan(tree: &KernelTree, series: &Series, snapshots_wanted: bool) -> Result<Pl
                         header: hunk.header(),
                     })
                 };
-                let placement = match locate::locate(&state.lines, hunk, expected, min_start) {
+                let (placement, read_as) = match locate::locate_reading_markers(&state.lines, hunk, expected, min_start)
+                {
                     Ok(p) => p,
                     Err(Failure::NoMatch { why }) => {
                         let why = format!(
@@ -495,6 +496,9 @@ fn plan(tree: &KernelTree, series: &Series, snapshots_wanted: bool) -> Result<Pl
                         })
                     }
                 };
+                // The hunk as it was finally read (a context line may have been taken for an
+                // added or removed one).
+                let hunk = read_as.as_ref().unwrap_or(hunk);
                 for &(fi, li) in &placement.pairs {
                     let l = &hunk.lines[li];
                     pairs.push((state.lines[fi].clone(), l.text.clone(), l.marker_lost));
