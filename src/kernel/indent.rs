@@ -346,8 +346,14 @@ fn statement_start(lines: &[String], lexed: &Lexed, j: usize) -> usize {
             let above = (0..p)
                 .rev()
                 .find(|&q| !lines[q].trim().is_empty() && !lexed.code[q].trim().is_empty());
+            let control = |q: usize| {
+                let c = lexed.code[q].trim_start();
+                ["if ", "if(", "for ", "for(", "while ", "while(", "else", "do"]
+                    .iter()
+                    .any(|k| c.starts_with(k))
+            };
             match above {
-                Some(q) if comment_only && !lines[q].trim_start().starts_with('#') && !ends(lines, lexed, q) => {
+                Some(q) if comment_only && control(q) && !ends(lines, lexed, q) => {
                     s = q;
                     continue;
                 }
@@ -385,6 +391,10 @@ fn column_for(lines: &[String], lexed: &Lexed, t: usize, text: &str, targets: &[
     // The first line of a macro's body, one tab in.
     if lexed.in_macro[t] && lines[prev].trim_start().starts_with('#') {
         return (TAB, Rule::MacroBody);
+    }
+    // A string continued with a backslash outside any macro goes on in column 0.
+    if t > 0 && !lexed.in_macro[t] && lines[t - 1].ends_with('\\') {
+        return (0, Rule::Continuation);
     }
     // A goto label says nothing about depth: look above it.
     while is_goto_label(lines[prev].trim()) {

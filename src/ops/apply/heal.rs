@@ -80,10 +80,27 @@ pub fn finish(lines: &mut [String], work: &FileWork, model: &Model, eol: &str, t
         let single: Vec<String> = targets.iter().map(|&t| lines[t].clone()).collect();
         for t in align::realign(lines, targets) {
             let k = targets.binary_search(&t).expect("realign changes only targets");
+            let mut alternatives = vec![vec![(t, single[k].clone())]];
+            // The widened gap a tab narrower or wider.
+            let mut common = lines[t]
+                .bytes()
+                .zip(single[k].bytes())
+                .take_while(|(a, b)| a == b)
+                .count();
+            while !lines[t].is_char_boundary(common) {
+                common -= 1;
+            }
+            if lines[t][common..].starts_with('\t') {
+                let (head, tail) = lines[t].split_at(common);
+                alternatives.push(vec![(t, format!("{head}\t{tail}"))]);
+                if tail.starts_with("\t\t") || tail.starts_with("\t ") {
+                    alternatives.push(vec![(t, format!("{head}{}", &tail[1..]))]);
+                }
+            }
             doubts.push(Doubt {
                 line: t,
                 why: "gap widened to the neighbours' column".into(),
-                alternatives: vec![vec![(t, single[k].clone())]],
+                alternatives,
                 likely: true,
             });
         }
