@@ -262,3 +262,56 @@ fn the_healed_mail_keeps_the_original_patch_id() {
     assert!(!original.is_empty());
     assert_eq!(patch_id(&std::fs::read_to_string(&healed).unwrap()), original);
 }
+
+/// A git diff between two versions of one file, written to scratch: `a/FILE` and `b/FILE`.
+fn diff_of(file: &str, old: &str, new: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    for (side, text) in [("a", old), ("b", new)] {
+        let p = dir.path().join(side).join(file);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    let out = Command::new("git")
+        .current_dir(dir.path())
+        .args(["diff", "--no-index", "--no-prefix"])
+        .arg(format!("a/{file}"))
+        .arg(format!("b/{file}"))
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn the_postimage_blob_finds_what_the_rules_guess_wrong() {
+    // Debian 7.2's arraymap.c with a function whose condition continues two tabs in, where
+    // the tree aligns continuations after the parenthesis: the rules guess the tree's style,
+    // the mail's postimage id says otherwise, and the search finds the author's line.
+    let file = "kernel/bpf/arraymap.c";
+    let old = std::fs::read_to_string(tree("7.2").join(file)).unwrap();
+    let new = format!(
+        "{old}\nstatic int example_check(const union bpf_attr *attr)\n{{\n\tif (attr->max_entries == 0 || attr->key_size != 4 ||\n\t\tattr->value_size == 0)\n\t\treturn -EINVAL;\n\treturn 0;\n}}\n"
+    );
+    let diff = archive(&diff_of(file, &old, &new));
+    let with_index = heal(file, &mail(&diff, true), &[]);
+    with_index.run.expect_code(0);
+    assert!(with_index.result == new, "{}", with_index.run.shown);
+    assert_eq!(proof_of(&with_index), "proven", "{}", with_index.run.shown);
+    let tries = with_index.json["patches"][0]["files"][0]["proof_tries"]
+        .as_u64()
+        .unwrap();
+    assert!(
+        tries > 0,
+        "the first guess was the author's: no search\n{}",
+        with_index.run.shown
+    );
+    // Without the index line the rules' guess stands, and the report says which line it doubts.
+    let bare: String = diff
+        .lines()
+        .filter(|l| !l.starts_with("index "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let guessed = heal(file, &mail(&bare, true), &[]);
+    guessed.run.expect_code(0);
+    assert!(guessed.result != new);
+    assert_eq!(proof_of(&guessed), "no_proof");
+}

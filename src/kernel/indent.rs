@@ -736,6 +736,37 @@ mod tests {
     }
 
     #[test]
+    fn macro_bodies_strings_and_comments_over_unbraced_ifs() {
+        // A macro written whole: its body one tab in, its statements ending before the `\\`,
+        // and the code after it measured from the code above the macro.
+        let out = run(
+            "int a;",
+            &["#define F(x) \\", "do { \\", "g(x); \\", "} while (0)", "int b;"],
+            "",
+        );
+        assert_eq!(
+            out,
+            vec![
+                "#define F(x) \\",
+                "\tdo { \\",
+                "\t\tg(x); \\",
+                "\t} while (0)",
+                "int b;"
+            ]
+        );
+        // kernel/bpf/preload/iterators/iterators.lskel-*.h: a string continued with `\\`.
+        let out = run("static const char data[] = \"\\", &["\\x01\\x02\\"], "\";");
+        assert_eq!(out, vec!["\\x01\\x02\\"]);
+        // kernel/bpf/stackmap.c: a comment between an unbraced if and its body.
+        let out = run(
+            "\tif (unlikely(!trace))\n\t\t/* couldn't fetch the stack trace */\n\t\treturn -EFAULT;",
+            &["err = f();"],
+            "",
+        );
+        assert_eq!(out, vec!["\terr = f();"]);
+    }
+
+    #[test]
     fn switch_case_comment_and_label() {
         let out = run(
             "\tswitch (x) {",

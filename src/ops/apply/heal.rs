@@ -119,7 +119,7 @@ pub fn finish(lines: &mut [String], work: &FileWork, model: &Model, eol: &str, t
         None => (Proof::NoProof, 0),
         Some(post) => match proof::search(lines, eol, trailing, post, &doubts, Budget::default()) {
             Search::AsHealed => (Proof::Proven, 0),
-            Search::Found(_) => (Proof::Proven, 1),
+            Search::Found { tried, .. } => (Proof::Proven, tried),
             Search::NotFound { tried } => (Proof::NotProven, tried),
         },
     };

@@ -43,8 +43,9 @@ impl Default for Budget {
 pub enum Search {
     /// The lines as given hash to the postimage.
     AsHealed,
-    /// After these doubts took these alternatives (indices into the doubts, alternative).
-    Found(Vec<(usize, usize)>),
+    /// After these doubts took these alternatives (indices into the doubts, alternative), and
+    /// after how many tries.
+    Found { changes: Vec<(usize, usize)>, tried: usize },
     /// No combination within the budget; how many were tried.
     NotFound { tried: usize },
 }
@@ -105,7 +106,10 @@ pub fn search(
             tried += 1;
             let saved = apply(lines, alt);
             if matches(lines, eol, trailing, postimage, &mut bytes) {
-                return Search::Found(vec![(d, a)]);
+                return Search::Found {
+                    changes: vec![(d, a)],
+                    tried,
+                };
             }
             undo(lines, saved);
         }
@@ -121,7 +125,10 @@ pub fn search(
                     let saved1 = apply(lines, alt1);
                     let saved2 = apply(lines, alt2);
                     if matches(lines, eol, trailing, postimage, &mut bytes) {
-                        return Search::Found(vec![(d1, a1), (d2, a2)]);
+                        return Search::Found {
+                            changes: vec![(d1, a1), (d2, a2)],
+                            tried,
+                        };
                     }
                     undo(lines, saved2);
                     undo(lines, saved1);
@@ -173,7 +180,13 @@ mod tests {
             },
         ];
         let found = search(&mut healed, "\n", true, post, &doubts, Budget::default());
-        assert_eq!(found, Search::Found(vec![(1, 1)]));
+        assert_eq!(
+            found,
+            Search::Found {
+                changes: vec![(1, 1)],
+                tried: 2
+            }
+        );
         assert_eq!(healed.join("\n") + "\n", truth);
     }
 
