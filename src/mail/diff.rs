@@ -338,8 +338,11 @@ fn parse_hunk(lines: &[NumberedLine], start: usize) -> Result<(Hunk, usize), Dif
     }
     // The end of the input ends a hunk like a structure line does: the blank context lines an
     // archive dropped count on both sides alike, so equal shortfalls are that damage (the tree
-    // then says where they go, or refuses). Unequal ones cannot be: the mail was cut.
-    if i >= lines.len() && (old_left > 0 || new_left > 0) && old_left == new_left {
+    // then says where they go, or refuses). So are unequal ones in a hunk whose lines lost
+    // their markers (a context line may read as added or removed there). Otherwise the mail
+    // was cut.
+    let stripped = hunk.lines.iter().any(|l| l.marker_lost);
+    if i >= lines.len() && (old_left > 0 || new_left > 0) && (old_left == new_left || stripped) {
         hunk.damaged = true;
     } else if i >= lines.len() && (old_left > 0 || new_left > 0) {
         let last = lines.last().map(|l| l.0).unwrap_or(num);
@@ -421,6 +424,10 @@ mod tests {
         let h = &d.files[0].hunks[0];
         assert!(h.damaged);
         assert_eq!(h.lines.len(), 4);
+        // Unequal shortfalls where lines lost their markers: a context line `-c $(CFLAGS)`
+        // read as a removed one; the tree decides, not the parser.
+        let text = "--- a/Makefile\n+++ b/Makefile\n@@ -1,5 +1,5 @@\nall:\n-c $(CFLAGS)\n+x\n";
+        assert!(parse_diff(&numbered(text)).unwrap().files[0].hunks[0].damaged);
     }
 
     #[test]
