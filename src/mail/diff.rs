@@ -39,6 +39,9 @@ pub struct Hunk {
     /// `\ No newline at end of file` followed the old / new side's last line.
     pub old_no_newline: bool,
     pub new_no_newline: bool,
+    /// The input ended inside the hunk, this many old and new lines short: lost blank lines
+    /// the tree may restore, or a mail cut short, if it does not fit.
+    pub short_at_end: Option<(usize, usize)>,
 }
 
 impl Hunk {
@@ -282,6 +285,7 @@ fn parse_hunk(lines: &[NumberedLine], start: usize) -> Result<(Hunk, usize), Dif
         damaged: false,
         old_no_newline: false,
         new_no_newline: false,
+        short_at_end: None,
     };
     let (mut old_left, mut new_left) = (old_count, new_count);
     let mut i = start + 1;
@@ -344,6 +348,7 @@ fn parse_hunk(lines: &[NumberedLine], start: usize) -> Result<(Hunk, usize), Dif
     let stripped = hunk.lines.iter().any(|l| l.marker_lost);
     if i >= lines.len() && (old_left > 0 || new_left > 0) && (old_left == new_left || stripped) {
         hunk.damaged = true;
+        hunk.short_at_end = Some((old_left, new_left));
     } else if i >= lines.len() && (old_left > 0 || new_left > 0) {
         let last = lines.last().map(|l| l.0).unwrap_or(num);
         return Err(DiffError {

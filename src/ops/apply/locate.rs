@@ -598,6 +598,7 @@ mod tests {
             damaged: true,
             old_no_newline: false,
             new_no_newline: false,
+            short_at_end: None,
         }
     }
 

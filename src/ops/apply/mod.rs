@@ -283,6 +283,14 @@ pub enum ApplyError {
     Git(#[from] git::GitError),
     #[error("rendering the healed mail: {0}")]
     Template(#[from] minijinja::Error),
+    #[error("{mail}:{line}: truncated: hunk `{header}` still expects {old_left} old and {new_left} new lines when the input ends, and no blank lines of the tree make up for them")]
+    Truncated {
+        mail: String,
+        line: usize,
+        header: String,
+        old_left: usize,
+        new_left: usize,
+    },
     #[error("{mail}: {label}: {file}: healed, not proven by its postimage blob ({why}); --require-proof refuses it")]
     Unproven {
         mail: String,
@@ -483,6 +491,17 @@ fn plan(tree: &KernelTree, series: &Series, snapshots_wanted: bool) -> Result<Pl
                 let (placement, read_as) = match locate::locate_reading_markers(&state.lines, hunk, expected, min_start)
                 {
                     Ok(p) => p,
+                    // The input ended inside this hunk and the tree cannot make it whole: cut.
+                    Err(_) if hunk.short_at_end.is_some() => {
+                        let (old_left, new_left) = hunk.short_at_end.expect("checked");
+                        return Err(ApplyError::Truncated {
+                            mail: mail.clone(),
+                            line: hunk.line,
+                            header: hunk.header(),
+                            old_left,
+                            new_left,
+                        });
+                    }
                     Err(Failure::NoMatch { why }) => {
                         let why = format!(
                             "{why}; the code has another shape in this tree (`kfpatch regen` writes the change for it)"
