@@ -215,7 +215,14 @@ fn fill_row(
     // The era (and the backport, in case the series does not fit) from the pristine tree;
     // mails go beside the work copy, never into a tree. A tree regen cannot read (one that
     // already has the series, say) is only a problem if the series itself does not fit.
-    let regen_dir = work.root.with_extension("regen");
+    // Named after the whole work copy: `with_extension` would cut `linux-source-7.2-…` at its
+    // dot and give every 7.x row (and every 6.x row) one shared directory.
+    let name = work
+        .root
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let regen_dir = work.root.with_file_name(format!("{name}.regen"));
     let regenerated = ctx.stage("regen", || regen::run(ctx, &regen_options(&pristine, &regen_dir)));
     let backport = match &regenerated {
         Ok(regen::Outcome::Generated { era, files, .. }) => {
