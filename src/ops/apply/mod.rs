@@ -10,6 +10,7 @@
 //! ([`equivalent`]). Each file's `index` line is compared with the tree's file: the report says
 //! whether the series was made against this tree's blobs ([`Base`]).
 
+mod emit;
 pub mod equivalent;
 pub mod heal;
 pub mod locate;
@@ -19,8 +20,7 @@ pub mod restore;
 use super::Context;
 use crate::kernel::journal::{self, JournalError, Recovery};
 use crate::kernel::{blobs, git, write, KernelTree, TreeError};
-use crate::mail::write::{FileChange, MailHeader};
-use crate::mail::{FilePatch, Patch, Person, Series};
+use crate::mail::{FilePatch, Patch, Series};
 use locate::Failure;
 pub use locate::Strategy;
 use serde::Serialize;
@@ -683,7 +683,7 @@ pub fn run(ctx: &Context, options: &Options) -> Result<Outcome, ApplyError> {
             .collect();
         if options.commit {
             let repo = repo.as_ref().expect("checked above");
-            let authors: Vec<(String, String)> = series.patches.iter().map(author_of).collect();
+            let authors: Vec<(String, String)> = series.patches.iter().map(emit::author_of).collect();
             let messages: Vec<String> = series.patches.iter().map(Patch::commit_message).collect();
             let specs: Vec<git::CommitSpec> = series
                 .patches
@@ -710,7 +710,7 @@ pub fn run(ctx: &Context, options: &Options) -> Result<Outcome, ApplyError> {
     }
     let healed = match &options.emit_healed {
         Some(path) => {
-            let text = healed_mails(series, &plan, &reports)?;
+            let text = emit::healed_mails(series, &plan, &reports)?;
             write::write_all(&[(path.clone(), text, 0o100644)])?;
             Some(path.clone())
         }
@@ -755,68 +755,4 @@ fn unproven(series: &Series, reports: &[PatchReport]) -> Result<(), ApplyError> 
         }
     }
     Ok(())
-}
-
-fn author_of(p: &Patch) -> (String, String) {
-    match &p.author {
-        Some(a) => (
-            if a.name.is_empty() {
-                a.email.clone()
-            } else {
-                a.name.clone()
-            },
-            a.email.clone(),
-        ),
-        None => ("Unknown".into(), "unknown@unknown".into()),
-    }
-}
-
-/// The series as clean `git format-patch` mails, one after another (an mbox).
-fn healed_mails(series: &Series, plan: &Plan, reports: &[PatchReport]) -> Result<String, ApplyError> {
-    let mut out = String::new();
-    let mut before: BTreeMap<String, String> = plan
-        .states
-        .iter()
-        .map(|(p, s)| (p.clone(), s.original.clone()))
-        .collect();
-    for ((patch, snap), report) in series.patches.iter().zip(&plan.snapshots).zip(reports) {
-        let changes: Vec<FileChange> = patch
-            .files
-            .iter()
-            .map(|f| {
-                let path = f.path().to_string();
-                let state = &plan.states[&path];
-                FileChange {
-                    old: if f.is_new_file() && before[&path].is_empty() {
-                        None
-                    } else {
-                        Some(before[&path].clone())
-                    },
-                    new: snap[&path].clone(),
-                    path,
-                    mode: state.mode,
-                }
-            })
-            .collect();
-        let (name, email) = author_of(patch);
-        let mut prefix = patch.prefix.clone();
-        prefix.patch = true;
-        let header = MailHeader {
-            from: Person { name, email },
-            date: patch.date.unwrap_or_else(|| chrono::Utc::now().fixed_offset()),
-            prefix,
-            subject: patch.subject.clone(),
-            message: patch
-                .commit_message()
-                .split_once('\n')
-                .map(|(_, rest)| rest.trim().to_string())
-                .unwrap_or_default(),
-            commit_id: report.commit.clone().unwrap_or_else(|| "0".repeat(40)),
-            signature: format!("kfpatch {}", env!("CARGO_PKG_VERSION")),
-            base_commit: None,
-        };
-        out.push_str(&crate::mail::write::render_mail(&header, &changes)?);
-        before.extend(snap.iter().map(|(k, v)| (k.clone(), v.clone())));
-    }
-    Ok(out)
 }
