@@ -9,18 +9,11 @@
 //! padding (tabs or spaces) — never past a line that already reaches that column. Lines the
 //! neighbours say nothing about keep their single spaces.
 
+use super::indent::{leading, width};
+
 const TAB: usize = 8;
 /// How many non-blank lines above and below are asked.
 const REACH: usize = 6;
-
-fn width(s: &str, from: usize) -> usize {
-    s.chars()
-        .fold(from, |col, c| if c == '\t' { (col / TAB + 1) * TAB } else { col + 1 })
-}
-
-fn indent_of(s: &str) -> &str {
-    &s[..s.len() - s.trim_start_matches([' ', '\t']).len()]
-}
 
 /// The kinds of aligned gap, each found by where in the line the gap is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,7 +29,7 @@ const KINDS: [Kind; 4] = [Kind::Comment, Kind::Backslash, Kind::Name, Kind::Equa
 /// Byte range of the gap of `kind` in `line` (the whitespace before the aligned token), if the
 /// line has one.
 fn gap(line: &str, kind: Kind) -> Option<(usize, usize)> {
-    let body_start = indent_of(line).len();
+    let body_start = leading(line).len();
     let code = &line[body_start..];
     if code.is_empty() {
         return None;
@@ -254,7 +247,7 @@ fn realign_by_neighbours(lines: &mut [String], targets: &[usize]) -> Vec<usize> 
             if &line[lo..hi] != " " {
                 continue;
             }
-            let same_indent = |j: usize| kind == Kind::Backslash || indent_of(&lines[j]) == indent_of(&line);
+            let same_indent = |j: usize| kind == Kind::Backslash || leading(&lines[j]) == leading(&line);
             // Tree lines and the added lines above, already rebuilt; nearest first.
             let mut said = None;
             let above = (0..t).rev().filter(|&j| !lines[j].trim().is_empty()).take(REACH);

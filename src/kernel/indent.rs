@@ -9,17 +9,21 @@
 
 const TAB: usize = 8;
 
+/// The column `text` reaches when it starts at column `from`, tabs going to the next 8-column
+/// stop (how a terminal and the kernel's style guide count).
+pub fn width(text: &str, from: usize) -> usize {
+    text.chars()
+        .fold(from, |col, c| if c == '\t' { (col / TAB + 1) * TAB } else { col + 1 })
+}
+
+/// A line's leading whitespace.
+pub fn leading(s: &str) -> &str {
+    &s[..s.len() - s.trim_start_matches([' ', '\t']).len()]
+}
+
 /// Visual width of a string's leading whitespace.
-fn indent_width(s: &str) -> usize {
-    let mut col = 0;
-    for c in s.chars() {
-        match c {
-            '\t' => col = (col / TAB + 1) * TAB,
-            ' ' => col += 1,
-            _ => break,
-        }
-    }
-    col
+pub fn indent_width(s: &str) -> usize {
+    width(leading(s), 0)
 }
 
 /// Kernel indentation for a column: as many tabs as fit, then spaces.

@@ -8,7 +8,7 @@ use super::locate::BlankChoice;
 use super::proof::{self, Budget, Doubt, Proof, Search};
 use super::restore::{self, Indentation, Interior, Model};
 use crate::kernel::align;
-use crate::kernel::indent::{self, Rule};
+use crate::kernel::indent::{self, indent_width, Rule};
 use serde::Serialize;
 
 const TAB: &str = "\t";
@@ -56,12 +56,6 @@ fn shift(line: &str, deeper: bool) -> Option<String> {
     } else {
         line.strip_prefix(TAB).map(str::to_string)
     }
-}
-
-fn indent_width(s: &str) -> usize {
-    s.chars()
-        .take_while(|c| *c == ' ' || *c == '\t')
-        .fold(0, |col, c| if c == '\t' { (col / 8 + 1) * 8 } else { col + 1 })
 }
 
 /// Rebuild `work`'s added lines in `lines` by `model`, list the doubts, and prove the result

@@ -369,11 +369,7 @@ fn healed_placement(file: &[String], hunk: &Hunk, matched: &[usize]) -> Placemen
 fn blank_split(run: &[NewLine], prev_old: Option<&str>, next_old: Option<&str>) -> usize {
     let len = run.len();
     let blank = |t: &str| t.trim().is_empty();
-    let depth = |t: &str| {
-        t.chars()
-            .take_while(|c| *c == ' ' || *c == '\t')
-            .fold(0, |col, c| if c == '\t' { (col / 8 + 1) * 8 } else { col + 1 })
-    };
+    let depth = crate::kernel::indent::indent_width;
     let above = |k: usize| {
         if k == 0 {
             prev_old
@@ -394,7 +390,7 @@ fn blank_split(run: &[NewLine], prev_old: Option<&str>, next_old: Option<&str>) 
             !blank(n)
                 && !comment(p)
                 && depth(p) >= depth(n) + 8
-                && depth(p) % 8 == 0
+                && depth(p).is_multiple_of(8)
                 && (end.ends_with(';') || end.ends_with('}'))
         }
         _ => false,

@@ -8,7 +8,7 @@
 //! as they are, expanded ones get their tabs back (widths are intact), stripped ones are
 //! re-indented as kernel C is written (`kernel::indent`).
 
-use crate::kernel::indent;
+use crate::kernel::indent::{self, leading, width};
 use serde::Serialize;
 
 const TAB: usize = 8;
@@ -77,16 +77,6 @@ impl Model {
     }
 }
 
-fn leading(s: &str) -> &str {
-    &s[..s.len() - s.trim_start_matches([' ', '\t']).len()]
-}
-
-/// Column reached by `text` (tabs to 8-column stops) starting at column `from`.
-fn expand_width(text: &str, from: usize) -> usize {
-    text.chars()
-        .fold(from, |col, c| if c == '\t' { (col / TAB + 1) * TAB } else { col + 1 })
-}
-
 /// `text` with tabs expanded to spaces, tab stops counted from column `from`.
 fn expand(text: &str, from: usize) -> String {
     let mut out = String::with_capacity(text.len() + 16);
@@ -140,12 +130,12 @@ pub fn learn(pairs: &[Pair], added: &[&str], markers_lost: bool) -> Model {
         if !tl.is_empty() && !inner(p.tree).is_empty() {
             let spaces = ml.bytes().all(|b| b == b' ');
             let tab = tl.contains('\t');
-            let deep_spaces = !tab && expand_width(tl, 0) >= TAB;
+            let deep_spaces = !tab && width(tl, 0) >= TAB;
             if (tab || deep_spaces) && ml == tl && !p.marker_lost {
                 v.kept += 1;
-            } else if tab && !p.marker_lost && spaces && expand_width(tl, 1) == 1 + ml.len() {
+            } else if tab && !p.marker_lost && spaces && width(tl, 1) == 1 + ml.len() {
                 v.expanded_marker += 1;
-            } else if tab && !p.marker_lost && spaces && expand_width(tl, 0) == ml.len() {
+            } else if tab && !p.marker_lost && spaces && width(tl, 0) == ml.len() {
                 v.expanded_plain += 1;
             } else if ml.len() <= 1 && ml.len() < tl.len() {
                 v.stripped += 1;
@@ -275,7 +265,7 @@ fn neighbour_runs(lines: &[String], t: usize, targets: &[usize]) -> Vec<(usize, 
     for j in near {
         let line = &lines[j];
         let body = line.trim_start_matches([' ', '\t']);
-        let mut col = expand_width(&line[..line.len() - body.len()], 0);
+        let mut col = width(&line[..line.len() - body.len()], 0);
         let mut run: Option<(bool, usize)> = None;
         for c in body.chars() {
             let next = if c == '\t' { (col / TAB + 1) * TAB } else { col + 1 };
@@ -298,7 +288,7 @@ fn indented_with_spaces(lines: &[String], t: usize, targets: &[usize]) -> bool {
     let (mut spaces, mut tabs) = (0, 0);
     for j in (t.saturating_sub(8)..(t + 9).min(lines.len())).filter(|j| *j != t && targets.binary_search(j).is_err()) {
         let lead = leading(&lines[j]);
-        if expand_width(lead, 0) >= TAB && !inner(&lines[j]).is_empty() {
+        if width(lead, 0) >= TAB && !inner(&lines[j]).is_empty() {
             if lead.contains('\t') {
                 tabs += 1;
             } else {
@@ -390,7 +380,7 @@ fn retab_line(
         let stop_end = col + run;
         let trailing = i + run == chars.len();
         // The column the run ends at, as the file will have it (without the marker's column).
-        let body_col = expand_width(&out, 0) + (stop_end - col);
+        let body_col = width(&out, 0) + (stop_end - col);
         let said = neighbours.iter().find(|(c, _)| *c == body_col).map(|(_, tab)| *tab);
         // A run that stops short of a tab stop was spaces (tabs would have reached it).
         let tabs = said.unwrap_or(true) && stop_end.is_multiple_of(TAB);
