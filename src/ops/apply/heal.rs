@@ -6,9 +6,9 @@
 
 use super::locate::BlankChoice;
 use super::proof::{self, Budget, Doubt, Proof, Search};
-use super::restore::{self, Indentation, Interior, Model};
+use super::restore::{self, Interior, Model};
 use crate::kernel::align;
-use crate::kernel::indent::{self, indent_width, Rule};
+use crate::kernel::indent::{indent_width, Rule};
 use serde::Serialize;
 
 const TAB: &str = "\t";
@@ -64,11 +64,9 @@ pub fn finish(lines: &mut [String], work: &FileWork, model: &Model, eol: &str, t
     let targets = &work.added;
     let before: Vec<String> = targets.iter().map(|&t| lines[t].clone()).collect();
     let mut doubts = Vec::new();
-    if model.indentation == Indentation::Stripped && work.c_like {
-        let rules = indent::reindent_explained(lines, targets);
+    let rules = restore::restore(lines, targets, model, work.c_like);
+    if !rules.is_empty() {
         doubts.extend(indent_doubts(lines, targets, &rules));
-    } else {
-        restore::restore(lines, targets, model, work.c_like);
     }
     if model.interior == Interior::Collapsed && work.c_like {
         let single: Vec<String> = targets.iter().map(|&t| lines[t].clone()).collect();

@@ -216,12 +216,9 @@ fn expanded_by_itself<'a>(mail: impl Iterator<Item = &'a str> + Clone) -> Option
 
 /// Rebuild the added lines `targets` (indices into `lines`, ascending) by `model`; `c_like`:
 /// the file is C (re-indenting follows kernel C style; other files keep their neighbour's
-/// indentation). Returns how many lines were changed.
-pub fn restore(lines: &mut [String], targets: &[usize], model: &Model, c_like: bool) -> usize {
-    if targets.is_empty() {
-        return 0;
-    }
-    let before: Vec<String> = targets.iter().map(|&t| lines[t].clone()).collect();
+/// indentation). Returns the rule that placed each line when C was re-indented (empty
+/// otherwise), for the doubts the proof search tries.
+pub fn restore(lines: &mut [String], targets: &[usize], model: &Model, c_like: bool) -> Vec<indent::Rule> {
     match model.indentation {
         Indentation::Kept => {
             if model.interior == Interior::TabsExpanded {
@@ -242,19 +239,19 @@ pub fn restore(lines: &mut [String], targets: &[usize], model: &Model, c_like: b
                 lines[t] = retab_line(&lines[t], from, inside, &near, dt, si);
             }
         }
-        Indentation::Stripped if c_like => indent::reindent(lines, targets),
+        Indentation::Stripped if c_like => return indent::reindent_explained(lines, targets),
         Indentation::Stripped => {
             for &t in targets {
                 let text = lines[t].trim().to_string();
                 let above = (0..t)
                     .rev()
-                    .find(|&j| !lines[j].trim().is_empty() && !targets.contains(&j));
+                    .find(|&j| !lines[j].trim().is_empty() && targets.binary_search(&j).is_err());
                 let lead = above.map(|j| leading(&lines[j]).to_string()).unwrap_or_default();
                 lines[t] = if text.is_empty() { text } else { format!("{lead}{text}") };
             }
         }
     }
-    targets.iter().zip(&before).filter(|(&t, b)| lines[t] != **b).count()
+    Vec::new()
 }
 
 /// Where the tree lines near `t` (not themselves rebuilt) end their runs of blanks, by body
