@@ -1,6 +1,7 @@
-//! Embeds every file under `templates/`: writes `$OUT_DIR/templates.rs`, a slice expression of
-//! `(name, include_str!(absolute path))` pairs sorted by name, which `src/template.rs` includes.
-//! Names are paths below `templates/` with `/` separators. Hidden files (editor swap files and
+//! Embeds every file under `templates/` and `patches/fixups/`: writes `$OUT_DIR/templates.rs`
+//! and `fixups.rs`, slice expressions of `(name, include_str!(absolute path))` pairs sorted by
+//! name, which `src/template.rs` and `src/fixups.rs` include. Names are paths below the
+//! directory with `/` separators. Hidden files (editor swap files and
 //! the like) are skipped. Adding a template needs no Rust change.
 
 use std::fmt::Write as _;
@@ -36,29 +37,35 @@ fn walk(dir: &Path, rel: &str, out: &mut Vec<(String, PathBuf)>) {
     }
 }
 
-fn main() {
-    let manifest_dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
-    let root = manifest_dir.join("templates");
-    println!("cargo:rerun-if-changed=build.rs");
-    println!("cargo:rerun-if-changed=templates");
-
-    let mut templates = Vec::new();
-    walk(&root, "", &mut templates);
-    templates.sort();
+/// Write `$OUT_DIR/<out>`: the `(name, text)` slice of every file under `dir`.
+fn embed(manifest_dir: &Path, dir: &str, out: &str) {
+    let root = manifest_dir.join(dir);
+    println!("cargo:rerun-if-changed={dir}");
+    let mut files = Vec::new();
+    walk(&root, "", &mut files);
+    files.sort();
 
     let mut code = String::from("&[\n");
-    for (name, path) in &templates {
+    for (name, path) in &files {
         println!("cargo:rerun-if-changed={}", path.display());
         let path = path
             .to_str()
-            .unwrap_or_else(|| panic!("template path is not UTF-8: {}", path.display()));
+            .unwrap_or_else(|| panic!("path is not UTF-8: {}", path.display()));
         writeln!(code, "    ({name:?}, include_str!({path:?})),").unwrap();
     }
     code.push_str("]\n");
 
-    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR")).join("templates.rs");
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR")).join(out);
     // Rewrite only on change, so an unchanged list does not rebuild the crate.
     if fs::read_to_string(&out).ok().as_deref() != Some(code.as_str()) {
         fs::write(&out, code).unwrap_or_else(|e| panic!("writing {}: {e}", out.display()));
     }
+}
+
+fn main() {
+    let manifest_dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
+    println!("cargo:rerun-if-changed=build.rs");
+    embed(&manifest_dir, "templates", "templates.rs");
+    // The tree fixups the selftests need (`src/fixups.rs`), data like the templates.
+    embed(&manifest_dir, "patches/fixups", "fixups.rs");
 }

@@ -9,6 +9,7 @@
 
 pub mod cli;
 pub mod events;
+pub mod fixups;
 pub mod kernel;
 pub mod mail;
 pub mod ops;

@@ -88,9 +88,6 @@ pub struct MatrixArgs {
     /// A kernel tree of yours (repeatable); worked on in a hard-linked copy.
     #[arg(long = "tree", value_name = "DIR")]
     pub trees: Vec<PathBuf>,
-    /// kfunc: kfpatch's own module and programs; test_progs: the trees' selftests.
-    #[arg(long, value_enum, default_value = "kfunc")]
-    pub suite: crate::ops::vm::Suite,
     #[command(flatten)]
     pub vm: VmArgs,
     #[command(flatten)]
@@ -203,6 +200,15 @@ pub struct VmArgs {
     /// What stdout gets: the report, KTAP (the kernel's test format), or a KCIDB document.
     #[arg(long, value_enum, default_value = "human")]
     pub format: crate::output::ReportFormat,
+    /// kfunc: kfpatch's own module and programs (fast); test_progs: the tree's own selftests.
+    #[arg(long, value_enum, default_value = "kfunc")]
+    pub suite: crate::ops::vm::Suite,
+    /// test_progs: more tests or subtests to run (test_progs' -a; comma-separated, globs).
+    #[arg(long, value_delimiter = ',', value_name = "NAMES")]
+    pub allow: Vec<String>,
+    /// test_progs: tests to leave out, beside the tree's DENYLIST (test_progs' -d).
+    #[arg(long, value_delimiter = ',', value_name = "NAMES")]
+    pub deny: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -212,9 +218,6 @@ pub struct VmtestArgs {
     pub tree: PathBuf,
     #[command(flatten)]
     pub vm: VmArgs,
-    /// kfunc: kfpatch's own module and programs (fast); test_progs: the tree's selftests.
-    #[arg(long, value_enum, default_value = "kfunc")]
-    pub suite: crate::ops::vm::Suite,
     /// Flag for the test module's safe kfunc; default: KF_SPIN_LOCK or KF_SPINLOCK_SAFE as the tree defines.
     #[arg(long)]
     pub flag: Option<String>,
@@ -259,6 +262,10 @@ pub struct DoctorArgs {
     /// Install what is missing with apt-get (as root).
     #[arg(long)]
     pub install: bool,
+    /// Say which pahole and clang `--suite test_progs` gets on this tree, and which fixups
+    /// (repeatable); default: every Debian tree in the cache.
+    #[arg(long = "tree", value_name = "DIR")]
+    pub trees: Vec<PathBuf>,
     #[command(flatten)]
     pub json: JsonArg,
 }

@@ -255,7 +255,7 @@ fn dispatch(ctx: &Context, shell: &Shell, command: Command) -> Result<u8, Failur
         Command::Vmtest(a) => {
             let opts = vm::Options {
                 tree: open_tree(&a.tree)?,
-                settings: vm_settings(&a.vm, a.suite),
+                settings: vm_settings(&a.vm),
                 flag: a.flag,
                 inject: a.inject,
             };
@@ -269,7 +269,7 @@ fn dispatch(ctx: &Context, shell: &Shell, command: Command) -> Result<u8, Failur
             let opts = validate::Options {
                 target,
                 series: mail::read_all(&a.patches)?,
-                vm: vm_settings(&a.vm, vm::Suite::Kfunc),
+                vm: vm_settings(&a.vm),
                 install: a.install,
             };
             report_tests(shell, &validate::run(ctx, &opts)?, &a.json, a.vm.format, "validate")
@@ -279,13 +279,19 @@ fn dispatch(ctx: &Context, shell: &Shell, command: Command) -> Result<u8, Failur
             let opts = matrix::Options {
                 targets,
                 series: mail::read_all(&a.patches)?,
-                vm: vm_settings(&a.vm, a.suite),
+                vm: vm_settings(&a.vm),
             };
             report_tests(shell, &matrix::run(ctx, &opts), &a.json, a.vm.format, "matrix")
         }
         Command::Doctor(a) => report(
             shell,
-            &doctor::run(ctx, &doctor::Options { install: a.install })?,
+            &doctor::run(
+                ctx,
+                &doctor::Options {
+                    install: a.install,
+                    trees: a.trees.clone(),
+                },
+            )?,
             &a.json,
         ),
         Command::Tree(TreeCommand::Fetch { versions, json }) => {
@@ -339,7 +345,7 @@ fn targets(trees: &[std::path::PathBuf], debian: &[String]) -> Result<Vec<tree::
     Ok(targets)
 }
 
-fn vm_settings(a: &VmArgs, suite: vm::Suite) -> vm::Settings {
+fn vm_settings(a: &VmArgs) -> vm::Settings {
     vm::Settings {
         build_dir: a.build_dir.clone(),
         jobs: a
@@ -348,6 +354,8 @@ fn vm_settings(a: &VmArgs, suite: vm::Suite) -> vm::Settings {
         accel: a.accel,
         timeout: std::time::Duration::from_secs(a.timeout),
         clang: a.clang.clone(),
-        suite,
+        suite: a.suite,
+        allow: a.allow.clone(),
+        deny: a.deny.clone(),
     }
 }

@@ -28,6 +28,8 @@ const TOOLS: &[(&str, &[&str], &str)] = &[
     ("busybox", &["busybox"], "busybox-static"),
     ("cpio", &["cpio"], "cpio"),
     ("python3", &["python3"], "python3"),
+    // Points a fetched toolchain's programs at its own libraries (`fetched_tools`).
+    ("patchelf", &["patchelf"], "patchelf"),
 ];
 
 /// Libraries found by their headers.
@@ -97,6 +99,9 @@ pub struct Tools {
     pub busybox: PathBuf,
     pub pahole: PathBuf,
     pub ccache: Option<PathBuf>,
+    /// Not the host's pahole but one fetched for this tree: every make of the kernel names it
+    /// (`PAHOLE=`), from configure on, as Kconfig records its version.
+    pub pahole_fetched: bool,
 }
 
 /// What each compiler and runner of a VM test says it is, for reports and reproducers.
@@ -117,6 +122,15 @@ pub fn version_line(program: &Path) -> Option<String> {
 }
 
 impl Tools {
+    /// Variables every kernel make of this run gets.
+    pub fn make_vars(&self) -> Vec<String> {
+        if self.pahole_fetched {
+            vec![format!("PAHOLE={}", self.pahole.display())]
+        } else {
+            vec![]
+        }
+    }
+
     /// Versions of the tools a run uses; `qemu` names the system emulator.
     pub fn toolchain(&self, qemu: &str) -> Toolchain {
         Toolchain {
@@ -155,18 +169,23 @@ pub fn require_for_vmtest() -> Result<Tools, HostToolError> {
         busybox: get("busybox"),
         pahole: get("pahole"),
         ccache: find_in_path("ccache"),
+        pahole_fetched: false,
     })
 }
 
 /// `v1.24` (what `pahole --version` prints) or `1.26` (a changes.rst table cell) as 124 / 126.
-fn parse_pahole_version(text: &str) -> Option<u32> {
+pub fn parse_pahole_version(text: &str) -> Option<u32> {
     let mut parts = text.trim().trim_start_matches('v').split('.');
     let major: u32 = parts.next()?.parse().ok()?;
-    let minor: u32 = parts.next()?.parse().ok()?;
+    // Debian versions carry a revision (`1.32-1`): the minor is its leading digits.
+    let minor = parts.next()?;
+    let minor: u32 = minor[..minor.find(|c: char| !c.is_ascii_digit()).unwrap_or(minor.len())]
+        .parse()
+        .ok()?;
     Some(major * 100 + minor)
 }
 
-fn show_version(v: u32) -> String {
+pub fn show_pahole_version(v: u32) -> String {
     format!("{}.{}", v / 100, v % 100)
 }
 
@@ -196,9 +215,9 @@ pub fn pahole_too_old(tree: &Path, pahole: &Path) -> Option<String> {
         format!(
             "pahole {} ({}) is older than the {} this tree needs ({source}): vmlinux BTF lacks \
              kfunc prototypes and recent selftests do not build; put a newer pahole first in PATH",
-            show_version(host),
+            show_pahole_version(host),
             pahole.display(),
-            show_version(minimum)
+            show_pahole_version(minimum)
         )
     })
 }
@@ -230,6 +249,7 @@ mod tests {
         assert_eq!(parse_pahole_version("v1.24\n"), Some(124));
         assert_eq!(parse_pahole_version("1.26"), Some(126));
         assert_eq!(parse_pahole_version("v1.9"), Some(109));
+        assert_eq!(parse_pahole_version("1.32-1"), Some(132));
         assert_eq!(parse_pahole_version("pahole"), None);
         let dir = tempfile::tempdir().unwrap();
         let doc = dir.path().join("Documentation/process");

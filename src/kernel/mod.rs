@@ -6,8 +6,10 @@
 //! reaches up into `ops`, `output` or `cli`, and nothing here prints.
 
 pub mod align;
+pub mod apt;
 pub mod blobs;
 pub mod debian;
+pub mod fetched_tools;
 pub mod flagdefs;
 pub mod flagstate;
 pub mod flagwalk;
@@ -15,6 +17,7 @@ pub mod git;
 pub mod host_tools;
 pub mod indent;
 pub mod journal;
+pub mod toolchain_plan;
 pub mod tree;
 pub mod verifier;
 pub mod write;

@@ -3,6 +3,8 @@
 
 use super::Context;
 use crate::kernel::host_tools::{self, ToolStatus};
+use crate::kernel::toolchain_plan::{self, ToolPlan};
+use crate::kernel::KernelTree;
 use serde::Serialize;
 use std::process::Command;
 
@@ -10,6 +12,19 @@ use std::process::Command;
 pub struct Options {
     /// Install what is missing with apt-get (as root).
     pub install: bool,
+    /// Trees to plan `--suite test_progs` for; empty: the Debian trees in the cache.
+    pub trees: Vec<std::path::PathBuf>,
+}
+
+/// What `--suite test_progs` will use on one tree: each tool (the host's, or one kfpatch
+/// fetches, and why) and the fixups its selftests get.
+#[derive(Debug, Clone, Serialize)]
+pub struct TreePlan {
+    pub tree: std::path::PathBuf,
+    pub version: String,
+    pub tools: Vec<ToolPlan>,
+    /// `patches/fixups/…` applied to the selftests' copy of this tree.
+    pub fixups: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -19,6 +34,38 @@ pub struct Outcome {
     pub missing_packages: Vec<String>,
     /// Packages this run installed.
     pub installed: Vec<String>,
+    pub trees: Vec<TreePlan>,
+}
+
+fn plan_trees(ctx: &Context, trees: &[std::path::PathBuf], tools: &[ToolStatus]) -> Vec<TreePlan> {
+    let trees = if trees.is_empty() {
+        crate::kernel::debian::fetched_trees(&crate::kernel::debian::cache_dir(&ctx.cache_root))
+    } else {
+        trees.to_vec()
+    };
+    let found = |name: &str| {
+        tools
+            .iter()
+            .find(|t| t.name == name)
+            .and_then(|t| t.path.clone())
+            .unwrap_or_else(|| name.into())
+    };
+    trees
+        .into_iter()
+        .filter_map(|root| {
+            let tree = KernelTree::open(&root).ok()?;
+            let (major, minor) = tree.major_minor();
+            Some(TreePlan {
+                tools: toolchain_plan::selftests_plan(&root, &found("pahole"), &found("clang")),
+                fixups: crate::fixups::for_version(major, minor)
+                    .iter()
+                    .map(|(name, _)| format!("patches/fixups/{name}"))
+                    .collect(),
+                version: tree.version.clone(),
+                tree: root,
+            })
+        })
+        .collect()
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -59,8 +106,10 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Outcome, DoctorError> {
         }
         installed = missing;
     }
+    let tools = host_tools::survey();
     Ok(Outcome {
-        tools: host_tools::survey(),
+        trees: plan_trees(ctx, &opts.trees, &tools),
+        tools,
         missing_packages: host_tools::missing_packages(),
         installed,
     })

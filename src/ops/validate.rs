@@ -60,7 +60,13 @@ pub fn prepare_tree(ctx: &Context, target: &Target, series: &Series) -> Result<K
 /// Apply, check, VM-test.
 pub fn run(ctx: &Context, opts: &Options) -> Result<Outcome, ValidateError> {
     if opts.install {
-        doctor::run(ctx, &doctor::Options { install: true })?;
+        doctor::run(
+            ctx,
+            &doctor::Options {
+                install: true,
+                ..Default::default()
+            },
+        )?;
     }
     let tree = prepare_tree(ctx, &opts.target, &opts.series)?;
     let applied = ctx.stage("apply", || {

@@ -175,6 +175,16 @@ impl Document for doctor::Outcome {
         if !self.missing_packages.is_empty() {
             w!(out, "install with: apt-get install {}", self.missing_packages.join(" "));
         }
+        for t in &self.trees {
+            w!(out, "--suite test_progs on {} ({}):", t.tree.display(), t.version);
+            for plan in &t.tools {
+                w!(out, "  {}", plan.describe());
+            }
+            match t.fixups.as_slice() {
+                [] => w!(out, "  fixups: none"),
+                names => w!(out, "  fixups: {}", names.join(", ")),
+            }
+        }
         out
     }
 }

@@ -26,7 +26,8 @@ pub fn kernel_command(cache_root: &Path, tree: &Path, build: &Path, jobs: usize,
     cmd.arg("-C")
         .arg(tree)
         .arg(format!("O={}", build.display()))
-        .arg(format!("-j{}", jobs.max(1)));
+        .arg(format!("-j{}", jobs.max(1)))
+        .args(tools.make_vars());
     if tools.ccache.is_some() {
         // The bare name, so the command Kbuild records stays the same wherever ccache lives.
         cmd.arg("CC=ccache gcc");

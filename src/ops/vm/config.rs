@@ -45,10 +45,16 @@ pub fn missing_required(config: &str) -> Vec<(&'static str, &'static str)> {
 
 /// The three configuration steps: `make BASE`, the tree's `merge_config.sh` with the
 /// fragments, `make olddefconfig` (as run, and as a reproducer writes them).
-pub fn commands(tree: &Path, build: &Path, base: &str, fragments: &[std::path::PathBuf]) -> [Command; 3] {
+pub fn commands(
+    tree: &Path,
+    build: &Path,
+    base: &str,
+    fragments: &[std::path::PathBuf],
+    make_vars: &[String],
+) -> [Command; 3] {
     let o = format!("O={}", build.display());
     let mut base_cmd = Command::new("make");
-    base_cmd.arg("-C").arg(tree).arg(&o).arg(base);
+    base_cmd.arg("-C").arg(tree).arg(&o).args(make_vars).arg(base);
     let mut merge = Command::new(tree.join("scripts/kconfig/merge_config.sh"));
     merge
         .current_dir(tree)
@@ -58,7 +64,12 @@ pub fn commands(tree: &Path, build: &Path, base: &str, fragments: &[std::path::P
         .arg(build.join(".config"))
         .args(fragments);
     let mut olddefconfig = Command::new("make");
-    olddefconfig.arg("-C").arg(tree).arg(&o).arg("olddefconfig");
+    olddefconfig
+        .arg("-C")
+        .arg(tree)
+        .arg(&o)
+        .args(make_vars)
+        .arg("olddefconfig");
     [base_cmd, merge, olddefconfig]
 }
 
@@ -70,12 +81,13 @@ pub fn configure(
     build: &Path,
     base: &str,
     fragments: &[std::path::PathBuf],
+    make_vars: &[String],
     log: &Path,
 ) -> Result<(), VmError> {
     let config = build.join(".config");
     let previous = std::fs::read(&config).ok();
     let previous_mtime = std::fs::metadata(&config).and_then(|m| m.modified()).ok();
-    let [mut base_cmd, mut merge, mut olddefconfig] = commands(tree, build, base, fragments);
+    let [mut base_cmd, mut merge, mut olddefconfig] = commands(tree, build, base, fragments, make_vars);
     run_logged(&mut base_cmd, log, &format!("make {base}"))?;
     run_logged(&mut merge, log, "merge_config.sh")?;
     run_logged(&mut olddefconfig, log, "make olddefconfig")?;

@@ -7,12 +7,14 @@
 
 pub mod build;
 pub mod config;
+pub mod fixups;
 pub mod guest;
 pub mod process;
 pub mod qemu;
 pub mod report;
 pub mod reproduce;
 pub mod selftests;
+pub mod toolchain;
 
 pub use report::{CaseResult, Status, VmReport};
 
@@ -89,6 +91,10 @@ pub struct Settings {
     /// clang command or path for BPF objects; default: the newest one installed.
     pub clang: Option<String>,
     pub suite: Suite,
+    /// test_progs: tests beside the suite's own (`-a`), and tests to leave out beside the
+    /// tree's DENYLIST (`-d`).
+    pub allow: Vec<String>,
+    pub deny: Vec<String>,
 }
 
 /// The machine's one kernel-build slot: a lock file in the cache, held from configure to the
@@ -159,14 +165,18 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<VmReport, VmError> {
     // Never build a tree an interrupted apply left half written, and let no apply change it
     // while it builds: the tree's lock is held until the test programs are built.
     let (tree_lock, _) = journal::lock_and_recover(&ctx.cache_root, &tree.root, true, |t| ctx.notice(t))?;
-    // Before minutes of kernel build: the selftests cannot build with a pahole the tree
-    // declares too old; kfpatch's own programs declare their kfuncs and do not mind.
-    if let Some(problem) = host_tools::pahole_too_old(root, &tools.pahole) {
-        match settings.suite {
-            Suite::TestProgs => return Err(VmError::Unavailable(problem)),
-            Suite::Kfunc => ctx.notice(problem),
+    // Before minutes of kernel build: the selftests cannot build with a pahole (or clang) the
+    // tree needs newer, so kfpatch fetches one for this tree; its own programs declare their
+    // kfuncs and do not mind an old pahole.
+    let toolchain = match settings.suite {
+        Suite::TestProgs => toolchain::provide(ctx, root, &mut tools, settings.clang.is_some())?,
+        Suite::Kfunc => {
+            if let Some(problem) = host_tools::pahole_too_old(root, &tools.pahole) {
+                ctx.notice(problem);
+            }
+            vec![]
         }
-    }
+    };
     let build_dir = settings.build_dir.clone().unwrap_or_else(|| {
         let dir = default_build_dir(&ctx.cache_root, root);
         match settings.suite {
@@ -201,7 +211,7 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<VmReport, VmError> {
             .map_err(io(&fragment))?;
         let config_log = work.join("configure.log");
         let _ = std::fs::remove_file(&config_log);
-        config::configure(root, &build_dir, base, &fragments, &config_log)
+        config::configure(root, &build_dir, base, &fragments, &tools.make_vars(), &config_log)
     })?;
     let configure_s = t.elapsed().as_secs_f64();
 
@@ -225,20 +235,40 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<VmReport, VmError> {
         build::suite(tree, &build_dir, &work, &flag, &tools, opts.inject)
     })?;
     let selftests_out = work.join("selftests");
+    let mut selftests_setup = None;
     let init = match settings.suite {
         Suite::Kfunc => artifacts.init.clone(),
-        Suite::TestProgs => ctx.stage("selftests build", || {
-            selftests::build(
-                ctx,
-                root,
-                &build_dir,
-                &selftests_out,
-                settings.jobs,
-                &tools,
-                &work.join("selftests.log"),
-            )?;
-            selftests::init(&work, &selftests_out, &tools)
-        })?,
+        Suite::TestProgs => {
+            // The selftests build in a copy of the tree, with the fixups this tree needs.
+            let source = work.join("source");
+            let fixups = ctx.stage("selftests source", || {
+                fixups::source_copy(root, &source)?;
+                fixups::apply(root, &source, tree.major_minor())
+            })?;
+            for f in &fixups {
+                ctx.notice(format!("fixup {} ({}): {}", f.name, f.status, f.title));
+            }
+            let run = selftests::run_spec(&source, &selftests_out, &settings.allow, &settings.deny)?;
+            let init = ctx.stage("selftests build", || {
+                selftests::build(
+                    ctx,
+                    &source,
+                    &build_dir,
+                    &selftests_out,
+                    settings.jobs,
+                    &tools,
+                    &work.join("selftests.log"),
+                )?;
+                selftests::init(&work, &selftests_out, &tools, &run)
+            })?;
+            selftests_setup = Some(selftests::Setup {
+                source,
+                tools: toolchain.clone(),
+                fixups,
+                run,
+            });
+            init
+        }
     };
     let build_s = t.elapsed().as_secs_f64();
     drop(slot);
@@ -304,6 +334,7 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<VmReport, VmError> {
         console,
         boot: &boot,
         console_log,
+        selftests: selftests_setup,
         configure_s,
         build_s,
         total_s: total.elapsed().as_secs_f64(),
@@ -311,7 +342,7 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<VmReport, VmError> {
     if !report.ok {
         // How to see this failure again by hand: the same commands, the same comparison.
         let commands = reproduce::Commands {
-            configure: config::commands(root, &build_dir, base, &fragments).into(),
+            configure: config::commands(root, &build_dir, base, &fragments, &tools.make_vars()).into(),
             base: base.to_string(),
             build: build::kernel_command(&ctx.cache_root, root, &build_dir, settings.jobs, &tools),
             qemu: {

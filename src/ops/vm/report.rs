@@ -60,6 +60,8 @@ pub struct VmReport {
     pub console_log: PathBuf,
     pub console_tail: Vec<String>,
     pub timings: Timings,
+    /// test_progs: the toolchain, the fixups and the lists the run used.
+    pub selftests: Option<super::selftests::Setup>,
     /// Every expected outcome held and nothing went wrong.
     pub ok: bool,
     /// `reproduce.sh` beside the report, when it failed.
@@ -80,6 +82,7 @@ pub struct Inputs<'a> {
     pub console: Console,
     pub boot: &'a BootResult,
     pub console_log: PathBuf,
+    pub selftests: Option<super::selftests::Setup>,
     pub configure_s: f64,
     pub build_s: f64,
     pub total_s: f64,
@@ -167,8 +170,17 @@ fn test_progs_cases(console: &str, problems: &mut Vec<String>) -> Vec<CaseResult
         },
     };
     let mut cases = Vec::new();
+    // The JSON summary, where there is one, must agree: a subtest it says failed fails even
+    // if its result line was lost on the console.
+    let json_failed = |name: &str| run.json.as_ref().and_then(|j| j.failed(name));
     for required in selftests::REQUIRED_SUBTESTS {
         match run.results.iter().find(|r| r.name == *required) {
+            Some(_) if json_failed(required) == Some(true) => {
+                cases.push(case(required, Status::Fail, "the JSON summary says it failed".into()))
+            }
+            Some(_) if run.json.is_some() && json_failed(required).is_none() => {
+                cases.push(case(required, Status::Fail, "missing from the JSON summary".into()))
+            }
             Some(r) if r.result == "OK" => cases.push(case(required, Status::Pass, "OK".into())),
             Some(r) => cases.push(case(required, Status::Fail, format!("test_progs says {}", r.result))),
             None => cases.push(case(
@@ -188,7 +200,20 @@ fn test_progs_cases(console: &str, problems: &mut Vec<String>) -> Vec<CaseResult
             "SKIP" => Status::Skip,
             _ => Status::Fail,
         };
+        let status = if json_failed(&r.name) == Some(true) {
+            Status::Fail
+        } else {
+            status
+        };
         cases.push(case(&r.name, status, r.result.clone()));
+    }
+    if let Some(j) = &run.json {
+        if j.failed > 0 {
+            problems.push(format!(
+                "test_progs' JSON summary: {} failed ({} passed, {} skipped)",
+                j.failed, j.success, j.skipped
+            ));
+        }
     }
     match (run.exit, &run.summary) {
         (Some(0), _) => {}
@@ -259,6 +284,7 @@ pub fn judge(i: Inputs) -> VmReport {
             boot_to_verdict_s: i.boot.seconds,
             total_s: i.total_s,
         },
+        selftests: i.selftests,
         ok,
         reproducer: None,
     }
@@ -283,6 +309,7 @@ mod tests {
             console: guest::parse_console(console_text),
             boot,
             console_log: "/b/console.log".into(),
+            selftests: None,
             configure_s: 0.0,
             build_s: 0.0,
             total_s: 0.0,

@@ -1,7 +1,9 @@
 //! `vmtest --suite test_progs`: the tree's own BPF selftests. The kernel gets the selftests'
 //! config fragments (tools/testing/selftests/bpf/config, config.vm) on top of ours, in a build
-//! directory of its own; `make -C tools/testing/selftests/bpf test_progs` builds test_progs and
-//! bpf_testmod.ko against it; the guest runs `test_progs -t kfunc_call -t spin_lock`.
+//! directory of its own; `make -C tools/testing/selftests/bpf test_progs`, in a copy of the tree
+//! with its fixups (`fixups`), builds test_progs and bpf_testmod.ko against it; the guest runs
+//! `test_progs -t kfunc_call -t spin_lock` as BPF CI does: the tree's DENYLIST, a watchdog, and
+//! the JSON summary (`-J`) where the tree's test_progs has them.
 
 use super::process::{log_tail, run_with_progress};
 use super::VmError;
@@ -32,8 +34,17 @@ pub fn fragments(tree: &Path) -> Vec<PathBuf> {
 }
 
 /// The directory with Debian's unsuffixed LLVM tools for the clang we found (clang-19 →
-/// /usr/lib/llvm-19/bin), which the selftests Makefile calls as `clang`, `llc`, `llvm-strip`.
+/// /usr/lib/llvm-19/bin, or the same below a fetched toolchain's root), which the selftests
+/// Makefile calls as `clang`, `llc`, `llvm-strip`.
 fn llvm_bin(tools: &Tools) -> Option<PathBuf> {
+    // `…/usr/bin/clang-21` is a link to `…/usr/lib/llvm-21/bin/clang`.
+    if let Ok(real) = tools.clang.canonicalize() {
+        let dir = real.parent()?;
+        let under_llvm = dir.file_name()? == "bin" && dir.parent()?.file_name()?.to_str()?.starts_with("llvm-");
+        if under_llvm && dir.join("llc").is_file() {
+            return Some(dir.to_path_buf());
+        }
+    }
     let name = tools.clang.file_name()?.to_str()?;
     let version = name.strip_prefix("clang-")?;
     let dir = PathBuf::from(format!("/usr/lib/llvm-{version}/bin"));
@@ -92,6 +103,8 @@ pub fn build(
         .arg(format!("KBUILD_OUTPUT={}", build.display()))
         .arg(format!("OUTPUT={}/", output.display()))
         .arg(format!("VMLINUX_BTF={}", build.join("vmlinux").display()))
+        .args(tools.make_vars())
+        .arg(format!("CLANG={}", tools.clang.display()))
         .arg("test_progs");
     if let Some(dir) = llvm_bin(tools) {
         let path = std::env::var_os("PATH").unwrap_or_default();
@@ -113,13 +126,84 @@ pub fn build(
     Ok(())
 }
 
+/// How test_progs runs in the guest, as far as this tree's test_progs can.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RunSpec {
+    /// `-t` names: the suite's tests, then the user's `--allow`.
+    pub tests: Vec<String>,
+    /// Everything left out: the tree's DENYLIST(.x86_64) and the user's `--deny`.
+    pub denied: Vec<String>,
+    /// The file `-d @FILE` reads (when anything is denied).
+    pub deny_file: Option<PathBuf>,
+    /// `-w SECONDS`, on trees whose test_progs has a watchdog.
+    pub watchdog_s: Option<u32>,
+    /// `-J FILE`, on trees whose test_progs writes a JSON summary.
+    pub json: bool,
+}
+
+/// How a test_progs run was set up, for the report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Setup {
+    /// The copy the selftests were built in.
+    pub source: PathBuf,
+    pub tools: Vec<super::toolchain::ToolUsed>,
+    pub fixups: Vec<super::fixups::FixupOutcome>,
+    pub run: RunSpec,
+}
+
+/// Per-test watchdog under TCG, where one test may take a minute of emulated time.
+const WATCHDOG_S: u32 = 300;
+
+/// The names of a DENYLIST file: one per line, `#` starts a comment.
+pub fn denylist_names(text: &str) -> Vec<String> {
+    text.lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim())
+        .filter(|l| !l.is_empty())
+        .map(|l| l.split_whitespace().next().unwrap_or(l).to_string())
+        .collect()
+}
+
+/// What this tree's test_progs supports, and the lists it gets. The denylist file goes into
+/// `output`, which the guest sees even when it lies under the host's /tmp.
+pub fn run_spec(source: &Path, output: &Path, allow: &[String], deny: &[String]) -> Result<RunSpec, VmError> {
+    let dir = source.join(SELFTESTS);
+    let main = std::fs::read_to_string(dir.join("test_progs.c")).unwrap_or_default();
+    let mut denied = Vec::new();
+    for list in ["DENYLIST", "DENYLIST.x86_64"] {
+        if let Ok(text) = std::fs::read_to_string(dir.join(list)) {
+            denied.extend(denylist_names(&text));
+        }
+    }
+    denied.extend(deny.iter().cloned());
+    let deny_file = if denied.is_empty() {
+        None
+    } else {
+        std::fs::create_dir_all(output).map_err(|e| VmError::io(output, e))?;
+        let path = output.join("kfpatch.denylist");
+        std::fs::write(&path, denied.join("\n") + "\n").map_err(|e| VmError::io(&path, e))?;
+        Some(path)
+    };
+    let mut tests: Vec<String> = TESTS.iter().map(|t| t.to_string()).collect();
+    tests.extend(allow.iter().cloned());
+    Ok(RunSpec {
+        tests,
+        denied,
+        deny_file,
+        watchdog_s: main.contains("\"watchdog-timeout\"").then_some(WATCHDOG_S),
+        json: main.contains("\"json-summary\""),
+    })
+}
+
 /// The guest init that runs test_progs from `output`.
-pub fn init(work: &Path, output: &Path, tools: &Tools) -> Result<PathBuf, VmError> {
+pub fn init(work: &Path, output: &Path, tools: &Tools, spec: &RunSpec) -> Result<PathBuf, VmError> {
     let text = template::render(
         "vm/init-test-progs.sh.j2",
         context! {
             selftests => output.display().to_string(),
-            tests => TESTS,
+            tests => spec.tests,
+            deny_file => spec.deny_file.as_ref().map(|p| p.display().to_string()),
+            watchdog => spec.watchdog_s,
+            json => spec.json,
             reboot => format!("{} reboot -f", tools.busybox.display()),
             keep => super::guest::shadowed_by_guest_tmp(&[output]),
         },
@@ -144,11 +228,55 @@ pub struct TpRun {
     pub summary: Option<String>,
     pub exit: Option<i32>,
     pub log: Vec<String>,
+    /// The `-J` summary, when the tree's test_progs wrote one.
+    pub json: Option<JsonSummary>,
+}
+
+/// test_progs' JSON summary: counts, and `failed` per test and subtest (it has no skip per
+/// subtest: the result lines say which ones skipped).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct JsonSummary {
+    pub success: u64,
+    #[serde(default)]
+    pub success_subtest: u64,
+    pub skipped: u64,
+    pub failed: u64,
+    pub results: Vec<JsonTest>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct JsonTest {
+    pub name: String,
+    pub failed: bool,
+    #[serde(default)]
+    pub subtests: Vec<JsonSubtest>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct JsonSubtest {
+    pub name: String,
+    pub failed: bool,
+}
+
+impl JsonSummary {
+    /// `Some(failed)` for `test/subtest` or `test`, None when the summary does not have it.
+    pub fn failed(&self, name: &str) -> Option<bool> {
+        let (test, sub) = match name.split_once('/') {
+            Some((t, s)) => (t, Some(s)),
+            None => (name, None),
+        };
+        let t = self.results.iter().find(|t| t.name == test)?;
+        match sub {
+            None => Some(t.failed),
+            Some(s) => t.subtests.iter().find(|x| x.name == s).map(|x| x.failed),
+        }
+    }
 }
 
 /// Read test_progs' lines out of the console.
 pub fn parse(console: &str) -> TpRun {
     let mut run = TpRun::default();
+    let mut json = String::new();
     for line in console.lines() {
         let Some(pos) = line.find("KFPATCH-TP-") else { continue };
         let ours = &line[pos..];
@@ -168,6 +296,15 @@ pub fn parse(console: &str) -> TpRun {
             run.exit = r.trim().parse().ok();
         } else if let Some(r) = ours.strip_prefix("KFPATCH-TP-LOG ") {
             run.log.push(r.to_string());
+        } else if let Some(r) = ours.strip_prefix("KFPATCH-TP-JSON ") {
+            json.push_str(r);
+            json.push('\n');
+        }
+    }
+    if !json.trim().is_empty() {
+        match serde_json::from_str::<JsonSummary>(&json) {
+            Ok(summary) => run.json = Some(summary),
+            Err(e) => run.log.push(format!("kfpatch: the JSON summary does not parse: {e}")),
         }
     }
     run
@@ -200,10 +337,11 @@ mod tests {
             busybox: "/bin/busybox".into(),
             pahole: "/usr/bin/pahole".into(),
             ccache: None,
+            pahole_fetched: false,
         };
         let dir = tempfile::tempdir().unwrap();
         let init = |output: &str| {
-            let path = super::init(dir.path(), Path::new(output), &tools).unwrap();
+            let path = super::init(dir.path(), Path::new(output), &tools, &RunSpec::default()).unwrap();
             std::fs::read_to_string(path).unwrap()
         };
         let text = init("/tmp/cache/build/kfpatch/selftests");
@@ -229,6 +367,83 @@ mod tests {
         let text = init("/root/.cache/kfpatch/build/kfpatch/selftests");
         assert!(!text.contains("kfpatch-host-tmp"), "{text}");
         assert!(text.contains("mount -t tmpfs tmpfs /tmp\n"));
+    }
+
+    #[test]
+    fn run_spec_follows_the_trees_test_progs_and_denylists() {
+        let dir = tempfile::tempdir().unwrap();
+        let st = dir.path().join(SELFTESTS);
+        std::fs::create_dir_all(&st).unwrap();
+        std::fs::write(
+            st.join("DENYLIST"),
+            "# TEMPORARY\nget_stack_raw_tp    # spams\nvarlen\n",
+        )
+        .unwrap();
+        std::fs::write(st.join("DENYLIST.x86_64"), "xdp_bonding\n").unwrap();
+        std::fs::write(st.join("DENYLIST.s390x"), "never_on_x86\n").unwrap();
+        // An old test_progs: no watchdog, no JSON.
+        std::fs::write(st.join("test_progs.c"), "{ \"deny\", 'd' },\n").unwrap();
+        let out = dir.path().join("out");
+        let spec = run_spec(dir.path(), &out, &["verifier_*".into()], &["spin_lock/x".into()]).unwrap();
+        assert_eq!(spec.tests, vec!["kfunc_call", "spin_lock", "verifier_*"]);
+        assert_eq!(
+            spec.denied,
+            vec!["get_stack_raw_tp", "varlen", "xdp_bonding", "spin_lock/x"]
+        );
+        assert_eq!(
+            std::fs::read_to_string(spec.deny_file.as_ref().unwrap()).unwrap(),
+            "get_stack_raw_tp\nvarlen\nxdp_bonding\nspin_lock/x\n"
+        );
+        assert_eq!((spec.watchdog_s, spec.json), (None, false));
+        std::fs::write(
+            st.join("test_progs.c"),
+            "{ \"json-summary\", ARG_JSON_SUMMARY },\n{ \"watchdog-timeout\", 'w' },\n",
+        )
+        .unwrap();
+        let spec = run_spec(dir.path(), &out, &[], &[]).unwrap();
+        assert_eq!((spec.watchdog_s, spec.json), (Some(WATCHDOG_S), true));
+        let tools = Tools {
+            clang: "/usr/bin/clang-19".into(),
+            bpftool: "/usr/sbin/bpftool".into(),
+            insmod: "/usr/sbin/insmod".into(),
+            busybox: "/bin/busybox".into(),
+            pahole: "/usr/bin/pahole".into(),
+            ccache: None,
+            pahole_fetched: false,
+        };
+        let init = std::fs::read_to_string(super::init(dir.path(), &out, &tools, &spec).unwrap()).unwrap();
+        let command = init.lines().find(|l| l.starts_with("./test_progs")).unwrap();
+        assert_eq!(
+            command,
+            format!(
+                "./test_progs -t kfunc_call -t spin_lock -d @{}/kfpatch.denylist -w 300 -J /tmp/test_progs.json > /tmp/test_progs.log 2>&1",
+                out.display()
+            )
+        );
+        assert!(init.contains("sed 's/^/KFPATCH-TP-JSON /' /tmp/test_progs.json"));
+    }
+
+    #[test]
+    fn the_json_summary_is_read_from_the_console() {
+        let console = "noise\n\
+            KFPATCH-TP-RESULT #1/1 kfunc_call/kfunc_call_test_spin_lock_safe:OK\n\
+            [  5.1] random: crng init done\n\
+            KFPATCH-TP-JSON {\"success\":1,\"success_subtest\":1,\"skipped\":0,\"failed\":1,\n\
+            KFPATCH-TP-JSON \"results\":[{\"name\":\"kfunc_call\",\"number\":1,\"message\":\"\",\"failed\":true,\n\
+            KFPATCH-TP-JSON \"subtests\":[{\"name\":\"kfunc_call_test_spin_lock_safe\",\"number\":1,\"message\":\"\",\"failed\":false},\n\
+            KFPATCH-TP-JSON {\"name\":\"kfunc_call_test_spin_lock_unsafe\",\"number\":2,\"message\":\"x\",\"failed\":true}]}]}\n\
+            KFPATCH-TP-EXIT 1\n";
+        let run = parse(console);
+        let json = run.json.expect("parsed");
+        assert_eq!(json.failed, 1);
+        assert_eq!(json.failed("kfunc_call/kfunc_call_test_spin_lock_safe"), Some(false));
+        assert_eq!(json.failed("kfunc_call/kfunc_call_test_spin_lock_unsafe"), Some(true));
+        assert_eq!(json.failed("kfunc_call"), Some(true));
+        assert_eq!(json.failed("spin_lock"), None);
+        // A summary that does not parse is said, never taken for an empty one.
+        let run = parse("KFPATCH-TP-JSON {\"success\": \n");
+        assert!(run.json.is_none());
+        assert!(run.log.iter().any(|l| l.contains("does not parse")), "{:?}", run.log);
     }
 
     #[test]
