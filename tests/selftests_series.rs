@@ -7,42 +7,9 @@ mod common;
 use common::*;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Mutex;
 
 /// The bit `regen --bit auto` picks for each tree (asserted in tests/regen.rs too).
 const ERAS: &[(&str, u32, &str)] = &[("6.12", 12, "bpf_testmod"), ("7.2", 17, "test_kmods")];
-
-/// Regenerate the three-patch series for `version` and apply all of it to a work copy keyed
-/// by the series' diffs (so cached builds of it stay incremental). Returns the work tree.
-fn series_work_tree(version: &str) -> PathBuf {
-    // The tests of this file share work trees; one prepares a version at a time.
-    static PREPARING: Mutex<()> = Mutex::new(());
-    let _guard = PREPARING.lock().unwrap_or_else(|e| e.into_inner());
-    let pristine = tree(version);
-    let out = scratch();
-    let run = kfpatch(&[
-        "regen",
-        "--tree",
-        pristine.to_str().unwrap(),
-        "-o",
-        out.path().to_str().unwrap(),
-        "--with-selftests",
-    ]);
-    run.expect_code(0);
-    let mut mails: Vec<PathBuf> = std::fs::read_dir(out.path())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    mails.sort();
-    assert_eq!(mails.len(), 3, "{}", run.shown);
-    let diffs: String = mails.iter().map(|m| mail_diff(m)).collect();
-    let work = keyed_work_copy(&pristine, &format!("linux-source-{version}-series"), &diffs);
-    let mut args = vec!["apply", "--tree", work.to_str().unwrap()];
-    args.extend(mails.iter().map(|m| m.to_str().unwrap()));
-    // A fresh copy takes all three; a cached one says "already applied" (exit 0 as well).
-    kfpatch(&args).expect_code(0);
-    work
-}
 
 /// The BTF flag words `BTF_ID_FLAGS(func, <kfunc>, …)` left in the object's .BTF_ids section
 /// for each of `kfuncs`: the u32 after the kfunc's (still zero) BTF id.

@@ -266,6 +266,10 @@ pub struct DoctorArgs {
     /// (repeatable); default: every Debian tree in the cache.
     #[arg(long = "tree", value_name = "DIR")]
     pub trees: Vec<PathBuf>,
+    /// Also fetch the toolchains those plans need into the cache now (a runner image can
+    /// carry them), instead of on the first `--suite test_progs` run.
+    #[arg(long)]
+    pub fetch: bool,
     #[command(flatten)]
     pub json: JsonArg,
 }

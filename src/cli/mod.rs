@@ -290,6 +290,7 @@ fn dispatch(ctx: &Context, shell: &Shell, command: Command) -> Result<u8, Failur
                 &doctor::Options {
                     install: a.install,
                     trees: a.trees.clone(),
+                    fetch: a.fetch,
                 },
             )?,
             &a.json,

@@ -321,6 +321,50 @@ fn relocate(root: &Path) -> Result<(), FetchError> {
     Ok(())
 }
 
+/// Fetch what `plan` says to fetch: pahole (which must then be new enough), or clang-N for
+/// the smallest N ≥ the need that the mirror has, with its LLVM tools and lld.
+pub fn provide(
+    cache_root: &Path,
+    plan: &super::toolchain_plan::ToolPlan,
+    progress: &dyn Fn(&str),
+) -> Result<FetchedTool, FetchError> {
+    let minimum = plan.need.as_ref().map(|n| n.minimum).unwrap_or(0);
+    let refused = |tail: String| FetchError::Command {
+        command: format!("fetch {}", plan.tool),
+        status: "not suitable".into(),
+        tail,
+    };
+    match plan.tool {
+        "pahole" => {
+            let tool = ensure(cache_root, &["pahole"], "pahole", progress)?;
+            let got = super::host_tools::parse_pahole_version(&tool.version).unwrap_or(0);
+            if got < minimum {
+                let shown = plan.need.as_ref().map(|n| n.shown.clone()).unwrap_or_default();
+                return Err(refused(format!(
+                    "the newest Debian pahole is {}, older than the {shown} this tree needs",
+                    tool.version
+                )));
+            }
+            Ok(tool)
+        }
+        "clang" => {
+            for major in minimum..minimum + 8 {
+                let clang = format!("clang-{major}");
+                if candidate(cache_root, &clang, progress)?.is_none() {
+                    continue;
+                }
+                let (llvm, lld) = (format!("llvm-{major}"), format!("lld-{major}"));
+                return ensure(cache_root, &[&clang, &llvm, &lld], &clang, progress);
+            }
+            Err(refused(format!(
+                "no Debian clang-{minimum} or newer (up to clang-{}) on the mirror",
+                minimum + 7
+            )))
+        }
+        other => Err(refused(format!("kfpatch does not fetch {other}"))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,8 +2,9 @@
 //! that provide them; with `install`, apt-get installs what is missing.
 
 use super::Context;
+use crate::kernel::fetched_tools::{self, FetchedTool};
 use crate::kernel::host_tools::{self, ToolStatus};
-use crate::kernel::toolchain_plan::{self, ToolPlan};
+use crate::kernel::toolchain_plan::{self, Action, ToolPlan};
 use crate::kernel::KernelTree;
 use serde::Serialize;
 use std::process::Command;
@@ -14,6 +15,8 @@ pub struct Options {
     pub install: bool,
     /// Trees to plan `--suite test_progs` for; empty: the Debian trees in the cache.
     pub trees: Vec<std::path::PathBuf>,
+    /// Fetch the toolchains the plans say to fetch.
+    pub fetch: bool,
 }
 
 /// What `--suite test_progs` will use on one tree: each tool (the host's, or one kfpatch
@@ -25,6 +28,8 @@ pub struct TreePlan {
     pub tools: Vec<ToolPlan>,
     /// `patches/fixups/…` applied to the selftests' copy of this tree.
     pub fixups: Vec<String>,
+    /// With `--fetch`: what was fetched (or found in the cache) for it.
+    pub fetched: Vec<FetchedTool>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -63,6 +68,7 @@ fn plan_trees(ctx: &Context, trees: &[std::path::PathBuf], tools: &[ToolStatus])
                     .collect(),
                 version: tree.version.clone(),
                 tree: root,
+                fetched: vec![],
             })
         })
         .collect()
@@ -76,6 +82,12 @@ pub enum DoctorError {
     Failed(&'static str),
     #[error("apt-get install did not provide every tool: still missing {}", .0.join(" "))]
     StillMissing(Vec<String>),
+    #[error("{}: {what}: {source}", tree.display())]
+    Fetch {
+        tree: std::path::PathBuf,
+        what: String,
+        source: crate::kernel::debian::FetchError,
+    },
 }
 
 fn apt_get(args: &[&str], packages: &[String], what: &'static str) -> Result<(), DoctorError> {
@@ -107,8 +119,25 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Outcome, DoctorError> {
         installed = missing;
     }
     let tools = host_tools::survey();
+    let mut trees = plan_trees(ctx, &opts.trees, &tools);
+    if opts.fetch {
+        for tree in &mut trees {
+            for plan in tree.tools.iter().filter(|p| matches!(p.action, Action::Fetch { .. })) {
+                let tool = ctx.stage(&format!("fetch {} for {}", plan.tool, tree.version), || {
+                    fetched_tools::provide(&ctx.cache_root, plan, &|m| ctx.log(m)).map_err(|source| {
+                        DoctorError::Fetch {
+                            tree: tree.tree.clone(),
+                            what: format!("fetching {}", plan.tool),
+                            source,
+                        }
+                    })
+                })?;
+                tree.fetched.push(tool);
+            }
+        }
+    }
     Ok(Outcome {
-        trees: plan_trees(ctx, &opts.trees, &tools),
+        trees,
         tools,
         missing_packages: host_tools::missing_packages(),
         installed,

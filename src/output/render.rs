@@ -184,6 +184,9 @@ impl Document for doctor::Outcome {
                 [] => w!(out, "  fixups: none"),
                 names => w!(out, "  fixups: {}", names.join(", ")),
             }
+            for f in &t.fetched {
+                w!(out, "  fetched: {} {} in {}", f.package, f.version, f.root.display());
+            }
         }
         out
     }
@@ -504,6 +507,37 @@ fn vm_human(out: &mut String, r: &vm::VmReport) {
         r.flag,
         r.clang.file_name().and_then(|n| n.to_str()).unwrap_or("clang")
     );
+    if let Some(st) = &r.selftests {
+        for t in &st.tools {
+            match &t.fetched {
+                Some(f) => w!(
+                    out,
+                    "  {}: fetched {} {} ({})",
+                    t.tool,
+                    f.package,
+                    f.version,
+                    t.path.display()
+                ),
+                None => w!(out, "  {}: {}", t.tool, t.path.display()),
+            }
+        }
+        for f in &st.fixups {
+            w!(out, "  fixup {} ({}): {}", f.name, f.status, f.title);
+        }
+        let mut run = format!("  test_progs -t {}", st.run.tests.join(" -t "));
+        if !st.run.denied.is_empty() {
+            run.push_str(&format!(", {} denied", st.run.denied.len()));
+        }
+        if let Some(w) = st.run.watchdog_s {
+            run.push_str(&format!(", watchdog {w} s"));
+        }
+        run.push_str(if st.run.json {
+            ", JSON summary"
+        } else {
+            ", text summary (no -J)"
+        });
+        w!(out, "{run}");
+    }
     for c in &r.cases {
         let status = match c.status {
             Status::Pass => "PASS",

@@ -357,3 +357,35 @@ pub fn python_tool(name: &str) -> PathBuf {
         v = venv.display()
     )
 }
+
+/// Regenerate the three-patch series for `version` and apply all of it to a work copy keyed
+/// by the series' diffs (so cached builds of it stay incremental). Returns the work tree.
+pub fn series_work_tree(version: &str) -> PathBuf {
+    // The tests of this file share work trees; one prepares a version at a time.
+    static PREPARING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = PREPARING.lock().unwrap_or_else(|e| e.into_inner());
+    let pristine = tree(version);
+    let out = scratch();
+    let run = kfpatch(&[
+        "regen",
+        "--tree",
+        pristine.to_str().unwrap(),
+        "-o",
+        out.path().to_str().unwrap(),
+        "--with-selftests",
+    ]);
+    run.expect_code(0);
+    let mut mails: Vec<PathBuf> = std::fs::read_dir(out.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    mails.sort();
+    assert_eq!(mails.len(), 3, "{}", run.shown);
+    let diffs: String = mails.iter().map(|m| mail_diff(m)).collect();
+    let work = keyed_work_copy(&pristine, &format!("linux-source-{version}-series"), &diffs);
+    let mut args = vec!["apply", "--tree", work.to_str().unwrap()];
+    args.extend(mails.iter().map(|m| m.to_str().unwrap()));
+    // A fresh copy takes all three; a cached one says "already applied" (exit 0 as well).
+    kfpatch(&args).expect_code(0);
+    work
+}
