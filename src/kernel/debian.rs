@@ -144,7 +144,8 @@ pub fn fetch(cache: &Path, version: &str, progress: &dyn Fn(&str)) -> Result<Pat
     Ok(dest)
 }
 
-fn find_deb(dir: &Path, package: &str) -> Option<PathBuf> {
+/// The newest `<package>_*.deb` in `dir`.
+pub(crate) fn find_deb(dir: &Path, package: &str) -> Option<PathBuf> {
     let prefix = format!("{package}_");
     let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
         .ok()?

@@ -51,30 +51,6 @@ pub fn tools_dir(cache_root: &Path) -> PathBuf {
     cache_root.join("tools")
 }
 
-/// A package already fetched (any version), newest first.
-pub fn fetched(cache_root: &Path, package: &str) -> Option<FetchedTool> {
-    let prefix = format!("{package}-");
-    let mut found: Vec<FetchedTool> = std::fs::read_dir(tools_dir(cache_root))
-        .ok()?
-        .flatten()
-        .filter_map(|e| {
-            let name = e.file_name().to_string_lossy().into_owned();
-            let version = name.strip_prefix(&prefix)?.to_string();
-            // `clang-21-…` must not be taken for `clang-2` or a version of `clang`.
-            if !version.starts_with(|c: char| c.is_ascii_digit()) || !e.path().join(MARKER).is_file() {
-                return None;
-            }
-            Some(FetchedTool {
-                package: package.to_string(),
-                version,
-                root: e.path(),
-            })
-        })
-        .collect();
-    found.sort_by(|a, b| a.version.cmp(&b.version));
-    found.pop()
-}
-
 /// The private apt state for tools, with package lists (updated once, on first use).
 fn apt(cache_root: &Path, progress: &dyn Fn(&str)) -> Result<AptState, FetchError> {
     let apt = AptState::prepare(&tools_dir(cache_root).join(".apt"))?;
@@ -178,7 +154,7 @@ pub fn ensure(
     std::fs::create_dir_all(&staging).map_err(io(&staging))?;
     progress(&format!("unpacking {main} {version}"));
     for name in &names {
-        let deb = newest_deb(&debs, name).ok_or_else(|| FetchError::Command {
+        let deb = super::debian::find_deb(&debs, name).ok_or_else(|| FetchError::Command {
             command: format!("apt-get download {name}"),
             status: "ok".into(),
             tail: "no .deb appeared".into(),
@@ -206,22 +182,6 @@ pub fn ensure(
     )
     .map_err(io(&dest))?;
     Ok(tool)
-}
-
-fn newest_deb(dir: &Path, package: &str) -> Option<PathBuf> {
-    let prefix = format!("{package}_");
-    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
-        .ok()?
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".deb"))
-        })
-        .collect();
-    found.sort();
-    found.pop()
 }
 
 fn llvm_dirs(root: &Path) -> Vec<PathBuf> {
