@@ -105,6 +105,8 @@ pub fn suite(
     make.arg("-C")
         .arg(build)
         .arg(format!("M={}", module_dir.display()))
+        // The module's BTF comes from the pahole the kernel's came from.
+        .args(tools.make_vars())
         .arg("modules");
     run_logged(&mut make, &log, "test module build")?;
     let module = module_dir.join("kfpatch_test_kmod.ko");
