@@ -16,6 +16,28 @@ pub fn for_version(major: u32, minor: u32) -> Vec<(&'static str, &'static str)> 
         .collect()
 }
 
+/// What the fixups' `toolchain` file for `major.minor` asks of `tool`: (minimum, why, where).
+pub fn toolchain_need(major: u32, minor: u32, tool: &str) -> Option<(u32, String, String)> {
+    let name = format!("{major}.{minor}/toolchain");
+    let (_, text) = FIXUPS.iter().find(|(n, _)| *n == name)?;
+    text.lines().enumerate().find_map(|(i, line)| {
+        let line = line.trim();
+        if line.starts_with('#') {
+            return None;
+        }
+        let mut words = line.splitn(3, ' ');
+        let (t, minimum, why) = (words.next()?, words.next()?, words.next()?);
+        if t != tool {
+            return None;
+        }
+        Some((
+            minimum.parse().ok()?,
+            why.to_string(),
+            format!("patches/fixups/{name}:{}", i + 1),
+        ))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -24,5 +46,15 @@ mod tests {
         assert_eq!(names, vec!["7.2/0001-cpumask-populate-declaration.patch"]);
         assert!(super::for_version(7, 20).is_empty());
         assert!(super::for_version(7, 3).is_empty());
+    }
+
+    #[test]
+    fn toolchain_needs_are_read_per_version() {
+        let (minimum, why, at) = super::toolchain_need(7, 3, "clang").expect("7.3 needs a newer clang");
+        assert_eq!(minimum, 20);
+        assert!(why.contains("asan.bpf.c"), "{why}");
+        assert_eq!(at, "patches/fixups/7.3/toolchain:3");
+        assert_eq!(super::toolchain_need(7, 3, "pahole"), None);
+        assert_eq!(super::toolchain_need(7, 2, "clang"), None);
     }
 }

@@ -127,7 +127,9 @@ pub fn ensure(
         status: "ok".into(),
         tail: "no candidate in the machine's suites, sid or trixie-backports".into(),
     })?;
-    let dest = dir.join(format!("{main}-{version}"));
+    // Without the epoch (`1:21.1.8-14`): a `:` in the directory would split its RPATH.
+    let plain = version.split_once(':').map_or(version.as_str(), |(_, v)| v);
+    let dest = dir.join(format!("{main}-{plain}"));
     let tool = FetchedTool {
         package: main.to_string(),
         version: version.clone(),
@@ -149,7 +151,7 @@ pub fn ensure(
     apt.run(&download, &debs)?;
     // Unpacked beside its final name and renamed into place whole: a killed fetch leaves no
     // half tool under the name.
-    let staging = dir.join(format!(".{main}-{version}.partial-{}", std::process::id()));
+    let staging = dir.join(format!(".{main}-{plain}.partial-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&staging);
     std::fs::create_dir_all(&staging).map_err(io(&staging))?;
     progress(&format!("unpacking {main} {version}"));

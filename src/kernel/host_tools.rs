@@ -28,6 +28,8 @@ const TOOLS: &[(&str, &[&str], &str)] = &[
     ("busybox", &["busybox"], "busybox-static"),
     ("cpio", &["cpio"], "cpio"),
     ("python3", &["python3"], "python3"),
+    // The selftests Makefile copies test_progs' extras (modules, scripts) with it.
+    ("rsync", &["rsync"], "rsync"),
     // Points a fetched toolchain's programs at its own libraries (`fetched_tools`).
     ("patchelf", &["patchelf"], "patchelf"),
 ];

@@ -58,13 +58,16 @@ fn pahole_need(tree: &Path) -> Option<Need> {
     need
 }
 
-/// clang: selftest features that crash or are unknown to older clang.
+/// clang: what the fixups' `toolchain` file for the tree's version says (measured needs, such
+/// as a clang that crashes on the tree's selftests; the tree itself declares none).
 fn clang_need(tree: &Path) -> Option<Need> {
-    let makefile = std::fs::read_to_string(tree.join(SELFTESTS).join("Makefile")).ok()?;
-    // Probes the Makefile makes of clang, newest first; a tree that builds a feature only
-    // when clang has it does not need it, so only features used unconditionally count.
-    let _ = makefile;
-    None
+    let (major, minor) = super::KernelTree::open(tree).ok()?.major_minor();
+    let (minimum, why, at) = crate::fixups::toolchain_need(major, minor, "clang")?;
+    Some(Need {
+        minimum,
+        shown: minimum.to_string(),
+        why: format!("{why} ({at})"),
+    })
 }
 
 /// The host clang's major version, from its name (`clang-19`) or `--version`.
@@ -134,8 +137,11 @@ impl ToolPlan {
                 format!("{}: host's {host} (needs ≥ {}: {})", self.tool, n.shown, n.why)
             }
             (Action::Fetch { package }, Some(n)) => format!(
-                "{}: host's {host} is older than the {} it needs ({}); kfpatch fetches Debian's {package} into its cache",
-                self.tool, n.shown, n.why
+                "{}: host's {host} is older than the {} it needs ({}); kfpatch fetches Debian's {package}{} into its cache",
+                self.tool,
+                n.shown,
+                n.why,
+                if self.tool == "clang" { " or the next newer one the mirror has" } else { "" }
             ),
             (Action::Fetch { package }, None) => format!("{}: fetch {package}", self.tool),
         }
