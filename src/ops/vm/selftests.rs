@@ -241,6 +241,9 @@ pub struct JsonSummary {
     pub success_subtest: u64,
     pub skipped: u64,
     pub failed: u64,
+    #[serde(default)]
+    pub failed_subtest: u64,
+    /// The failed tests (all of them only when test_progs runs verbose).
     pub results: Vec<JsonTest>,
 }
 
@@ -259,7 +262,8 @@ pub struct JsonSubtest {
 }
 
 impl JsonSummary {
-    /// `Some(failed)` for `test/subtest` or `test`, None when the summary does not have it.
+    /// `Some(failed)` for `test/subtest` or `test`, None when the summary does not list it
+    /// (test_progs lists failed tests only).
     pub fn failed(&self, name: &str) -> Option<bool> {
         let (test, sub) = match name.split_once('/') {
             Some((t, s)) => (t, Some(s)),
