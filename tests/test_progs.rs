@@ -123,7 +123,7 @@ fn assert_passes(tree: &Path, fixups: &[&str]) {
         "kfunc_call/kfunc_call_test_spin_lock_safe",
         "kfunc_call/kfunc_call_test_spin_lock_unsafe",
     ] {
-        assert_eq!(case(&report, name)["status"], "pass", "{name}: {report}");
+        assert_eq!(case(&report, name)["status"], "PASS", "{name}: {report}");
     }
     let setup = &report["selftests"];
     let applied: Vec<&str> = setup["fixups"]
@@ -185,5 +185,5 @@ fn test_progs_fails_on_unpatched_7_2() {
     assert_eq!(code, 1, "{shown}");
     assert_eq!(report["ok"], false);
     let safe = case(&report, "kfunc_call/kfunc_call_test_spin_lock_safe");
-    assert_eq!(safe["status"], "fail", "{safe}");
+    assert_eq!(safe["status"], "FAIL", "{safe}");
 }
