@@ -63,9 +63,7 @@ fn apt(cache_root: &Path, progress: &dyn Fn(&str)) -> Result<AptState, FetchErro
 }
 
 /// The candidate version of `package` (what `apt-get download` would get), if there is one.
-pub fn candidate(cache_root: &Path, package: &str, progress: &dyn Fn(&str)) -> Result<Option<String>, FetchError> {
-    std::fs::create_dir_all(tools_dir(cache_root)).map_err(io(&tools_dir(cache_root)))?;
-    let apt = apt(cache_root, progress)?;
+fn candidate(apt: &AptState, package: &str) -> Result<Option<String>, FetchError> {
     let out = apt.query(&["policy", package])?;
     Ok(parse_candidate(&out))
 }
@@ -122,7 +120,9 @@ pub fn ensure(
     let lock_path = dir.join(".fetch.lock");
     let lock = std::fs::File::create(&lock_path).map_err(io(&lock_path))?;
     lock.lock().map_err(io(&lock_path))?;
-    let version = candidate(cache_root, main, progress)?.ok_or_else(|| FetchError::Command {
+    // One private apt state for the query, the closure and the download.
+    let apt = apt(cache_root, progress)?;
+    let version = candidate(&apt, main)?.ok_or_else(|| FetchError::Command {
         command: format!("apt-cache policy {main}"),
         status: "ok".into(),
         tail: "no candidate in the machine's suites, sid or trixie-backports".into(),
@@ -138,7 +138,6 @@ pub fn ensure(
     if dest.join(MARKER).is_file() {
         return Ok(tool);
     }
-    let apt = apt(cache_root, progress)?;
     let names = closure(&apt, packages)?;
     let debs = dir.join(".debs");
     std::fs::create_dir_all(&debs).map_err(io(&debs))?;
@@ -310,9 +309,10 @@ pub fn provide(
             Ok(tool)
         }
         "clang" => {
+            let apt = apt(cache_root, progress)?;
             for major in minimum..minimum + 8 {
                 let clang = format!("clang-{major}");
-                if candidate(cache_root, &clang, progress)?.is_none() {
+                if candidate(&apt, &clang)?.is_none() {
                     continue;
                 }
                 let (llvm, lld) = (format!("llvm-{major}"), format!("lld-{major}"));

@@ -146,6 +146,8 @@ pub fn apply(tree: &Path, source: &Path, version: (u32, u32)) -> Result<Vec<Fixu
     for (name, text) in crate::fixups::for_version(version.0, version.1) {
         let fixup = parse(name, text)?;
         let mut writes: Vec<(PathBuf, String, u32)> = Vec::new();
+        // The time each written file gets, decided by its own path in the tree.
+        let mut stamps = Vec::new();
         for file in &fixup.files {
             let rel = file.path();
             if rel.split('/').any(|c| c == ".." || c.is_empty()) {
@@ -154,7 +156,10 @@ pub fn apply(tree: &Path, source: &Path, version: (u32, u32)) -> Result<Vec<Fixu
             let path = source.join(rel);
             let current = std::fs::read_to_string(&path).ok();
             match fix_file(file, current.as_deref()) {
-                Ok(Some(text)) => writes.push((path, text, 0o644)),
+                Ok(Some(text)) => {
+                    stamps.push((path.clone(), stable_mtime(tree, rel)));
+                    writes.push((path, text, 0o644));
+                }
                 Ok(None) => {}
                 Err(why) => {
                     return Err(bad(
@@ -173,9 +178,8 @@ pub fn apply(tree: &Path, source: &Path, version: (u32, u32)) -> Result<Vec<Fixu
         }
         // By rename: a hard-linked copy never changes the tree it links to.
         write_all(&writes).map_err(|e| VmError::io(&e.path, e.source))?;
-        for ((path, _, _), file) in writes.iter().zip(fixup.files.iter()) {
-            let when = stable_mtime(tree, file.path());
-            if let Ok(f) = std::fs::File::options().write(true).open(path) {
+        for (path, when) in stamps {
+            if let Ok(f) = std::fs::File::options().write(true).open(&path) {
                 let _ = f.set_modified(when);
             }
         }

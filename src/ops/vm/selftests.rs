@@ -332,9 +332,9 @@ mod tests {
         assert_eq!(names, vec!["config", "config.x86_64"]);
     }
 
-    #[test]
-    fn guest_init_binds_back_a_build_dir_under_tmp() {
-        let tools = Tools {
+    /// Tools as a bookworm host has them, for rendering inits.
+    fn host_tools() -> Tools {
+        Tools {
             clang: "/usr/bin/clang-19".into(),
             bpftool: "/usr/sbin/bpftool".into(),
             insmod: "/usr/sbin/insmod".into(),
@@ -342,7 +342,12 @@ mod tests {
             pahole: "/usr/bin/pahole".into(),
             ccache: None,
             pahole_fetched: false,
-        };
+        }
+    }
+
+    #[test]
+    fn guest_init_binds_back_a_build_dir_under_tmp() {
+        let tools = host_tools();
         let dir = tempfile::tempdir().unwrap();
         let init = |output: &str| {
             let path = super::init(dir.path(), Path::new(output), &tools, &RunSpec::default()).unwrap();
@@ -406,15 +411,7 @@ mod tests {
         .unwrap();
         let spec = run_spec(dir.path(), &out, &[], &[]).unwrap();
         assert_eq!((spec.watchdog_s, spec.json), (Some(WATCHDOG_S), true));
-        let tools = Tools {
-            clang: "/usr/bin/clang-19".into(),
-            bpftool: "/usr/sbin/bpftool".into(),
-            insmod: "/usr/sbin/insmod".into(),
-            busybox: "/bin/busybox".into(),
-            pahole: "/usr/bin/pahole".into(),
-            ccache: None,
-            pahole_fetched: false,
-        };
+        let tools = host_tools();
         let init = std::fs::read_to_string(super::init(dir.path(), &out, &tools, &spec).unwrap()).unwrap();
         let command = init.lines().find(|l| l.starts_with("./test_progs")).unwrap();
         assert_eq!(
