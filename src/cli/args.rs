@@ -209,6 +209,12 @@ pub struct VmArgs {
     /// test_progs: tests to leave out, beside the tree's DENYLIST (test_progs' -d).
     #[arg(long, value_delimiter = ',', value_name = "NAMES")]
     pub deny: Vec<String>,
+    /// A ccache remote storage runners share: redis://HOST:PORT or http://HOST:PORT/PATH.
+    #[arg(long, value_name = "URL", env = "KFPATCH_CACHE_URL")]
+    pub cache_url: Option<String>,
+    /// Stop after the compile gate: configure, compile the touched files and the verifier.
+    #[arg(long)]
+    pub gate_only: bool,
 }
 
 #[derive(Debug, Args)]

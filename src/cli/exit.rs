@@ -125,7 +125,7 @@ impl ExitCode for vm::VmError {
         use vm::VmError::*;
         match self {
             Unavailable(_) | Config(_) => UNAVAILABLE,
-            Step { .. } => NEGATIVE,
+            Step { .. } | Compile { .. } => NEGATIVE,
             _ => BAD_INPUT,
         }
     }
@@ -173,7 +173,8 @@ impl ExitCode for doctor::DoctorError {
 
 impl ExitCode for doctor::Outcome {
     fn exit_code(&self) -> u8 {
-        if self.missing_packages.is_empty() {
+        // An optional tool (ccache) missing is said, but does not fail the check.
+        if self.tools.iter().all(|t| t.path.is_some() || t.optional) {
             OK
         } else {
             UNAVAILABLE

@@ -258,6 +258,7 @@ fn dispatch(ctx: &Context, shell: &Shell, command: Command) -> Result<u8, Failur
                 settings: vm_settings(&a.vm),
                 flag: a.flag,
                 inject: a.inject,
+                touched: vec![],
             };
             report_tests(shell, &vm::run(ctx, &opts)?, &a.json, a.vm.format, "vmtest")
         }
@@ -358,5 +359,7 @@ fn vm_settings(a: &VmArgs) -> vm::Settings {
         suite: a.suite,
         allow: a.allow.clone(),
         deny: a.deny.clone(),
+        cache_url: a.cache_url.clone().filter(|u| !u.is_empty()),
+        gate_only: a.gate_only,
     }
 }

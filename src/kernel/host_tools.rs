@@ -34,6 +34,10 @@ const TOOLS: &[(&str, &[&str], &str)] = &[
     ("patchelf", &["patchelf"], "patchelf"),
 ];
 
+/// Not needed for a run, but installed by `--install` and used when present: ccache (a build
+/// directory keeps the compiler it was first built with, so it is best there from the start).
+const OPTIONAL: &[(&str, &[&str], &str)] = &[("ccache", &["ccache"], "ccache")];
+
 /// Libraries found by their headers.
 const HEADERS: &[(&str, &str, &str)] = &[
     ("libelf", "/usr/include/libelf.h", "libelf-dev"),
@@ -53,6 +57,8 @@ pub struct ToolStatus {
     pub name: String,
     pub path: Option<PathBuf>,
     pub package: String,
+    /// Used when present; a run does not need it.
+    pub optional: bool,
 }
 
 fn find_in_path(cmd: &str) -> Option<PathBuf> {
@@ -76,18 +82,21 @@ pub fn resolve(cmd: &str) -> Result<PathBuf, HostToolError> {
 
 /// Every tool and library, found or not.
 pub fn survey() -> Vec<ToolStatus> {
-    let mut out: Vec<ToolStatus> = TOOLS
-        .iter()
-        .map(|(name, cmds, pkg)| ToolStatus {
+    let command = |optional: bool| {
+        move |(name, cmds, pkg): &(&str, &[&str], &str)| ToolStatus {
             name: name.to_string(),
             path: cmds.iter().find_map(|c| find_in_path(c)),
             package: pkg.to_string(),
-        })
-        .collect();
+            optional,
+        }
+    };
+    let mut out: Vec<ToolStatus> = TOOLS.iter().map(command(false)).collect();
+    out.extend(OPTIONAL.iter().map(command(true)));
     out.extend(HEADERS.iter().map(|(name, header, pkg)| ToolStatus {
         name: name.to_string(),
         path: Path::new(header).exists().then(|| PathBuf::from(header)),
         package: pkg.to_string(),
+        optional: false,
     }));
     out
 }
@@ -147,7 +156,7 @@ impl Tools {
 /// Fail with the package list when anything the VM test needs is missing.
 pub fn require_for_vmtest() -> Result<Tools, HostToolError> {
     let survey = survey();
-    let missing: Vec<&ToolStatus> = survey.iter().filter(|t| t.path.is_none()).collect();
+    let missing: Vec<&ToolStatus> = survey.iter().filter(|t| t.path.is_none() && !t.optional).collect();
     if !missing.is_empty() {
         let pkgs: Vec<&str> = missing.iter().map(|t| t.package.as_str()).collect();
         let names: Vec<&str> = missing.iter().map(|t| t.name.as_str()).collect();

@@ -124,6 +124,19 @@ pub struct Patchset {
 }
 
 impl Series {
+    /// Every tree path the series changes (new paths; removed files by their old path), once.
+    pub fn touched_files(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for file in self.patches.iter().flat_map(|p| &p.files) {
+            if let Some(path) = file.new_path.as_ref().or(file.old_path.as_ref()) {
+                if !out.contains(path) {
+                    out.push(path.clone());
+                }
+            }
+        }
+        out
+    }
+
     pub fn patchset(&self) -> Patchset {
         Patchset {
             files: self.files.clone(),

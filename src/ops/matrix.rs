@@ -250,6 +250,7 @@ fn fill_row(
             settings: settings.clone(),
             flag: Some(flag),
             inject: None,
+            touched: series.touched_files(),
         },
     )?;
     row.build_s = Some(report.timings.build_s);

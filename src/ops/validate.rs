@@ -87,6 +87,7 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Outcome, ValidateError> {
             settings: opts.vm.clone(),
             flag: None,
             inject: None,
+            touched: opts.series.touched_files(),
         },
     )?;
     let check_findings: Vec<check::Finding> = checked

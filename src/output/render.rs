@@ -166,6 +166,12 @@ impl Document for doctor::Outcome {
         for t in &self.tools {
             match &t.path {
                 Some(p) => w!(out, "ok       {:<8} {}", t.name, p.display()),
+                None if t.optional => w!(
+                    out,
+                    "missing  {:<8} (optional, used when present; Debian package {})",
+                    t.name,
+                    t.package
+                ),
                 None => w!(out, "missing  {:<8} (Debian package {})", t.name, t.package),
             }
         }
@@ -497,7 +503,46 @@ fn apply_human(out: &mut String, o: &apply::Outcome) {
     }
 }
 
+/// The compiler, the compile gate and ccache's hits, one line each.
+fn build_facts_human(out: &mut String, b: &vm::report::BuildFacts) {
+    if let Some(c) = &b.compiler {
+        w!(out, "  compiler: {} ({})", c.cc, c.why);
+    }
+    if let Some(g) = &b.gate {
+        let mut line = format!("  compile gate: {} in {:.1} s", g.objects.join(" "), g.seconds);
+        if !g.not_built.is_empty() {
+            line.push_str(&format!("; not built in this configuration: {}", g.not_built.join(" ")));
+        }
+        w!(out, "{line}");
+    }
+    if let Some(c) = &b.cache {
+        let rate = c.hit_rate().map_or("-".to_string(), |r| format!("{r:.1} %"));
+        let mut line = format!(
+            "  ccache: {rate} hits of {} compilations ({} local, {} remote, {} misses)",
+            c.cacheable, c.local_hits, c.remote_hits, c.misses
+        );
+        if let Some(remote) = &c.remote {
+            line.push_str(&format!(", shared cache {remote}"));
+            if c.remote_errors > 0 {
+                line.push_str(&format!(" ({} errors)", c.remote_errors));
+            }
+        }
+        w!(out, "{line}");
+    }
+}
+
 fn vm_human(out: &mut String, r: &vm::VmReport) {
+    if r.stopped_after_gate {
+        w!(out, "vmtest: {} (build {})", r.tree.display(), r.build_dir.display());
+        build_facts_human(out, &r.build);
+        w!(
+            out,
+            "vmtest: the compile gate passed; stopped there (--gate-only): configure {:.1} s, total {:.1} s",
+            r.timings.configure_s,
+            r.timings.total_s
+        );
+        return;
+    }
     w!(
         out,
         "vmtest: {} (build {}), {:?}, flag {}, {}",
@@ -507,6 +552,7 @@ fn vm_human(out: &mut String, r: &vm::VmReport) {
         r.flag,
         r.clang.file_name().and_then(|n| n.to_str()).unwrap_or("clang")
     );
+    build_facts_human(out, &r.build);
     if let Some(st) = &r.selftests {
         for t in &st.tools {
             match &t.fetched {

@@ -2,6 +2,7 @@
 //! ccache when present), the test module against that build, `vmlinux.h` from its BTF, and
 //! the BPF programs with clang `-target bpf`.
 
+use super::cache::{CcacheRun, Compiler};
 use super::process::{log_tail, run_logged, run_with_progress};
 use super::{guest, Inject, VmError};
 use crate::kernel::host_tools::Tools;
@@ -12,34 +13,44 @@ use minijinja::context;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// ccache settings shared by every build: one cache outside any repository, paths made
-/// relative to the cache root so work trees at other paths still hit.
-fn ccache_env(cmd: &mut Command, root: &Path) {
-    cmd.env("CCACHE_DIR", root.join("ccache"))
-        .env("CCACHE_BASEDIR", root)
-        .env("CCACHE_NOHASHDIR", "1");
+/// How the kernel's objects are compiled in one build step: the compiler the build directory
+/// keeps, through ccache (and its shared remote, if any) when that is it.
+#[derive(Debug, Clone)]
+pub struct Compile<'a> {
+    pub jobs: usize,
+    pub tools: &'a Tools,
+    pub cc: &'a Compiler,
+    pub cache: &'a CcacheRun,
+}
+
+impl Compile<'_> {
+    /// `make -C TREE O=BUILD -jN [PAHOLE=] CC=…` and ccache's environment, before the targets.
+    pub fn make(&self, tree: &Path, build: &Path) -> Command {
+        let mut cmd = Command::new("make");
+        cmd.arg("-C")
+            .arg(tree)
+            .arg(format!("O={}", build.display()))
+            .arg(format!("-j{}", self.jobs.max(1)))
+            .args(self.tools.make_vars())
+            // The bare names, so the command Kbuild records stays the same wherever ccache lives.
+            .arg(format!("CC={}", self.cc.cc));
+        if self.cc.uses_ccache() {
+            self.cache.apply(&mut cmd);
+        }
+        cmd
+    }
 }
 
 /// The kernel's `make bzImage modules` command, as run (and as a reproducer writes it).
-pub fn kernel_command(cache_root: &Path, tree: &Path, build: &Path, jobs: usize, tools: &Tools) -> Command {
-    let mut cmd = Command::new("make");
-    cmd.arg("-C")
-        .arg(tree)
-        .arg(format!("O={}", build.display()))
-        .arg(format!("-j{}", jobs.max(1)))
-        .args(tools.make_vars());
-    if tools.ccache.is_some() {
-        // The bare name, so the command Kbuild records stays the same wherever ccache lives.
-        cmd.arg("CC=ccache gcc");
-        ccache_env(&mut cmd, cache_root);
-    }
+pub fn kernel_command(tree: &Path, build: &Path, compile: &Compile) -> Command {
+    let mut cmd = compile.make(tree, build);
     cmd.arg("bzImage").arg("modules");
     cmd
 }
 
 /// `make bzImage modules` with live progress (the latest target) and the log's tail on failure.
-pub fn kernel(ctx: &Context, tree: &Path, build: &Path, jobs: usize, tools: &Tools, log: &Path) -> Result<(), VmError> {
-    let cmd = kernel_command(&ctx.cache_root, tree, build, jobs, tools);
+pub fn kernel(ctx: &Context, tree: &Path, build: &Path, compile: &Compile, log: &Path) -> Result<(), VmError> {
+    let cmd = kernel_command(tree, build, compile);
     let ok = run_with_progress(ctx, cmd, log)?;
     if !ok {
         return Err(VmError::Step {

@@ -6,8 +6,10 @@
 //! boot with the suite's init → parse the console (`guest`) → [`VmReport`].
 
 pub mod build;
+pub mod cache;
 pub mod config;
 pub mod fixups;
+pub mod gate;
 pub mod guest;
 pub mod process;
 pub mod qemu;
@@ -33,6 +35,9 @@ pub enum VmError {
     /// The kernel configuration lost required options (exit 69: host tools, usually pahole).
     #[error("{0}")]
     Config(String),
+    /// The compile gate stopped at a compiler error (exit 1: the series does not compile).
+    #[error("compile gate: {error} (log: {})", log.display())]
+    Compile { error: String, log: PathBuf },
     /// A build step failed; the tail of its log says why (exit 1: the tree does not build).
     #[error("{what} failed (log: {}):\n{tail}", log.display())]
     Step { what: String, log: PathBuf, tail: String },
@@ -95,6 +100,10 @@ pub struct Settings {
     /// tree's DENYLIST (`-d`).
     pub allow: Vec<String>,
     pub deny: Vec<String>,
+    /// A ccache remote storage runners share (`redis://…`, `http://…`).
+    pub cache_url: Option<String>,
+    /// Stop after the compile gate: does the series compile (no full build, no boot)?
+    pub gate_only: bool,
 }
 
 /// The machine's one kernel-build slot: a lock file in the cache, held from configure to the
@@ -124,6 +133,8 @@ pub struct Options {
     /// Flag the test module marks its safe kfunc with; default: the one the tree defines.
     pub flag: Option<String>,
     pub inject: Option<Inject>,
+    /// Files the series touches (tree-relative): the compile gate compiles their `.c` files.
+    pub touched: Vec<String>,
 }
 
 /// Where a tree's build lives unless told otherwise.
@@ -216,9 +227,52 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<VmReport, VmError> {
     let configure_s = t.elapsed().as_secs_f64();
 
     let t = Instant::now();
-    ctx.stage("build", || {
-        build::kernel(ctx, root, &build_dir, settings.jobs, &tools, &work.join("build.log"))
+    let compiler = cache::choose_compiler(&build_dir, tools.ccache.is_some());
+    if compiler.unusual {
+        ctx.notice(format!("compiler `{}`: {}", compiler.cc, compiler.why));
+    }
+    let ccache = cache::CcacheRun {
+        cache_root: ctx.cache_root.clone(),
+        remote: settings.cache_url.clone(),
+        stats_log: work.join("ccache-stats.log"),
+    };
+    ccache.reset();
+    let compile = build::Compile {
+        jobs: settings.jobs,
+        tools: &tools,
+        cc: &compiler,
+        cache: &ccache,
+    };
+    let objects = gate::objects(root, &opts.touched);
+    let gate = ctx.stage("compile gate", || {
+        gate::compile(root, &build_dir, &compile, objects, &work.join("gate.log"))
     })?;
+    if !gate.not_built.is_empty() {
+        ctx.notice(format!(
+            "not built in this configuration: {}",
+            gate.not_built.join(", ")
+        ));
+    }
+    let mut facts = report::BuildFacts {
+        compiler: Some(compiler.clone()),
+        gate: Some(gate),
+        cache: None,
+    };
+    if settings.gate_only {
+        facts.cache = compiler.uses_ccache().then(|| ccache.stats());
+        return Ok(report::gate_only(
+            settings.suite,
+            root,
+            &build_dir,
+            facts,
+            configure_s,
+            total.elapsed().as_secs_f64(),
+        ));
+    }
+    ctx.stage("build", || {
+        build::kernel(ctx, root, &build_dir, &compile, &work.join("build.log"))
+    })?;
+    facts.cache = compiler.uses_ccache().then(|| ccache.stats());
     let defined = tree_lock_flag(tree);
     let flag = opts
         .flag
@@ -335,6 +389,7 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<VmReport, VmError> {
         boot: &boot,
         console_log,
         selftests: selftests_setup,
+        build: facts,
         configure_s,
         build_s,
         total_s: total.elapsed().as_secs_f64(),
@@ -344,7 +399,7 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<VmReport, VmError> {
         let commands = reproduce::Commands {
             configure: config::commands(root, &build_dir, base, &fragments, &tools.make_vars()).into(),
             base: base.to_string(),
-            build: build::kernel_command(&ctx.cache_root, root, &build_dir, settings.jobs, &tools),
+            build: build::kernel_command(root, &build_dir, &compile),
             qemu: {
                 let mut cmd = std::process::Command::new(qemu::QEMU);
                 cmd.args(qemu::qemu_args(&spec));

@@ -28,6 +28,15 @@ pub struct CaseResult {
     pub verifier_log: Vec<String>,
 }
 
+/// How the kernel was compiled: the compiler the build directory keeps, the compile gate, and
+/// ccache's hits over the gate and the build.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct BuildFacts {
+    pub compiler: Option<super::cache::Compiler>,
+    pub gate: Option<super::gate::GateOutcome>,
+    pub cache: Option<super::cache::CacheStats>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Timings {
     pub configure_s: f64,
@@ -62,6 +71,9 @@ pub struct VmReport {
     pub timings: Timings,
     /// test_progs: the toolchain, the fixups and the lists the run used.
     pub selftests: Option<super::selftests::Setup>,
+    pub build: BuildFacts,
+    /// `--gate-only`: the run stopped after the compile gate (no build, no boot, no cases).
+    pub stopped_after_gate: bool,
     /// Every expected outcome held and nothing went wrong.
     pub ok: bool,
     /// `reproduce.sh` beside the report, when it failed.
@@ -83,6 +95,7 @@ pub struct Inputs<'a> {
     pub boot: &'a BootResult,
     pub console_log: PathBuf,
     pub selftests: Option<super::selftests::Setup>,
+    pub build: BuildFacts,
     pub configure_s: f64,
     pub build_s: f64,
     pub total_s: f64,
@@ -283,7 +296,49 @@ pub fn judge(i: Inputs) -> VmReport {
             total_s: i.total_s,
         },
         selftests: i.selftests,
+        build: i.build,
+        stopped_after_gate: false,
         ok,
+        reproducer: None,
+    }
+}
+
+/// The report of a `--gate-only` run: the series compiles; nothing was booted.
+pub fn gate_only(
+    suite: super::Suite,
+    tree: &Path,
+    build_dir: &Path,
+    build: BuildFacts,
+    configure_s: f64,
+    total_s: f64,
+) -> VmReport {
+    VmReport {
+        suite,
+        tree: tree.to_path_buf(),
+        build_dir: build_dir.to_path_buf(),
+        accel: Accel::Tcg,
+        accel_notice: None,
+        flag: String::new(),
+        flag_defined: false,
+        lock_refusals: vec![],
+        clang: PathBuf::new(),
+        toolchain: Default::default(),
+        cases: vec![],
+        problems: vec![],
+        timed_out: false,
+        guest_finished: false,
+        console_log: PathBuf::new(),
+        console_tail: vec![],
+        timings: Timings {
+            configure_s,
+            build_s: build.gate.as_ref().map_or(0.0, |g| g.seconds),
+            boot_to_verdict_s: 0.0,
+            total_s,
+        },
+        selftests: None,
+        build,
+        stopped_after_gate: true,
+        ok: true,
         reproducer: None,
     }
 }
@@ -308,6 +363,7 @@ mod tests {
             boot,
             console_log: "/b/console.log".into(),
             selftests: None,
+            build: Default::default(),
             configure_s: 0.0,
             build_s: 0.0,
             total_s: 0.0,
