@@ -246,12 +246,36 @@ mod tests {
 
     const H: &str = "tools/testing/selftests/bpf/progs/cpumask_common.h";
 
+    /// Each file a fixup changes, made of its hunks' old sides with a line between them: a tree
+    /// the fixup fits (at an offset: the file starts with a line of its own).
+    fn old_sides(fixup: &str) -> Vec<(String, String)> {
+        let mut files: Vec<(String, String)> = Vec::new();
+        for line in fixup.lines() {
+            if let Some(path) = line.strip_prefix("+++ b/") {
+                files.push((path.to_string(), "/* head */\n".into()));
+            } else if line.starts_with("@@") {
+                if let Some((_, text)) = files.last_mut() {
+                    text.push_str("/* between hunks */\n");
+                }
+            } else if let (Some((_, text)), Some(first)) = (files.last_mut(), line.chars().next()) {
+                if first == ' ' || first == '-' {
+                    text.push_str(&line[1..]);
+                    text.push('\n');
+                }
+            }
+        }
+        files
+    }
+
     #[test]
     fn a_fixup_applies_once_then_is_not_needed_and_never_touches_the_tree() {
         let (_, text) = crate::fixups::for_version(7, 2)[0];
-        let old = "u32 bpf_cpumask_any_and_distribute(const struct cpumask *src1,\n\t\t\t\t   const struct cpumask *src2) __ksym __weak;\nu32 bpf_cpumask_weight(const struct cpumask *cpumask) __ksym __weak;\nint bpf_cpumask_populate(struct cpumask *cpumask, void *src, size_t src__sz) __ksym __weak;\n\nvoid bpf_rcu_read_lock(void) __ksym __weak;\nvoid bpf_rcu_read_unlock(void) __ksym __weak;\n";
-        let original = format!("/* head */\n{old}/* tail */\n");
-        let t = tree(&[(H, &original), ("Makefile", "VERSION = 7\n")]);
+        let files = old_sides(text);
+        assert_eq!(files.len(), 3, "the header, cpumask_success.c and cpumask_failure.c");
+        let original = files.iter().find(|(p, _)| p == H).unwrap().1.clone();
+        let mut with_makefile: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+        with_makefile.push(("Makefile", "VERSION = 7\n"));
+        let t = tree(&with_makefile);
         let copy = t
             .path()
             .parent()
@@ -266,6 +290,9 @@ mod tests {
             fixed.contains("int bpf_cpumask_populate(struct bpf_cpumask *cpumask"),
             "{fixed}"
         );
+        let callers =
+            std::fs::read_to_string(copy.join("tools/testing/selftests/bpf/progs/cpumask_success.c")).unwrap();
+        assert!(!callers.contains("(struct cpumask *)"), "{callers}");
         // The hard-linked original is untouched.
         assert_eq!(std::fs::read_to_string(t.path().join(H)).unwrap(), original);
         let again = apply(t.path(), &copy, (7, 2)).unwrap();
@@ -279,7 +306,6 @@ mod tests {
             "{err}"
         );
         std::fs::remove_dir_all(&copy).unwrap();
-        let _ = text;
     }
 
     #[test]
