@@ -47,10 +47,10 @@ fn a_series_that_does_not_compile_stops_at_the_gate_with_file_and_line() {
     let work_line = run
         .stderr
         .lines()
-        .find(|l| l.contains("compile gate: "))
+        .find(|l| l.contains("error: compile gate: "))
         .unwrap_or_else(|| panic!("no compile gate error\n{}", run.shown));
     let located = work_line
-        .split("compile gate: ")
+        .split("error: compile gate: ")
         .nth(1)
         .unwrap()
         .split(": error: ")
@@ -59,6 +59,7 @@ fn a_series_that_does_not_compile_stops_at_the_gate_with_file_and_line() {
     let mut parts = located.split(':');
     let (file, line) = (parts.next().unwrap(), parts.next().unwrap().parse::<usize>().unwrap());
     assert_eq!(file, "kernel/bpf/verifier.c", "{work_line}");
+    // In the C locale whatever the user's: English, ASCII quotes.
     assert!(work_line.contains("'KF_SPIN_LOCK_TYPO' undeclared"), "{work_line}");
     // `(log: BUILD/kfpatch/gate.log)`
     let log = work_line.rsplit("(log: ").next().unwrap().trim_end_matches(')');

@@ -518,8 +518,8 @@ fn build_facts_human(out: &mut String, b: &vm::report::BuildFacts) {
     if let Some(c) = &b.cache {
         let rate = c.hit_rate().map_or("-".to_string(), |r| format!("{r:.1} %"));
         let mut line = format!(
-            "  ccache: {rate} hits of {} compilations ({} local, {} remote, {} misses)",
-            c.cacheable, c.local_hits, c.remote_hits, c.misses
+            "  ccache: {rate} hits of {} source compilations ({} local, {} remote, {} misses; {} compiler probes apart)",
+            c.cacheable, c.local_hits, c.remote_hits, c.misses, c.probes
         );
         if let Some(remote) = &c.remote {
             line.push_str(&format!(", shared cache {remote}"));

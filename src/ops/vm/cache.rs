@@ -138,10 +138,12 @@ pub fn redact(url: &str) -> String {
     }
 }
 
-/// The ccache outcome of one build step's compilations.
+/// The ccache outcome of one build step's compilations of source files. Kbuild's compiler
+/// probes (`cc-option` and friends compile `/dev/null` into a temporary file named afresh each
+/// time, so they never hit another runner's cache) are counted apart.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct CacheStats {
-    /// Compilations ccache could cache.
+    /// Compilations of source files ccache could cache.
     pub cacheable: u64,
     /// Found in the local cache.
     pub local_hits: u64,
@@ -150,6 +152,8 @@ pub struct CacheStats {
     pub misses: u64,
     /// The remote storage failed or timed out this many times.
     pub remote_errors: u64,
+    /// Compiler probes (`/dev/null`, or no input), not in the counts above.
+    pub probes: u64,
     /// The shared cache, when there is one (password hidden).
     pub remote: Option<String>,
 }
@@ -165,7 +169,13 @@ impl CacheStats {
 pub fn parse_stats_log(text: &str) -> CacheStats {
     let mut s = CacheStats::default();
     let mut entry: Vec<&str> = Vec::new();
-    let flush = |entry: &mut Vec<&str>, s: &mut CacheStats| {
+    let mut source: Option<&str> = None;
+    let flush = |source: Option<&str>, entry: &mut Vec<&str>, s: &mut CacheStats| {
+        if matches!(source.map(str::trim), Some("/dev/null") | Some("")) {
+            s.probes += 1;
+            entry.clear();
+            return;
+        }
         let has = |name: &str| entry.contains(&name);
         let hit = has("direct_cache_hit") || has("preprocessed_cache_hit");
         if hit || has("cache_miss") {
@@ -186,13 +196,14 @@ pub fn parse_stats_log(text: &str) -> CacheStats {
         entry.clear();
     };
     for line in text.lines() {
-        if line.starts_with('#') {
-            flush(&mut entry, &mut s);
+        if let Some(name) = line.strip_prefix('#') {
+            flush(source, &mut entry, &mut s);
+            source = Some(name);
         } else if !line.trim().is_empty() {
             entry.push(line.trim());
         }
     }
-    flush(&mut entry, &mut s);
+    flush(source, &mut entry, &mut s);
     s
 }
 
@@ -235,9 +246,11 @@ mod tests {
         let log = "# a.c\ncache_miss\ndirect_cache_miss\nlocal_storage_miss\nremote_storage_miss\nremote_storage_write\n\
                    # b.c\ndirect_cache_hit\nlocal_storage_miss\nlocal_storage_write\nremote_storage_hit\nremote_storage_read_hit\n\
                    # c.c\ndirect_cache_hit\nlocal_storage_hit\nlocal_storage_read_hit\n\
-                   # d.c\ncalled_for_link\n";
+                   # d.c\ncalled_for_link\n\
+                   # /dev/null\ncache_miss\ndirect_cache_miss\n# \nno_input_file\n";
         let s = parse_stats_log(log);
         assert_eq!((s.cacheable, s.misses, s.remote_hits, s.local_hits), (3, 1, 1, 1));
+        assert_eq!(s.probes, 2, "Kbuild's /dev/null probes are not objects");
         assert_eq!(s.hit_rate().map(|r| r.round()), Some(67.0));
         assert_eq!(parse_stats_log("").hit_rate(), None);
     }

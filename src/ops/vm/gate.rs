@@ -84,9 +84,14 @@ pub fn compile(
         if objects.is_empty() {
             break;
         }
+        // The C locale: the compiler's messages in English with ASCII quotes, as parsed here
+        // (the kernel's Makefile unexports LC_ALL, so each category is set).
         let out = compile
             .make(tree, build)
             .args(&objects)
+            .env("LANG", "C")
+            .env("LC_CTYPE", "C")
+            .env("LC_MESSAGES", "C")
             .stdin(std::process::Stdio::null())
             .output()
             .map_err(|e| VmError::Unavailable(format!("compile gate: cannot run make: {e}")))?;
