@@ -215,6 +215,9 @@ pub struct VmArgs {
     /// Stop after the compile gate: configure, compile the touched files and the verifier.
     #[arg(long)]
     pub gate_only: bool,
+    /// The kfunc suite's guest root: initramfs (default; the leanest kernel) or 9p (the host's).
+    #[arg(long, value_enum, value_name = "ROOT")]
+    pub guest_root: Option<crate::ops::vm::qemu::GuestRootKind>,
 }
 
 #[derive(Debug, Args)]

@@ -361,5 +361,6 @@ fn vm_settings(a: &VmArgs) -> vm::Settings {
         deny: a.deny.clone(),
         cache_url: a.cache_url.clone().filter(|u| !u.is_empty()),
         gate_only: a.gate_only,
+        guest_root: a.guest_root,
     }
 }

@@ -1,9 +1,11 @@
 //! Building what the guest runs: the kernel (`make O=… bzImage modules`, incremental, through
 //! ccache when present), the test module against that build, `vmlinux.h` from its BTF, and
-//! the BPF programs with clang `-target bpf`.
+//! the BPF programs with clang `-target bpf`, and the guest's initramfs (the kfunc suite).
 
 use super::cache::{CcacheRun, Compiler};
+use super::initramfs::Initramfs;
 use super::process::{log_tail, run_logged, run_with_progress};
+use super::qemu::{GuestRoot, GuestRootKind};
 use super::{guest, Inject, VmError};
 use crate::kernel::host_tools::Tools;
 use crate::kernel::KernelTree;
@@ -64,6 +66,8 @@ pub fn kernel(ctx: &Context, tree: &Path, build: &Path, compile: &Compile, log: 
 
 /// Files the guest uses.
 pub struct SuiteArtifacts {
+    pub root: GuestRoot,
+    /// The init and the KVM probe's init, as the guest sees them.
     pub init: PathBuf,
     pub kvm_probe_init: PathBuf,
     pub module: PathBuf,
@@ -90,6 +94,7 @@ pub fn suite(
     flag: &str,
     tools: &Tools,
     inject: Option<Inject>,
+    root_kind: GuestRootKind,
 ) -> Result<SuiteArtifacts, VmError> {
     let log = work.join("suite.log");
     let _ = std::fs::remove_file(&log);
@@ -156,21 +161,43 @@ pub fn suite(
             .arg("-o")
             .arg(&object);
         run_logged(&mut clang, &log, &format!("clang -target bpf ({})", case.name))?;
-        cases.push(context! { name => case.name, object => object.display().to_string() });
+        cases.push((case.name, object));
     }
 
-    let reboot = format!("{} reboot -f", tools.busybox.display());
+    // Inside an initramfs, the guest's own paths; over 9p, the host's.
+    let initramfs = root_kind == GuestRootKind::Initramfs;
+    let in_guest = |host: &Path, guest: &str| {
+        if initramfs {
+            PathBuf::from(guest)
+        } else {
+            host.to_path_buf()
+        }
+    };
+    let guest_module = in_guest(&module, "/kfpatch/kfpatch_test_kmod.ko");
+    let guest_cases: Vec<_> = cases
+        .iter()
+        .map(|(name, object)| {
+            let object = in_guest(object, &format!("/kfpatch/{name}.bpf.o"));
+            context! { name => name, object => object.display().to_string() }
+        })
+        .collect();
+    let (busybox, insmod) = if initramfs {
+        ("/bin/busybox".to_string(), "/bin/busybox insmod".to_string())
+    } else {
+        (tools.busybox.display().to_string(), tools.insmod.display().to_string())
+    };
+    let reboot = format!("{busybox} reboot -f");
     let init = work.join("init.sh");
     let init_text = template::render(
         "vm/init.sh.j2",
         context! {
             inject => match inject { Some(Inject::Hang) => "hang", _ => "" },
-            insmod => tools.insmod.display().to_string(),
-            module => module.display().to_string(),
+            insmod => insmod,
+            module => guest_module.display().to_string(),
             bpftool => tools.bpftool.display().to_string(),
             reboot => reboot,
-            cases => cases,
-            keep => guest::shadowed_by_guest_tmp(&[build]),
+            cases => guest_cases,
+            keep => if initramfs { vec![] } else { guest::shadowed_by_guest_tmp(&[build]) },
         },
     )?;
     write(&init, &init_text)?;
@@ -178,9 +205,33 @@ pub fn suite(
     let kvm_probe_init = work.join("kvm-probe.sh");
     write(&kvm_probe_init, &format!("#!/bin/sh\necho KFPATCH-KVM-OK\n{reboot}\n"))?;
     make_executable(&kvm_probe_init)?;
+    if !initramfs {
+        return Ok(SuiteArtifacts {
+            root: GuestRoot::HostOver9p,
+            init,
+            kvm_probe_init,
+            module,
+        });
+    }
+    let mut archive = Initramfs::new();
+    archive.busybox(&tools.busybox).map_err(initramfs_error)?;
+    archive.program(&tools.bpftool).map_err(initramfs_error)?;
+    archive.file("/init", &init, 0o755);
+    archive.file("/kvm-probe.sh", &kvm_probe_init, 0o755);
+    archive.file(&guest_module.display().to_string(), &module, 0o644);
+    for (name, object) in &cases {
+        archive.file(&format!("/kfpatch/{name}.bpf.o"), object, 0o644);
+    }
+    let file = work.join("initramfs.cpio");
+    archive.write(&file).map_err(initramfs_error)?;
     Ok(SuiteArtifacts {
-        init,
-        kvm_probe_init,
+        root: GuestRoot::Initramfs(file),
+        init: "/init".into(),
+        kvm_probe_init: "/kvm-probe.sh".into(),
         module,
     })
+}
+
+fn initramfs_error(e: super::initramfs::InitramfsError) -> VmError {
+    VmError::Unavailable(format!("initramfs: {e}"))
 }

@@ -11,6 +11,7 @@ pub mod config;
 pub mod fixups;
 pub mod gate;
 pub mod guest;
+pub mod initramfs;
 pub mod process;
 pub mod qemu;
 pub mod report;
@@ -23,7 +24,7 @@ pub use report::{CaseResult, Status, VmReport};
 use super::Context;
 use crate::kernel::host_tools::{self, HostToolError};
 use crate::kernel::{flagdefs, journal, KernelTree};
-use qemu::Accel;
+use qemu::{Accel, GuestRootKind};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -104,6 +105,8 @@ pub struct Settings {
     pub cache_url: Option<String>,
     /// Stop after the compile gate: does the series compile (no full build, no boot)?
     pub gate_only: bool,
+    /// The kfunc suite's guest root; default: an initramfs (test_progs always uses 9p).
+    pub guest_root: Option<GuestRootKind>,
 }
 
 /// The machine's one kernel-build slot: a lock file in the cache, held from configure to the
@@ -206,8 +209,21 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<VmReport, VmError> {
     // Released (the file closed) once the test programs are built.
     let slot = build_slot(ctx)?;
     let t = Instant::now();
+    // The kfunc suite boots from an initramfs unless told otherwise; the selftests and their
+    // tools are too many to pack and come over 9p.
+    let root_kind =
+        match (settings.suite, settings.guest_root) {
+            (Suite::TestProgs, Some(GuestRootKind::Initramfs)) => return Err(VmError::Unavailable(
+                "--suite test_progs boots with the host's root over 9p; --guest-root initramfs is for the kfunc suite"
+                    .into(),
+            )),
+            (Suite::TestProgs, _) => GuestRootKind::HostOver9p,
+            (Suite::Kfunc, chosen) => chosen.unwrap_or(GuestRootKind::Initramfs),
+        };
     let fragment = work.join("kernel.config");
-    let mut fragments = vec![fragment.clone()];
+    let (root_template, _) = config::guest_root_config(root_kind);
+    let root_fragment = work.join(root_template.trim_start_matches("vm/"));
+    let mut fragments = vec![fragment.clone(), root_fragment.clone()];
     // The kfunc suite needs little and builds fast on tinyconfig; the selftests' fragments
     // assume a full base (FTRACE, BLOCK, cgroups, net devices), as upstream's own VM runs do.
     let base = match settings.suite {
@@ -218,11 +234,20 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<VmReport, VmError> {
         }
     };
     ctx.stage("configure", || {
-        std::fs::write(&fragment, crate::template::raw("vm/kernel.config").expect("embedded"))
-            .map_err(io(&fragment))?;
+        for (file, template) in [(&fragment, "vm/kernel.config"), (&root_fragment, root_template)] {
+            std::fs::write(file, crate::template::raw(template).expect("embedded")).map_err(io(file))?;
+        }
         let config_log = work.join("configure.log");
         let _ = std::fs::remove_file(&config_log);
-        config::configure(root, &build_dir, base, &fragments, &tools.make_vars(), &config_log)
+        config::configure(
+            root,
+            &build_dir,
+            base,
+            &fragments,
+            &tools.make_vars(),
+            root_kind,
+            &config_log,
+        )
     })?;
     let configure_s = t.elapsed().as_secs_f64();
 
@@ -286,7 +311,7 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<VmReport, VmError> {
         ));
     }
     let artifacts = ctx.stage("test programs", || {
-        build::suite(tree, &build_dir, &work, &flag, &tools, opts.inject)
+        build::suite(tree, &build_dir, &work, &flag, &tools, opts.inject, root_kind)
     })?;
     let selftests_out = work.join("selftests");
     let mut selftests_setup = None;
@@ -331,6 +356,10 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<VmReport, VmError> {
     let kernel = build_dir.join("arch/x86/boot/bzImage");
     let mut spec = qemu::BootSpec {
         kernel,
+        root: match settings.suite {
+            Suite::Kfunc => artifacts.root.clone(),
+            Suite::TestProgs => qemu::GuestRoot::HostOver9p,
+        },
         init,
         accel: Accel::Tcg,
         memory_mb: 1024,
@@ -366,7 +395,8 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<VmReport, VmError> {
         }
     };
     if opts.inject == Some(Inject::Panic) {
-        spec.extra_cmdline.push("init=/kfpatch-injected-missing-init".into());
+        let missing = Path::new("/kfpatch-injected-missing-init");
+        spec.extra_cmdline.push(qemu::init_word(&spec.root, missing));
     }
     let console_log = work.join("console.log");
     let boot = ctx.stage("boot and test", || {

@@ -17,10 +17,32 @@ pub enum Accel {
     Tcg,
 }
 
+/// Where the guest's root comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum GuestRootKind {
+    /// A small initramfs kfpatch packs: the kernel needs no PCI, virtio, 9p or IPv4.
+    Initramfs,
+    /// The host's root, read-only over virtio 9p.
+    #[value(name = "9p")]
+    #[serde(rename = "9p")]
+    HostOver9p,
+}
+
+/// The guest's root for one boot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GuestRoot {
+    HostOver9p,
+    /// The initramfs file (`-initrd`); `init` is a path inside it.
+    Initramfs(PathBuf),
+}
+
 /// Everything one boot needs.
 #[derive(Debug, Clone)]
 pub struct BootSpec {
     pub kernel: PathBuf,
+    pub root: GuestRoot,
+    /// The init program, as the guest sees it.
     pub init: PathBuf,
     pub accel: Accel,
     pub memory_mb: u32,
@@ -68,36 +90,55 @@ pub fn plan9_root_args() -> Vec<OsString> {
     ]
 }
 
+/// The kernel word that names the init program for this root (`rdinit=` runs a program of
+/// the initramfs; `init=` one of the mounted root).
+pub fn init_word(root: &GuestRoot, init: &Path) -> String {
+    match root {
+        GuestRoot::HostOver9p => format!("init={}", init.display()),
+        GuestRoot::Initramfs(_) => format!("rdinit={}", init.display()),
+    }
+}
+
 pub fn kernel_cmdline(spec: &BootSpec) -> String {
-    let mut words = vec![
-        "console=ttyS0".to_string(),
-        format!("root={ROOT_TAG}"),
-        "rootfstype=9p".into(),
-        "rootflags=trans=virtio,version=9p2000.L".into(),
-        "ro".into(),
-        format!("init={}", spec.init.display()),
+    let mut words = vec!["console=ttyS0".to_string()];
+    if spec.root == GuestRoot::HostOver9p {
+        words.extend([
+            format!("root={ROOT_TAG}"),
+            "rootfstype=9p".into(),
+            "rootflags=trans=virtio,version=9p2000.L".into(),
+            "ro".into(),
+        ]);
+    }
+    words.extend([
+        init_word(&spec.root, &spec.init),
         // Oops and panic end the VM at once; the console says why.
         "panic=-1".into(),
         "oops=panic".into(),
-    ];
+    ]);
     words.extend(spec.extra_cmdline.iter().cloned());
     words.join(" ")
 }
 
 pub fn kernel_args(spec: &BootSpec) -> Vec<OsString> {
-    vec![
+    let mut args: Vec<OsString> = vec![
         "-kernel".into(),
         spec.kernel.clone().into(),
         "-append".into(),
         kernel_cmdline(spec).into(),
-    ]
+    ];
+    if let GuestRoot::Initramfs(file) = &spec.root {
+        args.extend(["-initrd".into(), file.clone().into()]);
+    }
+    args
 }
 
 /// The full argument list after `qemu-system-x86_64`.
 pub fn qemu_args(spec: &BootSpec) -> Vec<OsString> {
     let mut args = accel_args(spec.accel);
     args.extend(machine_args(spec));
-    args.extend(plan9_root_args());
+    if spec.root == GuestRoot::HostOver9p {
+        args.extend(plan9_root_args());
+    }
     args.extend(kernel_args(spec));
     args
 }
@@ -202,6 +243,7 @@ mod tests {
     fn spec() -> BootSpec {
         BootSpec {
             kernel: "/b/arch/x86/boot/bzImage".into(),
+            root: GuestRoot::HostOver9p,
             init: "/run/init.sh".into(),
             accel: Accel::Tcg,
             memory_mb: 1024,
@@ -228,6 +270,21 @@ mod tests {
         assert!(s.contains("-device virtio-9p-pci,fsdev=root,mount_tag=root"));
         assert!(s.contains("-kernel /b/arch/x86/boot/bzImage -append console=ttyS0 root=root rootfstype=9p"));
         assert!(s.ends_with("init=/run/init.sh panic=-1 oops=panic"), "{s}");
+    }
+
+    #[test]
+    fn an_initramfs_guest_has_no_9p() {
+        let s = BootSpec {
+            root: GuestRoot::Initramfs("/b/kfpatch/initramfs.cpio".into()),
+            init: "/init".into(),
+            ..spec()
+        };
+        let args = joined(qemu_args(&s));
+        assert!(!args.contains("9p"), "{args}");
+        assert!(
+            args.ends_with("-append console=ttyS0 rdinit=/init panic=-1 oops=panic -initrd /b/kfpatch/initramfs.cpio"),
+            "{args}"
+        );
     }
 
     #[test]
