@@ -145,12 +145,15 @@ impl Initramfs {
         Ok(())
     }
 
-    /// busybox at `/bin/busybox`, and a link in `/bin` for each of its applets.
+    /// busybox at `/bin/busybox`, and a link in `/bin` for each of its applets but `init`.
     pub fn busybox(&mut self, host: &Path) -> Result<(), InitramfsError> {
         self.file("/bin/busybox", host, 0o755);
         let out = Command::new(host).arg("--list").output().map_err(io(host))?;
+        // Not its `init`: the kernel falls back to /bin/init when the init it was given is
+        // missing, and busybox's would then run forever instead of the boot failing.
+        let skip = ["busybox", "init", "linuxrc"];
         for applet in String::from_utf8_lossy(&out.stdout).lines().map(str::trim) {
-            if !applet.is_empty() && applet != "busybox" && !applet.contains('/') {
+            if !applet.is_empty() && !skip.contains(&applet) && !applet.contains('/') {
                 self.symlink(&format!("/bin/{applet}"), "busybox");
             }
         }

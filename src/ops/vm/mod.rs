@@ -426,10 +426,23 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<VmReport, VmError> {
     });
     if !report.ok {
         // How to see this failure again by hand: the same commands, the same comparison.
+        // Without the shared cache (its URL may hold a password) or this run's stats log.
+        let local_cache = cache::CcacheRun {
+            remote: None,
+            stats_log: work.join("ccache-stats.reproduce.log"),
+            ..ccache.clone()
+        };
         let commands = reproduce::Commands {
             configure: config::commands(root, &build_dir, base, &fragments, &tools.make_vars()).into(),
             base: base.to_string(),
-            build: build::kernel_command(root, &build_dir, &compile),
+            build: build::kernel_command(
+                root,
+                &build_dir,
+                &build::Compile {
+                    cache: &local_cache,
+                    ..compile.clone()
+                },
+            ),
             qemu: {
                 let mut cmd = std::process::Command::new(qemu::QEMU);
                 cmd.args(qemu::qemu_args(&spec));
