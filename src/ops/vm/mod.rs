@@ -397,6 +397,12 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<VmReport, VmError> {
     if opts.inject == Some(Inject::Panic) {
         let missing = Path::new("/kfpatch-injected-missing-init");
         spec.extra_cmdline.push(qemu::init_word(&spec.root, missing));
+        if matches!(spec.root, qemu::GuestRoot::Initramfs(_)) {
+            // A missing rdinit= falls back to /bin/sh of the initramfs (and waits on the
+            // console); a missing init= as well is a panic ("Requested init … failed").
+            spec.extra_cmdline
+                .push(qemu::init_word(&qemu::GuestRoot::HostOver9p, missing));
+        }
     }
     let console_log = work.join("console.log");
     let boot = ctx.stage("boot and test", || {
