@@ -257,6 +257,7 @@ fn in_brace_list(lexed: &Lexed, j: usize) -> bool {
                     };
                     let first = head.trim_start();
                     return head.ends_with('=')
+                        || is_compound_literal_cast(&head)
                         || head.ends_with(',')
                         || head.ends_with('{')
                         || first.starts_with("enum")
@@ -267,6 +268,26 @@ fn in_brace_list(lexed: &Lexed, j: usize) -> bool {
         }
     }
     false
+}
+
+/// Does `head` (the code before a `{`) end with a compound literal's cast, after something
+/// that takes a value: `x = (struct s){`, `return (struct s){`, `f(a, (struct s){`?
+fn is_compound_literal_cast(head: &str) -> bool {
+    let Some(inner) = head.strip_suffix(')') else {
+        return false;
+    };
+    let Some(open) = inner.rfind('(') else {
+        return false;
+    };
+    let cast = inner[open + 1..].trim();
+    let before = inner[..open].trim_end();
+    let type_like = cast.starts_with("struct ") || cast.starts_with("union ") || cast.ends_with("_t");
+    let takes_value = before.is_empty()
+        || before.ends_with('=')
+        || before.ends_with(',')
+        || before.ends_with('(')
+        || before.ends_with("return");
+    type_like && !cast.contains(['(', ')']) && takes_value
 }
 
 /// Re-indent `targets` (indices into `lines`, ascending) in place.
@@ -292,7 +313,7 @@ pub fn reindent_explained(lines: &mut [String], targets: &[usize]) -> Vec<Rule> 
             let col = open.map(|o| indent_width(&lines[o]) + 1).unwrap_or(1);
             (format!("{}{text}", make_indent(col)), Rule::CommentBody)
         } else if is_goto_label(&text) {
-            (text, Rule::GotoLabel)
+            (format!("{}{text}", label_indent(lines, t, targets)), Rule::GotoLabel)
         } else {
             let (col, rule) = column_for(lines, &lexed, t, &text, targets);
             (format!("{}{text}", make_indent(col)), rule)
@@ -303,6 +324,19 @@ pub fn reindent_explained(lines: &mut [String], targets: &[usize]) -> Vec<Rule> 
         lexed.code[t] = lex_line(&lines[t], lexed.in_comment_before[t]).0;
     }
     rules
+}
+
+/// Labels stand in column 0 (kernel style), unless the nearest labels of the tree around `t`
+/// stand otherwise (the interpreter's jump table in kernel/bpf/core.c is a tab in; old code
+/// puts one space before `out:`).
+fn label_indent<'a>(lines: &'a [String], t: usize, targets: &[usize]) -> &'a str {
+    let lo = t.saturating_sub(80);
+    let hi = (t + 80).min(lines.len());
+    (lo..hi)
+        .filter(|&j| j != t && targets.binary_search(&j).is_err() && is_goto_label(lines[j].trim()))
+        .min_by_key(|&j| j.abs_diff(t))
+        .map(|j| leading(&lines[j]))
+        .unwrap_or("")
 }
 
 /// The line where the block comment containing line `t` was opened.
@@ -331,6 +365,49 @@ fn previous_non_blank(lines: &[String], lexed: &Lexed, before: usize) -> Option<
     None
 }
 
+/// The line of the innermost `{` still open above line `t`: within `t`'s macro when `t` is in
+/// one, otherwise outside preprocessor lines (whose braces belong to their macros).
+fn unmatched_open(lines: &[String], lexed: &Lexed, t: usize) -> Option<usize> {
+    let inside_macro = lexed.in_macro[t];
+    let mut depth = 0usize;
+    for k in (t.saturating_sub(5000)..t).rev() {
+        let directive = lines[k].trim_start().starts_with('#');
+        if inside_macro {
+            if !lexed.in_macro[k] && !directive {
+                return None;
+            }
+        } else if lexed.in_macro[k] || directive {
+            continue;
+        }
+        for c in lexed.code[k].chars().rev() {
+            match c {
+                '}' => depth += 1,
+                '{' if depth == 0 => return Some(k),
+                '{' => depth -= 1,
+                _ => {}
+            }
+        }
+        if inside_macro && directive {
+            return None;
+        }
+    }
+    None
+}
+
+/// Does this code start an `if`/`for`/`while`/`else`/`do`?
+fn is_control_head(code: &str) -> bool {
+    let c = code
+        .trim_start()
+        .strip_prefix('}')
+        .unwrap_or(code.trim_start())
+        .trim_start();
+    let word: String = c
+        .chars()
+        .take_while(|ch| ch.is_ascii_alphanumeric() || *ch == '_')
+        .collect();
+    matches!(word.as_str(), "if" | "for" | "while" | "else" | "do")
+}
+
 /// First line of the (possibly multi-line) statement that line `j` ends or continues.
 /// Walking back through unfinished lines also climbs from an unbraced body to its `if`.
 fn statement_start(lines: &[String], lexed: &Lexed, j: usize) -> usize {
@@ -350,14 +427,8 @@ fn statement_start(lines: &[String], lexed: &Lexed, j: usize) -> usize {
             let above = (0..p)
                 .rev()
                 .find(|&q| !lines[q].trim().is_empty() && !lexed.code[q].trim().is_empty());
-            let control = |q: usize| {
-                let c = lexed.code[q].trim_start();
-                ["if ", "if(", "for ", "for(", "while ", "while(", "else", "do"]
-                    .iter()
-                    .any(|k| c.starts_with(k))
-            };
             match above {
-                Some(q) if comment_only && control(q) && !ends(lines, lexed, q) => {
+                Some(q) if comment_only && is_control_head(&lexed.code[q]) && !ends(lines, lexed, q) => {
                     s = q;
                     continue;
                 }
@@ -400,6 +471,20 @@ fn column_for(lines: &[String], lexed: &Lexed, t: usize, text: &str, targets: &[
     if t > 0 && !lexed.in_macro[t] && lines[t - 1].ends_with('\\') {
         return (0, Rule::Continuation);
     }
+    // A closing brace stands where the statement its `{` opened stands, and a `case` where
+    // its `switch` does: counted braces resynchronise after any misjudged line above.
+    if text.starts_with('}') || is_case(text) {
+        if let Some(open) = unmatched_open(lines, lexed, t) {
+            let start = statement_start(lines, lexed, open);
+            let col = indent_width(&lines[start]);
+            if text.starts_with('}') {
+                return (col, Rule::ClosingBrace);
+            }
+            if lines[start].trim_start().starts_with("switch") {
+                return (col, Rule::CaseLabel);
+            }
+        }
+    }
     // A goto label says nothing about depth: look above it.
     while is_goto_label(lines[prev].trim()) {
         match previous_non_blank(lines, lexed, prev) {
@@ -410,6 +495,15 @@ fn column_for(lines: &[String], lexed: &Lexed, t: usize, text: &str, targets: &[
     // A comment above stands where its opening `/*` stands.
     if lexed.in_comment_before[prev] {
         prev = comment_opening(lexed, prev).unwrap_or(prev);
+    }
+    // A comment between an unbraced `if`/`for`/`while` and its body: the body is measured
+    // from the head, as if the comment were not there.
+    if lexed.code[prev].trim().is_empty() {
+        if let Some(head) = previous_non_blank(lines, lexed, prev) {
+            if is_control_head(&lexed.code[head]) && !ends(lines, lexed, head) {
+                prev = head;
+            }
+        }
     }
     let start = statement_start(lines, lexed, prev);
     let base = indent_width(&lines[start]);
@@ -428,9 +522,7 @@ fn column_for(lines: &[String], lexed: &Lexed, t: usize, text: &str, targets: &[
         }
         // Balanced parentheses but unfinished: an unbraced body or a plain continuation.
         let head = lines[start].trim_start();
-        let control = ["if ", "if(", "for ", "for(", "while ", "while(", "else", "do"]
-            .iter()
-            .any(|k| head.starts_with(k));
+        let control = is_control_head(head);
         // At file level, a line with no operator left hanging is a declaration's head (the
         // return type of a function whose name starts the next line in column 0).
         let hanging = [
@@ -438,7 +530,24 @@ fn column_for(lines: &[String], lexed: &Lexed, t: usize, text: &str, targets: &[
         ]
         .iter()
         .any(|op| lexed.code[prev].trim_end().ends_with(op));
+        // `static struct vm_area_struct *` alone at file level is a return type, not a product.
+        let prev_code = lexed.code[prev].trim();
+        let hanging = hanging
+            && !(prev_code.ends_with('*')
+                && !prev_code.contains(['=', '('])
+                && unmatched_open(lines, lexed, t).is_none());
         if base == 0 && !control && !hanging && !lexed.in_macro[t] {
+            // A lock annotation between a function's head and its body is a tab in
+            // (`\t__acquires(RCU)`); anything else continues the head in column 0.
+            let annotation = text.starts_with("__")
+                && !text.ends_with(';')
+                && text
+                    .chars()
+                    .take_while(|c| *c != '(')
+                    .all(|c| c.is_ascii_lowercase() || c == '_');
+            if annotation && lexed.code[prev].trim_end().ends_with(')') {
+                return (TAB, Rule::Continuation);
+            }
             return (0, Rule::Continuation);
         }
         return (
@@ -783,5 +892,128 @@ mod tests {
         );
         let out = run("\tint a;", &["/*", "* text", "*/", "out:", "return a;"], "}");
         assert_eq!(out, vec!["\t/*", "\t * text", "\t */", "out:", "\treturn a;"]);
+    }
+
+    #[test]
+    fn a_comment_between_an_unbraced_if_and_its_body() {
+        // kernel/bpf/arena.c, 7.2: the body of each `if` sits under a comment.
+        let out = run(
+            "static vm_fault_t f(struct vm_fault *vmf)\n{\n\tint ret;\n",
+            &[
+                "if (lock(&arena->spinlock, flags))",
+                "/*",
+                "* A failed lock means a possible deadlock.",
+                "*/",
+                "return VM_FAULT_SIGBUS;",
+                "if (page == arena->scratch_page)",
+                "/* BPF triggered scratch here */",
+                "goto out_sigsegv;",
+                "/* already have a page */",
+                "goto out;",
+            ],
+            "}",
+        );
+        assert_eq!(
+            out,
+            vec![
+                "\tif (lock(&arena->spinlock, flags))",
+                "\t\t/*",
+                "\t\t * A failed lock means a possible deadlock.",
+                "\t\t */",
+                "\t\treturn VM_FAULT_SIGBUS;",
+                "\tif (page == arena->scratch_page)",
+                "\t\t/* BPF triggered scratch here */",
+                "\t\tgoto out_sigsegv;",
+                "\t/* already have a page */",
+                "\tgoto out;",
+            ]
+        );
+    }
+
+    #[test]
+    fn compound_literal_members_and_closing_braces_resynchronise() {
+        // kernel/bpf/stackmap.c, 7.2.
+        let out = run(
+            "static void set(struct cache *cache, unsigned long vm_start)\n{",
+            &[
+                "cache->unresolved = (struct stack_map_cached_vma){",
+                ".vm_start = vm_start,",
+                ".file = file,",
+                "};",
+                "}",
+                "",
+                "struct stack_map_vma_lock {",
+                "struct mm_struct *mm;",
+                "};",
+            ],
+            "",
+        );
+        assert_eq!(
+            out,
+            vec![
+                "\tcache->unresolved = (struct stack_map_cached_vma){",
+                "\t\t.vm_start = vm_start,",
+                "\t\t.file = file,",
+                "\t};",
+                "}",
+                "",
+                "struct stack_map_vma_lock {",
+                "\tstruct mm_struct *mm;",
+                "};",
+            ]
+        );
+        assert!(is_compound_literal_cast("return (struct bpf_insn)"));
+        assert!(!is_compound_literal_cast("if (x)"));
+        assert!(!is_compound_literal_cast("static void f(struct a *a)"));
+    }
+
+    #[test]
+    fn labels_follow_the_trees_labels_and_annotations_are_a_tab_in() {
+        let out = run(
+            "static u64 run(u64 *regs)\n{\n\tstatic const void *jumptable[] = {};\n\tSTX_MEM_W:\n\t\tCONT;",
+            &["STX_ATOMIC_H:", "goto *jumptable[0];"],
+            "}\n",
+        );
+        assert_eq!(out, vec!["\tSTX_ATOMIC_H:", "\t\tgoto *jumptable[0];"]);
+        let out = run(
+            "}\n",
+            &[
+                "static struct vm_area_struct *",
+                "lock_vma(struct lock *lock)",
+                "{",
+                "}",
+            ],
+            "",
+        );
+        assert_eq!(
+            out,
+            vec![
+                "static struct vm_area_struct *",
+                "lock_vma(struct lock *lock)",
+                "{",
+                "}"
+            ]
+        );
+        let out = run(
+            "}\n",
+            &[
+                "static void *seq_start(struct seq_file *seq, loff_t *pos)",
+                "__acquires(RCU)",
+                "{",
+                "return NULL;",
+                "}",
+            ],
+            "",
+        );
+        assert_eq!(
+            out,
+            vec![
+                "static void *seq_start(struct seq_file *seq, loff_t *pos)",
+                "\t__acquires(RCU)",
+                "{",
+                "\treturn NULL;",
+                "}"
+            ]
+        );
     }
 }

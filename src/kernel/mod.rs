@@ -19,6 +19,7 @@ pub mod indent;
 pub mod journal;
 pub mod toolchain_plan;
 pub mod tree;
+pub mod twin;
 pub mod verifier;
 pub mod write;
 

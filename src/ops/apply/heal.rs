@@ -7,8 +7,8 @@
 use super::locate::BlankChoice;
 use super::proof::{self, Budget, Doubt, Proof, Search};
 use super::restore::{self, Interior, Model};
-use crate::kernel::align;
 use crate::kernel::indent::{indent_width, Rule};
+use crate::kernel::{align, twin};
 use serde::Serialize;
 
 const TAB: &str = "\t";
@@ -26,6 +26,9 @@ pub struct FileWork {
     pub c_like: bool,
     /// Which report hunk each added line belongs to (index into the patch's hunk reports).
     pub added_hunk: Vec<usize>,
+    /// The removed lines, as the tree had them, with their report hunk: the twins whose gaps
+    /// an added line that rewrites one keeps.
+    pub removed: Vec<(usize, String)>,
 }
 
 /// A healed line the tool is not sure of.
@@ -95,6 +98,14 @@ pub fn finish(lines: &mut [String], work: &FileWork, model: &Model, eol: &str, t
                 alternatives,
                 likely: true,
             });
+        }
+    }
+    if model.interior == Interior::Collapsed {
+        for (&t, &h) in targets.iter().zip(&work.added_hunk) {
+            let twins = work.removed.iter().filter(|(rh, _)| *rh == h).map(|(_, l)| l.as_str());
+            if let Some((_, healed)) = twin::best(&lines[t], twins) {
+                lines[t] = healed;
+            }
         }
     }
     doubts.extend(work.blanks.iter().filter_map(|c| blank_doubt(lines, c)));

@@ -20,7 +20,7 @@ pub mod restore;
 use super::Context;
 use crate::kernel::journal::{self, JournalError, Recovery};
 use crate::kernel::{blobs, git, write, KernelTree, TreeError};
-use crate::mail::{FilePatch, Patch, Series};
+use crate::mail::{FilePatch, LineKind, Patch, Series};
 use locate::Failure;
 pub use locate::Strategy;
 use serde::Serialize;
@@ -518,13 +518,16 @@ fn plan(tree: &KernelTree, series: &Series, snapshots_wanted: bool) -> Result<Pl
                 // The hunk as it was finally read (a context line may have been taken for an
                 // added or removed one).
                 let hunk = read_as.as_ref().unwrap_or(hunk);
+                let report_index = report.hunks.len();
                 for &(fi, li) in &placement.pairs {
                     let l = &hunk.lines[li];
                     pairs.push((state.lines[fi].clone(), l.text.clone(), l.marker_lost));
+                    if l.kind == LineKind::Del {
+                        work.removed.push((report_index, state.lines[fi].clone()));
+                    }
                 }
                 let old_len = placement.end - placement.start;
                 let new_texts: Vec<String> = placement.lines.iter().map(|l| l.text.clone()).collect();
-                let report_index = report.hunks.len();
                 for (i, l) in placement.lines.iter().enumerate() {
                     if l.added {
                         work.added.push(placement.start + i);

@@ -1,0 +1,241 @@
+//! Gaps inside an added line taken from its twin: the removed line of the same hunk it
+//! rewrites, whose real bytes the tree still has.
+//!
+//! Most added lines in a kernel patch change a line rather than write a new one
+//! (`-#define X_LAST_FIELD old` / `+#define X_LAST_FIELD new`, a renamed argument, one more
+//! flag in an aligned initializer). An archive collapsed the added line's runs of blanks, but
+//! where two words of it stand side by side in the twin too, the author kept the gap between
+//! them as it was — a tab, a run of spaces, or a single space. That is a fact from the tree,
+//! stronger than any column the neighbours suggest, so it is applied last.
+
+/// A line as its leading whitespace, then words with the gap before each (the first word's
+/// gap is empty).
+struct Split<'a> {
+    words: Vec<&'a str>,
+    gaps: Vec<&'a str>,
+}
+
+fn split(line: &str) -> (&str, Split<'_>) {
+    let body = line.trim_start_matches([' ', '\t']);
+    let lead = &line[..line.len() - body.len()];
+    let mut words = Vec::new();
+    let mut gaps = Vec::new();
+    let mut rest = body;
+    let mut gap = "";
+    while !rest.is_empty() {
+        let end = rest.find([' ', '\t']).unwrap_or(rest.len());
+        words.push(&rest[..end]);
+        gaps.push(gap);
+        let after = &rest[end..];
+        let next = after.trim_start_matches([' ', '\t']);
+        gap = &after[..after.len() - next.len()];
+        rest = next;
+    }
+    (lead, Split { words, gaps })
+}
+
+/// The longest common subsequence of two word lists, as pairs of indices, in order.
+fn common_words(a: &[&str], b: &[&str]) -> Vec<(usize, usize)> {
+    let (n, m) = (a.len(), b.len());
+    let mut len = vec![vec![0u16; m + 1]; n + 1];
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            len[i][j] = if a[i] == b[j] {
+                len[i + 1][j + 1] + 1
+            } else {
+                len[i + 1][j].max(len[i][j + 1])
+            };
+        }
+    }
+    let (mut i, mut j, mut out) = (0, 0, Vec::new());
+    while i < n && j < m {
+        if a[i] == b[j] {
+            out.push((i, j));
+            i += 1;
+            j += 1;
+        } else if len[i + 1][j] >= len[i][j + 1] {
+            i += 1;
+        } else {
+            j += 1;
+        }
+    }
+    out
+}
+
+/// Visual column after `text` starting at column `col` (tabs to the next multiple of 8).
+fn advance(mut col: usize, text: &str) -> usize {
+    for c in text.chars() {
+        col = if c == '\t' { (col / 8 + 1) * 8 } else { col + 1 };
+    }
+    col
+}
+
+/// The gap that reaches the column the twin's `gap` reached (from `twin_col`), starting at
+/// `col`: the same bytes when both start at the same column; otherwise padding of the twin's
+/// kind to its column, or one blank of that kind when the line is already past it. A single
+/// space is a single space wherever it stands.
+fn same_column_gap(gap: &str, twin_col: usize, col: usize) -> String {
+    if gap == " " || col == twin_col {
+        return gap.to_string();
+    }
+    let target = advance(twin_col, gap);
+    let tabs = gap.contains('\t');
+    if col >= target {
+        return if tabs { "\t".into() } else { " ".into() };
+    }
+    if tabs {
+        let mut out = String::new();
+        let mut c = col;
+        while c < target {
+            out.push('\t');
+            c = (c / 8 + 1) * 8;
+        }
+        // A tab stop past the column: spaces finish what tabs cannot.
+        if c > target {
+            out.pop();
+            c = col;
+            for t in out.chars() {
+                c = advance(c, &t.to_string());
+            }
+            out.push_str(&" ".repeat(target - c));
+        }
+        out
+    } else {
+        " ".repeat(target - col)
+    }
+}
+
+/// Gaps of `line` (an added line whose blanks were collapsed) between two words that stand
+/// side by side in `twin` too, set to reach the twin's column. Returns the new line and how
+/// many word pairs the twin vouched for (0: it says nothing about this line).
+pub fn apply(line: &str, twin: &str) -> (String, usize) {
+    let (lead, mine) = split(line);
+    let (_, theirs) = split(twin);
+    if mine.words.len() < 2 || mine.words.len() > 400 || theirs.words.len() > 400 {
+        return (line.to_string(), 0);
+    }
+    let pairs = common_words(&mine.words, &theirs.words);
+    // For each of my gaps the twin vouches for: the twin's gap, and its column.
+    let mut twin_gap: Vec<Option<(&str, usize)>> = vec![None; mine.words.len()];
+    let mut twin_cols = Vec::with_capacity(theirs.words.len());
+    // Columns are the twin's as if it stood at this line's indentation: a block moved a tab
+    // deeper keeps its table's columns relative to its lines.
+    let mut col = advance(0, lead);
+    for (gap, word) in theirs.gaps.iter().zip(&theirs.words) {
+        col = advance(col, gap);
+        twin_cols.push(col);
+        col = advance(col, word);
+    }
+    let end_of = |j: usize| advance(twin_cols[j], theirs.words[j]);
+    let mut vouched = 0;
+    for (k, &(i, j)) in pairs.iter().enumerate() {
+        // The gap before a word both lines have, measured from the twin's word before it.
+        if i > 0 && j > 0 {
+            twin_gap[i] = Some((theirs.gaps[j], end_of(j - 1)));
+        }
+        // The gap after a word both have, when the next words differ: left-anchored.
+        let next_matched = pairs.get(k + 1).is_some_and(|&(i1, _)| i1 == i + 1);
+        if !next_matched && i + 1 < mine.words.len() && j + 1 < theirs.words.len() {
+            twin_gap[i + 1] = Some((theirs.gaps[j + 1], end_of(j)));
+        }
+    }
+    vouched += twin_gap.iter().filter(|g| g.is_some()).count();
+    if vouched == 0 {
+        return (line.to_string(), 0);
+    }
+    let mut out = String::with_capacity(line.len() + 8);
+    out.push_str(lead);
+    let mut col = advance(0, lead);
+    for ((gap, word), twin) in mine.gaps.iter().zip(&mine.words).zip(&twin_gap) {
+        let gap = match twin {
+            Some((their_gap, their_col)) => same_column_gap(their_gap, *their_col, col),
+            None => gap.to_string(),
+        };
+        col = advance(advance(col, &gap), word);
+        out.push_str(&gap);
+        out.push_str(word);
+    }
+    (out, vouched)
+}
+
+/// The twin of `line` among `removed` (tree lines): the one sharing the most words, at least
+/// half of the longer line's; `None` when no removed line is that close.
+pub fn best<'a>(line: &str, removed: impl IntoIterator<Item = &'a str>) -> Option<(&'a str, String)> {
+    let mine = split(line).1.words;
+    if mine.len() < 2 {
+        return None;
+    }
+    let vocabulary: std::collections::HashSet<&str> = mine.iter().copied().collect();
+    let mut best: Option<(&str, usize)> = None;
+    for twin in removed {
+        let theirs = split(twin).1.words;
+        // Words in common, in any order, bound the ordered count: most lines stop here.
+        let any_order = theirs.iter().filter(|w| vocabulary.contains(*w)).count();
+        if any_order * 2 < mine.len().max(theirs.len()) || best.is_some_and(|b| any_order <= b.1) {
+            continue;
+        }
+        let shared = common_words(&mine, &theirs).len();
+        if shared * 2 >= mine.len().max(theirs.len()) && best.is_none_or(|b| shared > b.1) {
+            best = Some((twin, shared));
+        }
+    }
+    let (twin, _) = best?;
+    let (healed, vouched) = apply(line, twin);
+    (vouched > 0).then_some((twin, healed))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_changed_define_keeps_its_twins_single_space() {
+        // kernel/bpf/syscall.c, 6.12 -> 7.2; the neighbours' tab column would be wrong here.
+        let (healed, n) = apply(
+            "#define BPF_MAP_CREATE_LAST_FIELD\texcl_prog_hash_size",
+            "#define BPF_MAP_CREATE_LAST_FIELD map_token_fd",
+        );
+        assert_eq!(healed, "#define BPF_MAP_CREATE_LAST_FIELD excl_prog_hash_size");
+        assert_eq!(n, 2);
+    }
+
+    #[test]
+    fn aligned_words_take_the_twins_runs_and_the_indent_stays() {
+        let (healed, n) = apply(
+            "\t\t{\"smin\", reg_smin(reg), reg_smin(reg) == S64_MIN},",
+            "\t{\"smin\",   reg->smin_value,       reg->smin_value == S64_MIN},",
+        );
+        // kernel/bpf/log.c: the table moved a tab deeper and keeps its columns; the gap
+        // between two changed words is not the twin's to say.
+        assert_eq!(healed, "\t\t{\"smin\",   reg_smin(reg), reg_smin(reg) == S64_MIN},");
+        assert_eq!(n, 3);
+        let (healed, _) = apply(
+            " * 5. Walk the children of a given parent.",
+            " *  5. Walk the children of a parent.",
+        );
+        assert_eq!(healed, " *  5. Walk the children of a given parent.");
+    }
+
+    #[test]
+    fn a_longer_head_reaches_the_twins_column_not_its_bytes() {
+        // `int foo;\t\t/* … */` becomes `unsigned int foo;` + one tab to the same column 24.
+        let (healed, _) = apply("\tunsigned int foo; /* the foo */", "\tint foo;\t\t/* the foo */");
+        assert_eq!(healed, "\tunsigned int foo;\t/* the foo */");
+        // Past the column: one blank of the twin's kind.
+        let (healed, _) = apply("\tunsigned long long foo; /* the foo */", "\tint foo;\t/* the foo */");
+        assert_eq!(healed, "\tunsigned long long foo;\t/* the foo */");
+        // Spaces to the column.
+        let (healed, _) = apply("#define AB 1", "#define A   1");
+        assert_eq!(healed, "#define AB  1");
+    }
+
+    #[test]
+    fn the_closest_removed_line_is_the_twin() {
+        let removed = ["\tstruct list_head\t\txattrs;", "\tstruct inode\t\t\tvfs_inode;"];
+        let (twin, healed) = best("\tstruct inode vfs_inode;", removed).unwrap();
+        assert_eq!(twin, removed[1]);
+        assert_eq!(healed, "\tstruct inode\t\t\tvfs_inode;");
+        assert!(best("\treturn 0;", removed).is_none());
+        assert!(best("\tfoo();", removed).is_none());
+    }
+}
