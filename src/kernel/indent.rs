@@ -523,6 +523,10 @@ fn column_for(lines: &[String], lexed: &Lexed, t: usize, text: &str, targets: &[
         // Balanced parentheses but unfinished: an unbraced body or a plain continuation.
         let head = lines[start].trim_start();
         let control = is_control_head(head);
+        // `return a &&` goes on under `a`, after `return `.
+        if head.starts_with("return ") && !lexed.in_macro[t] {
+            return (base + "return ".len(), Rule::Continuation);
+        }
         // At file level, a line with no operator left hanging is a declaration's head (the
         // return type of a function whose name starts the next line in column 0).
         let hanging = [
@@ -1014,6 +1018,20 @@ mod tests {
                 "\treturn NULL;",
                 "}"
             ]
+        );
+    }
+
+    #[test]
+    fn a_returned_expression_goes_on_after_return() {
+        // kernel/bpf/btf.c, 7.2.
+        let out = run(
+            "static bool f(u32 d)\n{",
+            &["return BTF_INT_OFFSET(d) == 0 &&", "nr_bytes <= 16;"],
+            "}",
+        );
+        assert_eq!(
+            out,
+            vec!["\treturn BTF_INT_OFFSET(d) == 0 &&", "\t       nr_bytes <= 16;"]
         );
     }
 }

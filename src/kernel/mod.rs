@@ -17,6 +17,7 @@ pub mod git;
 pub mod host_tools;
 pub mod indent;
 pub mod journal;
+pub mod prose;
 pub mod toolchain_plan;
 pub mod tree;
 pub mod twin;

@@ -8,7 +8,7 @@ use super::locate::BlankChoice;
 use super::proof::{self, Budget, Doubt, Proof, Search};
 use super::restore::{self, Interior, Model};
 use crate::kernel::indent::{indent_width, Rule};
-use crate::kernel::{align, twin};
+use crate::kernel::{align, prose, twin};
 use serde::Serialize;
 
 const TAB: &str = "\t";
@@ -101,6 +101,9 @@ pub fn finish(lines: &mut [String], work: &FileWork, model: &Model, eol: &str, t
         }
     }
     if model.interior == Interior::Collapsed {
+        if work.c_like {
+            prose::respace(lines, targets);
+        }
         for (&t, &h) in targets.iter().zip(&work.added_hunk) {
             let twins = work.removed.iter().filter(|(rh, _)| *rh == h).map(|(_, l)| l.as_str());
             if let Some((_, healed)) = twin::best(&lines[t], twins) {

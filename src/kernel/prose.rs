@@ -1,0 +1,219 @@
+//! Spacing inside comments that an archive collapsed, taken from how the file's own comments
+//! are written: two spaces after a sentence's full stop, and the column kernel-doc puts a
+//! parameter's description at. Both are habits of a file's authors, so the file decides; a file
+//! that shows no clear habit keeps single spaces.
+
+use super::indent::width;
+
+/// A line of a block comment's body (` * …`) or its opening.
+fn is_comment_text(line: &str) -> bool {
+    let t = line.trim_start();
+    t.starts_with("* ") || t.starts_with("/* ") || t.starts_with("/** ")
+}
+
+/// Where in `line` a sentence ends and the next starts after `gap` (` ` or two spaces): the
+/// byte offsets of the gaps.
+fn sentence_gaps(line: &str, gap: &str) -> Vec<usize> {
+    let bytes = line.as_bytes();
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(i) = line[from..].find(&format!(".{gap}")) {
+        let at = from + i;
+        let before = at.checked_sub(1).map(|b| bytes[b]);
+        let after = bytes.get(at + 1 + gap.len()).copied();
+        let word_before = before.is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b')');
+        let capital_after = after.is_some_and(|a| a.is_ascii_uppercase());
+        // `e.g. Foo` is not a sentence's end; neither is an ellipsis.
+        let abbreviation = at >= 3 && (line[..at].ends_with("e.g") || line[..at].ends_with("i.e"));
+        // `1. Foo` numbers a list item.
+        let word = line[..at].rsplit([' ', '\t']).next().unwrap_or("");
+        let abbreviation = abbreviation || (!word.is_empty() && word.bytes().all(|b| b.is_ascii_digit()));
+        if word_before && capital_after && !abbreviation && !line[at + 1..].starts_with(&format!("{gap} ")) {
+            out.push(at + 1);
+        }
+        from = at + 1;
+    }
+    out
+}
+
+/// Does the file write two spaces after a full stop? Counted on its comment lines that are not
+/// being rebuilt; a clear majority of at least three is needed.
+fn two_spaces_after_stops(lines: &[String], targets: &[usize]) -> bool {
+    let (mut two, mut one) = (0, 0);
+    for (j, line) in lines.iter().enumerate() {
+        if targets.binary_search(&j).is_ok() || !is_comment_text(line) {
+            continue;
+        }
+        two += sentence_gaps(line, "  ").len();
+        one += sentence_gaps(line, " ").len();
+    }
+    two >= 3 && two > 2 * one
+}
+
+/// ` * @name:` and what follows its colon.
+fn param_head(line: &str) -> Option<(&str, &str)> {
+    let t = line.trim_start();
+    let rest = t.strip_prefix("* @")?;
+    let name_len = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))?;
+    if !rest[name_len..].starts_with(':') || name_len == 0 {
+        return None;
+    }
+    let head_len = line.len() - rest.len() + name_len + 1;
+    Some((&line[..head_len], &line[head_len..]))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ParamStyle {
+    Single,
+    Tabs,
+    Spaces,
+}
+
+/// How the file's kernel-doc parameters (not being rebuilt) put their descriptions.
+fn param_style(lines: &[String], targets: &[usize]) -> ParamStyle {
+    let (mut single, mut tabs, mut spaces) = (0, 0, 0);
+    for (j, line) in lines.iter().enumerate() {
+        if targets.binary_search(&j).is_ok() {
+            continue;
+        }
+        let Some((_, after)) = param_head(line) else {
+            continue;
+        };
+        let text = after.trim_start_matches([' ', '\t']);
+        if text.is_empty() {
+            continue;
+        }
+        match &after[..after.len() - text.len()] {
+            " " => single += 1,
+            g if g.contains('\t') => tabs += 1,
+            _ => spaces += 1,
+        }
+    }
+    if tabs > single.max(spaces) {
+        ParamStyle::Tabs
+    } else if spaces > single.max(tabs) {
+        ParamStyle::Spaces
+    } else {
+        ParamStyle::Single
+    }
+}
+
+/// Widen the collapsed gaps of the added comment lines `targets` as the file's comments have
+/// them. Returns the lines changed.
+pub fn respace(lines: &mut [String], targets: &[usize]) -> Vec<usize> {
+    let mut changed = Vec::new();
+    if two_spaces_after_stops(lines, targets) {
+        for &t in targets {
+            if !is_comment_text(&lines[t]) {
+                continue;
+            }
+            let gaps = sentence_gaps(&lines[t], " ");
+            if gaps.is_empty() {
+                continue;
+            }
+            let mut line = lines[t].clone();
+            for at in gaps.into_iter().rev() {
+                line.insert(at, ' ');
+            }
+            lines[t] = line;
+            changed.push(t);
+        }
+    }
+    let style = param_style(lines, targets);
+    if style != ParamStyle::Single {
+        // Each run of consecutive added parameter lines is aligned to its longest head.
+        let mut k = 0;
+        while k < targets.len() {
+            let mut run = vec![targets[k]];
+            while k + run.len() < targets.len()
+                && targets[k + run.len()] == run[run.len() - 1] + 1
+                && param_head(&lines[targets[k + run.len()]]).is_some()
+            {
+                run.push(targets[k + run.len()]);
+            }
+            if param_head(&lines[run[0]]).is_none() {
+                k += 1;
+                continue;
+            }
+            k += run.len();
+            if run.len() < 2 {
+                continue;
+            }
+            let widest = run
+                .iter()
+                .filter_map(|&t| param_head(&lines[t]).map(|(h, _)| width(h, 0)))
+                .max()
+                .unwrap_or(0);
+            let column = match style {
+                ParamStyle::Tabs => (widest / 8 + 1) * 8,
+                _ => widest + 1,
+            };
+            for &t in &run {
+                let Some((head, after)) = param_head(&lines[t]) else {
+                    continue;
+                };
+                let text = after.trim_start_matches([' ', '\t']);
+                let mut col = width(head, 0);
+                let mut pad = String::new();
+                if style == ParamStyle::Tabs {
+                    while col < column {
+                        pad.push('\t');
+                        col = (col / 8 + 1) * 8;
+                    }
+                } else {
+                    pad = " ".repeat(column - col);
+                }
+                let new = format!("{head}{pad}{text}");
+                if new != lines[t] {
+                    lines[t] = new;
+                    changed.push(t);
+                }
+            }
+        }
+    }
+    changed.sort_unstable();
+    changed.dedup();
+    changed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(tree: &[&str], added: &[&str]) -> (Vec<String>, Vec<usize>) {
+        let mut lines: Vec<String> = tree.iter().map(|s| s.to_string()).collect();
+        let first = lines.len();
+        lines.extend(added.iter().map(|s| s.to_string()));
+        (lines, (first..first + added.len()).collect())
+    }
+
+    #[test]
+    fn a_file_that_puts_two_spaces_after_stops_gets_them() {
+        let tree = [
+            "/*",
+            " * The map is full.  It cannot take more.",
+            " * See above.  Then below.  And so on.",
+            " */",
+        ];
+        let (mut lines, targets) = file(&tree, &["\t * call. However we fail, e.g. Foo here. 1. Not"]);
+        respace(&mut lines, &targets);
+        assert_eq!(lines[4], "\t * call.  However we fail, e.g. Foo here. 1. Not");
+        // A file with single spaces keeps them.
+        let (mut lines, targets) = file(&[" * One. Two. Three. Four."], &[" * call. However"]);
+        assert!(respace(&mut lines, &targets).is_empty());
+    }
+
+    #[test]
+    fn kernel_doc_parameters_align_as_the_file_aligns_them() {
+        let tree = [" * @map:\tthe map", " * @key:\tthe key", " */"];
+        let (mut lines, targets) = file(&tree, &["/**", " * @timer: bpf_timer to stop", " * @op: the op", " */"]);
+        respace(&mut lines, &targets);
+        assert_eq!(lines[4], " * @timer:\tbpf_timer to stop");
+        assert_eq!(lines[5], " * @op:\t\tthe op");
+        let tree = [" * @dst:     the destination", " * @size:    its size"];
+        let (mut lines, targets) = file(&tree, &[" * @dst: Destination", " * @dst__sz: Its size"]);
+        respace(&mut lines, &targets);
+        assert_eq!(lines[2], " * @dst:     Destination");
+        assert_eq!(lines[3], " * @dst__sz: Its size");
+    }
+}
