@@ -395,6 +395,27 @@ fn blank_split(run: &[NewLine], prev_old: Option<&str>, next_old: Option<&str>) 
         }
         _ => false,
     };
+    // A run that continues the block below (`#define DRV_NAME_X` above `#define DRV_NAME_X_MS`)
+    // is set off from the block above, and the other way round: the longer shared beginning.
+    let shared = |a: Option<&str>, b: Option<&str>| match (a, b) {
+        (Some(a), Some(b)) => {
+            let (a, b) = (a.trim_start(), b.trim_start());
+            a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count()
+        }
+        _ => 0,
+    };
+    let (like_above, like_below) = (
+        shared(run.first().map(|l| l.text.as_str()), prev_old),
+        shared(run.last().map(|l| l.text.as_str()), next_old),
+    );
+    let label = |t: &str| {
+        let t = t.trim();
+        t.ends_with(':')
+            && !t.starts_with("case ")
+            && !t.starts_with("default")
+            && t[..t.len() - 1].bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            && t.len() > 1
+    };
     // A comment opening the run introduces what follows it: the blank goes before the comment.
     let run_opens_comment = run.first().is_some_and(|l| l.text.trim_start().starts_with("/*"));
     let score = |k: usize| -> i32 {
@@ -423,6 +444,22 @@ fn blank_split(run: &[NewLine], prev_old: Option<&str>, next_old: Option<&str>) 
                 None if k == 0 => s += 10,
                 _ => {}
             }
+        }
+        // Never a blank line right after a label or an opening brace, or right before a
+        // closing one; a label is set off from what it follows.
+        if a.is_some_and(|a| label(a) || a.trim_end().ends_with('{'))
+            || b.is_some_and(|b| b.trim_start().starts_with('}'))
+        {
+            s -= 30;
+        }
+        if b.is_some_and(label) {
+            s += 8;
+        }
+        if len > 0 && k == 0 && like_below > like_above + 3 {
+            s += 6;
+        }
+        if len > 0 && k == len && like_above > like_below + 3 {
+            s += 6;
         }
         // Inside the run only for a reason; at its ends, after it by default.
         if k == len {
@@ -729,5 +766,36 @@ mod tests {
             (p.strategy, p.start, p.end, p.restored_blank_lines),
             (Strategy::Healed, 3, 5, 1)
         );
+    }
+
+    fn split_of(run: &[&str], prev: &str, next: &str) -> usize {
+        let run: Vec<NewLine> = run
+            .iter()
+            .map(|t| NewLine {
+                text: t.to_string(),
+                added: true,
+            })
+            .collect();
+        blank_split(&run, Some(prev), Some(next))
+    }
+
+    #[test]
+    fn a_lost_blank_sets_a_label_off_and_follows_the_block_a_run_continues() {
+        // kernel/bpf/cpumap.c, 7.2: `}` / blank / `stats:`, never a blank after the label.
+        assert_eq!(
+            split_of(&["stats:"], "\t\t}", "\t\t/* Feedback loop via tracepoint."),
+            0
+        );
+        // include/linux/alcor_pci.h, 7.2: the new #define belongs to the block below it.
+        assert_eq!(
+            split_of(
+                &["#define DRV_NAME_ALCOR_PCI\t\t\t\"alcor_pci\""],
+                "#define ALCOR_MS_CARD 1",
+                "#define DRV_NAME_ALCOR_PCI_SDMMC\t\t\"alcor_sdmmc\""
+            ),
+            0
+        );
+        // Appending to the block above stays the default.
+        assert_eq!(split_of(&["\tx = 2;"], "\tx = 1;", "\treturn x;"), 1);
     }
 }
