@@ -392,6 +392,9 @@ fn blank_split(run: &[NewLine], prev_old: Option<&str>, next_old: Option<&str>) 
                 && depth(p) >= depth(n) + 8
                 && depth(p).is_multiple_of(8)
                 && (end.ends_with(';') || end.ends_with('}'))
+                // At file level only a brace closes: a deeper line ending with `;` there is a
+                // declaration's continuation.
+                && (depth(n) > 0 || end.ends_with('}') || end.ends_with("};"))
         }
         _ => false,
     };
@@ -794,6 +797,32 @@ mod tests {
                 "#define DRV_NAME_ALCOR_PCI_SDMMC\t\t\"alcor_sdmmc\""
             ),
             0
+        );
+        // include/linux/debugfs.h, 7.2: a new struct between a typedef and an #if.
+        assert_eq!(
+            split_of(
+                &[
+                    "struct debugfs_short_fops {",
+                    "\tssize_t (*read)(struct file *);",
+                    "};",
+                    ""
+                ],
+                "typedef struct vfsmount *(*debugfs_automount_t)(struct dentry *, void *);",
+                "#if defined(CONFIG_DEBUG_FS)"
+            ),
+            0
+        );
+        // include/linux/component.h: a prototype's continuation closes nothing.
+        assert_eq!(
+            split_of(
+                &[
+                    "bool component_master_is_bound(struct device *parent,",
+                    "\tconst struct component_master_ops *ops);"
+                ],
+                "\tconst struct component_master_ops *);",
+                "struct component_match;"
+            ),
+            2
         );
         // Appending to the block above stays the default.
         assert_eq!(split_of(&["\tx = 2;"], "\tx = 1;", "\treturn x;"), 1);
