@@ -110,7 +110,7 @@ fn same_column_gap(gap: &str, twin_col: usize, col: usize) -> String {
 /// many word pairs the twin vouched for (0: it says nothing about this line).
 pub fn apply(line: &str, twin: &str) -> (String, usize) {
     let (lead, mine) = split(line);
-    let (_, theirs) = split(twin);
+    let (twin_lead, theirs) = split(twin);
     if mine.words.len() < 2 || mine.words.len() > 400 || theirs.words.len() > 400 {
         return (line.to_string(), 0);
     }
@@ -143,11 +143,17 @@ pub fn apply(line: &str, twin: &str) -> (String, usize) {
     if vouched == 0 {
         return (line.to_string(), 0);
     }
+    // A macro's continuing `\\` stands at an absolute column, whatever the line's depth.
+    let shift = advance(0, lead) as isize - advance(0, twin_lead) as isize;
+    let last = mine.words.len() - 1;
     let mut out = String::with_capacity(line.len() + 8);
     out.push_str(lead);
     let mut col = advance(0, lead);
-    for ((gap, word), twin) in mine.gaps.iter().zip(&mine.words).zip(&twin_gap) {
+    for (i, ((gap, word), twin)) in mine.gaps.iter().zip(&mine.words).zip(&twin_gap).enumerate() {
         let gap = match twin {
+            Some((their_gap, their_col)) if i == last && *word == "\\" && their_gap.contains('\t') => {
+                same_column_gap(their_gap, (*their_col as isize - shift).max(0) as usize, col)
+            }
             Some((their_gap, their_col)) => same_column_gap(their_gap, *their_col, col),
             None => gap.to_string(),
         };
@@ -158,24 +164,29 @@ pub fn apply(line: &str, twin: &str) -> (String, usize) {
     (out, vouched)
 }
 
-/// The twin of `line` among `removed` (tree lines): the one sharing the most words, at least
-/// half of the longer line's; `None` when no removed line is that close.
+/// A word that says something: it has a letter or a digit (`=`, `{`, `\\` are in every line).
+fn significant(word: &str) -> bool {
+    word.bytes().any(|b| b.is_ascii_alphanumeric())
+}
+
+/// The twin of `line` among `removed` (tree lines): the one sharing the most significant
+/// words, at least half of the longer line's; `None` when no removed line is that close.
 pub fn best<'a>(line: &str, removed: impl IntoIterator<Item = &'a str>) -> Option<(&'a str, String)> {
-    let mine = split(line).1.words;
-    if mine.len() < 2 {
+    let mine: Vec<&str> = split(line).1.words.into_iter().filter(|w| significant(w)).collect();
+    if mine.is_empty() {
         return None;
     }
     let vocabulary: std::collections::HashSet<&str> = mine.iter().copied().collect();
     let mut best: Option<(&str, usize)> = None;
     for twin in removed {
-        let theirs = split(twin).1.words;
+        let theirs: Vec<&str> = split(twin).1.words.into_iter().filter(|w| significant(w)).collect();
         // Words in common, in any order, bound the ordered count: most lines stop here.
         let any_order = theirs.iter().filter(|w| vocabulary.contains(*w)).count();
         if any_order * 2 < mine.len().max(theirs.len()) || best.is_some_and(|b| any_order <= b.1) {
             continue;
         }
         let shared = common_words(&mine, &theirs).len();
-        if shared * 2 >= mine.len().max(theirs.len()) && best.is_none_or(|b| shared > b.1) {
+        if shared > 0 && shared * 2 >= mine.len().max(theirs.len()) && best.is_none_or(|b| shared > b.1) {
             best = Some((twin, shared));
         }
     }
@@ -227,6 +238,19 @@ mod tests {
         // Spaces to the column.
         let (healed, _) = apply("#define AB 1", "#define A   1");
         assert_eq!(healed, "#define AB  1");
+    }
+
+    #[test]
+    fn punctuation_alone_makes_no_twin_and_backslashes_keep_their_column() {
+        // include/linux/alloc_tag.h, 7.2: `= … \\` is in both, nothing else.
+        assert!(best(
+            "\t\t.ct = CODE_TAG_INIT, \\",
+            ["\t__section(\"alloc_tags\") = {\t\t\t\t\t\\"]
+        )
+        .is_none());
+        // The same macro line a tab deeper: its `\\` stays at column 80.
+        let (healed, _) = apply("\t\t.ct = CODE_TAG_INIT, \\", "\t.ct = CODE_TAG_INIT,\t\t\t\t\t\t\t\\");
+        assert_eq!(healed, "\t\t.ct = CODE_TAG_INIT,\t\t\t\t\t\t\\");
     }
 
     #[test]
