@@ -415,7 +415,13 @@ fn statement_start(lines: &[String], lexed: &Lexed, j: usize) -> usize {
     while s > 0 {
         let p = s - 1;
         // A directive starts a statement of its own; a macro's lines never reach above it.
-        if lines[p].trim().is_empty() || lexed.in_comment_before[s] || lines[s].trim_start().starts_with('#') {
+        // A closing brace begins its line's statement (`};` after an enum's last member,
+        // which has no comma to end it).
+        if lines[p].trim().is_empty()
+            || lexed.in_comment_before[s]
+            || lines[s].trim_start().starts_with('#')
+            || lexed.code[s].trim_start().starts_with('}')
+        {
             break;
         }
         if lexed.in_macro[s] != lexed.in_macro[p] && !lines[p].trim_start().starts_with('#') {
@@ -1032,6 +1038,38 @@ mod tests {
         assert_eq!(
             out,
             vec!["\treturn BTF_INT_OFFSET(d) == 0 &&", "\t       nr_bytes <= 16;"]
+        );
+    }
+
+    #[test]
+    fn a_struct_after_an_enum_whose_last_member_has_no_comma() {
+        // include/linux/bpf_verifier.h, 7.2.
+        let out = run(
+            "",
+            &[
+                "enum bpf_reg_arg_type {",
+                "SRC_OP, /* source */",
+                "DST_OP_NO_MARK /* same as above */",
+                "};",
+                "",
+                "struct bpf_kfunc_desc {",
+                "u32 func_id;",
+                "};",
+            ],
+            "",
+        );
+        assert_eq!(
+            out,
+            vec![
+                "enum bpf_reg_arg_type {",
+                "\tSRC_OP, /* source */",
+                "\tDST_OP_NO_MARK /* same as above */",
+                "};",
+                "",
+                "struct bpf_kfunc_desc {",
+                "\tu32 func_id;",
+                "};",
+            ]
         );
     }
 }
