@@ -1,0 +1,336 @@
+use super::*;
+
+fn run(before: &str, added: &[&str], after: &str) -> Vec<String> {
+    let mut lines: Vec<String> = before.lines().map(str::to_string).collect();
+    let first = lines.len();
+    lines.extend(added.iter().map(|s| s.to_string()));
+    lines.extend(after.lines().map(str::to_string));
+    let targets: Vec<usize> = (first..first + added.len()).collect();
+    reindent(&mut lines, &targets);
+    lines[first..first + added.len()].to_vec()
+}
+
+#[test]
+fn function_body_with_continuations_and_unbraced_if() {
+    let out = run(
+        "}\n\nstatic bool f(struct env *env, s32 id)\n{",
+        &[
+            "struct meta m;",
+            "",
+            "if (is_a(id) || is_b(id) ||",
+            "is_c(id))",
+            "return true;",
+            "err = fetch(env, id, &m);",
+            "return err;",
+        ],
+        "}",
+    );
+    assert_eq!(
+        out,
+        vec![
+            "\tstruct meta m;",
+            "",
+            "\tif (is_a(id) || is_b(id) ||",
+            "\t    is_c(id))",
+            "\t\treturn true;",
+            "\terr = fetch(env, id, &m);",
+            "\treturn err;"
+        ]
+    );
+}
+
+#[test]
+fn continuation_aligns_to_innermost_paren() {
+    let before = "\t\t\t\tif ((insn->src_reg == BPF_REG_0 &&\n\t\t\t\t     insn->imm != X) ||\n\t\t\t\t    (insn->src_reg == BPF_PSEUDO_KFUNC_CALL &&";
+    let out = run(
+        before,
+        &["!allowed(env, insn->imm, insn->off))) {"],
+        "\t\t\t\t\tverbose(env, \"x\");",
+    );
+    assert_eq!(out, vec!["\t\t\t\t     !allowed(env, insn->imm, insn->off))) {"]);
+}
+
+#[test]
+fn define_follows_block_padding() {
+    let before = "#define KF_A    (1 << 14) /* a */\n#define KF_BB   (1 << 15) /* b */\n#define KF_LONGER_NAME (1 << 16) /* c */";
+    let out = run(before, &["#define KF_X (1 << 17) /* x */"], "");
+    assert_eq!(out, vec!["#define KF_X    (1 << 17) /* x */"]);
+    let tabbed = "#define A_ONE\t(1 << 0)\n#define A_TWO\t(1 << 1)";
+    assert_eq!(
+        run(tabbed, &["#define A_3 (1 << 2)"], ""),
+        vec!["#define A_3\t(1 << 2)"]
+    );
+}
+
+#[test]
+fn initializer_items_and_enum_members_end_at_their_comma() {
+    // kernel/bpf/arraymap.c: a member added to an ops initializer (one tab, not two).
+    let out = run(
+        "const struct bpf_map_ops array_map_ops = {\n\t.map_meta_equal = array_map_meta_equal,",
+        &[
+            ".map_mem_usage = array_map_mem_usage,",
+            ".map_btf_id = &array_map_btf_ids[0],",
+        ],
+        "};",
+    );
+    assert_eq!(
+        out,
+        vec![
+            "\t.map_mem_usage = array_map_mem_usage,",
+            "\t.map_btf_id = &array_map_btf_ids[0],"
+        ]
+    );
+    let out = run(
+        "enum bpf_arg_tag {\n\tARG_TAG_CTX = BIT_ULL(0),",
+        &["ARG_TAG_NONNULL = BIT_ULL(1),"],
+        "};",
+    );
+    assert_eq!(out, vec!["\tARG_TAG_NONNULL = BIT_ULL(1),"]);
+    // A call's arguments still continue after the open parenthesis.
+    let out = run("\tfoo(a,", &["b);"], "");
+    assert_eq!(out, vec!["\t    b);"]);
+}
+
+#[test]
+fn upper_case_macro_lines_stand_alone() {
+    // kernel/bpf/bpf_lsm.c: BTF_ID lines have no semicolon, and the code after them is
+    // not their continuation.
+    let out = run(
+        "BTF_SET_START(bpf_lsm_hooks)\nBTF_ID(func, bpf_lsm_getprocattr)",
+        &[
+            "BTF_ID(func, bpf_lsm_getselfattr)",
+            "BTF_SET_END(bpf_lsm_hooks)",
+            "",
+            "enum {",
+            "BPF_X,",
+            "};",
+        ],
+        "",
+    );
+    assert_eq!(
+        out,
+        vec![
+            "BTF_ID(func, bpf_lsm_getselfattr)",
+            "BTF_SET_END(bpf_lsm_hooks)",
+            "",
+            "enum {",
+            "\tBPF_X,",
+            "};"
+        ]
+    );
+}
+
+#[test]
+fn macro_bodies_strings_and_comments_over_unbraced_ifs() {
+    // A macro written whole: its body one tab in, its statements ending before the `\\`,
+    // and the code after it measured from the code above the macro.
+    let out = run(
+        "int a;",
+        &["#define F(x) \\", "do { \\", "g(x); \\", "} while (0)", "int b;"],
+        "",
+    );
+    assert_eq!(
+        out,
+        vec![
+            "#define F(x) \\",
+            "\tdo { \\",
+            "\t\tg(x); \\",
+            "\t} while (0)",
+            "int b;"
+        ]
+    );
+    // kernel/bpf/preload/iterators/iterators.lskel-*.h: a string continued with `\\`.
+    let out = run("static const char data[] = \"\\", &["\\x01\\x02\\"], "\";");
+    assert_eq!(out, vec!["\\x01\\x02\\"]);
+    // kernel/bpf/stackmap.c: a comment between an unbraced if and its body.
+    let out = run(
+        "\tif (unlikely(!trace))\n\t\t/* couldn't fetch the stack trace */\n\t\treturn -EFAULT;",
+        &["err = f();"],
+        "",
+    );
+    assert_eq!(out, vec!["\terr = f();"]);
+}
+
+#[test]
+fn switch_case_comment_and_label() {
+    let out = run(
+        "\tswitch (x) {",
+        &["case 1:", "y = 2;", "break;", "default:", "break;"],
+        "\t}",
+    );
+    assert_eq!(
+        out,
+        vec!["\tcase 1:", "\t\ty = 2;", "\t\tbreak;", "\tdefault:", "\t\tbreak;"]
+    );
+    let out = run("\tint a;", &["/*", "* text", "*/", "out:", "return a;"], "}");
+    assert_eq!(out, vec!["\t/*", "\t * text", "\t */", "out:", "\treturn a;"]);
+}
+
+#[test]
+fn a_comment_between_an_unbraced_if_and_its_body() {
+    // kernel/bpf/arena.c, 7.2: the body of each `if` sits under a comment.
+    let out = run(
+        "static vm_fault_t f(struct vm_fault *vmf)\n{\n\tint ret;\n",
+        &[
+            "if (lock(&arena->spinlock, flags))",
+            "/*",
+            "* A failed lock means a possible deadlock.",
+            "*/",
+            "return VM_FAULT_SIGBUS;",
+            "if (page == arena->scratch_page)",
+            "/* BPF triggered scratch here */",
+            "goto out_sigsegv;",
+            "/* already have a page */",
+            "goto out;",
+        ],
+        "}",
+    );
+    assert_eq!(
+        out,
+        vec![
+            "\tif (lock(&arena->spinlock, flags))",
+            "\t\t/*",
+            "\t\t * A failed lock means a possible deadlock.",
+            "\t\t */",
+            "\t\treturn VM_FAULT_SIGBUS;",
+            "\tif (page == arena->scratch_page)",
+            "\t\t/* BPF triggered scratch here */",
+            "\t\tgoto out_sigsegv;",
+            "\t/* already have a page */",
+            "\tgoto out;",
+        ]
+    );
+}
+
+#[test]
+fn compound_literal_members_and_closing_braces_resynchronise() {
+    // kernel/bpf/stackmap.c, 7.2.
+    let out = run(
+        "static void set(struct cache *cache, unsigned long vm_start)\n{",
+        &[
+            "cache->unresolved = (struct stack_map_cached_vma){",
+            ".vm_start = vm_start,",
+            ".file = file,",
+            "};",
+            "}",
+            "",
+            "struct stack_map_vma_lock {",
+            "struct mm_struct *mm;",
+            "};",
+        ],
+        "",
+    );
+    assert_eq!(
+        out,
+        vec![
+            "\tcache->unresolved = (struct stack_map_cached_vma){",
+            "\t\t.vm_start = vm_start,",
+            "\t\t.file = file,",
+            "\t};",
+            "}",
+            "",
+            "struct stack_map_vma_lock {",
+            "\tstruct mm_struct *mm;",
+            "};",
+        ]
+    );
+    assert!(is_compound_literal_cast("return (struct bpf_insn)"));
+    assert!(!is_compound_literal_cast("if (x)"));
+    assert!(!is_compound_literal_cast("static void f(struct a *a)"));
+}
+
+#[test]
+fn labels_follow_the_trees_labels_and_annotations_are_a_tab_in() {
+    let out = run(
+        "static u64 run(u64 *regs)\n{\n\tstatic const void *jumptable[] = {};\n\tSTX_MEM_W:\n\t\tCONT;",
+        &["STX_ATOMIC_H:", "goto *jumptable[0];"],
+        "}\n",
+    );
+    assert_eq!(out, vec!["\tSTX_ATOMIC_H:", "\t\tgoto *jumptable[0];"]);
+    let out = run(
+        "}\n",
+        &[
+            "static struct vm_area_struct *",
+            "lock_vma(struct lock *lock)",
+            "{",
+            "}",
+        ],
+        "",
+    );
+    assert_eq!(
+        out,
+        vec![
+            "static struct vm_area_struct *",
+            "lock_vma(struct lock *lock)",
+            "{",
+            "}"
+        ]
+    );
+    let out = run(
+        "}\n",
+        &[
+            "static void *seq_start(struct seq_file *seq, loff_t *pos)",
+            "__acquires(RCU)",
+            "{",
+            "return NULL;",
+            "}",
+        ],
+        "",
+    );
+    assert_eq!(
+        out,
+        vec![
+            "static void *seq_start(struct seq_file *seq, loff_t *pos)",
+            "\t__acquires(RCU)",
+            "{",
+            "\treturn NULL;",
+            "}"
+        ]
+    );
+}
+
+#[test]
+fn a_returned_expression_goes_on_after_return() {
+    // kernel/bpf/btf.c, 7.2.
+    let out = run(
+        "static bool f(u32 d)\n{",
+        &["return BTF_INT_OFFSET(d) == 0 &&", "nr_bytes <= 16;"],
+        "}",
+    );
+    assert_eq!(
+        out,
+        vec!["\treturn BTF_INT_OFFSET(d) == 0 &&", "\t       nr_bytes <= 16;"]
+    );
+}
+
+#[test]
+fn a_struct_after_an_enum_whose_last_member_has_no_comma() {
+    // include/linux/bpf_verifier.h, 7.2.
+    let out = run(
+        "",
+        &[
+            "enum bpf_reg_arg_type {",
+            "SRC_OP, /* source */",
+            "DST_OP_NO_MARK /* same as above */",
+            "};",
+            "",
+            "struct bpf_kfunc_desc {",
+            "u32 func_id;",
+            "};",
+        ],
+        "",
+    );
+    assert_eq!(
+        out,
+        vec![
+            "enum bpf_reg_arg_type {",
+            "\tSRC_OP, /* source */",
+            "\tDST_OP_NO_MARK /* same as above */",
+            "};",
+            "",
+            "struct bpf_kfunc_desc {",
+            "\tu32 func_id;",
+            "};",
+        ]
+    );
+}

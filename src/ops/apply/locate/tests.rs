@@ -1,0 +1,217 @@
+use super::*;
+use crate::mail::HunkLine;
+
+fn hunk(lines: &[(LineKind, &str)]) -> Hunk {
+    Hunk {
+        old_start: 1,
+        old_count: lines.iter().filter(|(k, _)| *k != LineKind::Add).count(),
+        new_start: 1,
+        new_count: lines.iter().filter(|(k, _)| *k != LineKind::Del).count(),
+        section: String::new(),
+        lines: lines
+            .iter()
+            .enumerate()
+            .map(|(i, (k, t))| HunkLine {
+                kind: *k,
+                text: t.to_string(),
+                marker_lost: false,
+                line: i + 1,
+            })
+            .collect(),
+        line: 1,
+        damaged: true,
+        old_no_newline: false,
+        new_no_newline: false,
+        short_at_end: None,
+    }
+}
+
+fn file(text: &str) -> Vec<String> {
+    text.lines().map(str::to_string).collect()
+}
+
+use LineKind::*;
+
+#[test]
+fn heal_restores_lost_blank_lines_and_tree_bytes() {
+    let f = file("#define A\t(1 << 0)\n#define B  (1 << 1)\n\n/*\n * doc\n");
+    let mut h = hunk(&[
+        (Context, "#define A (1 << 0)"),
+        (Context, "#define B (1 << 1)"),
+        (Add, "#define C (1 << 2)"),
+        (Context, "/*"),
+        (Context, "* doc"),
+    ]);
+    // The header still counts the blank line the archive dropped.
+    h.old_count += 1;
+    h.new_count += 1;
+    let p = locate(&f, &h, 40, 0).unwrap();
+    assert_eq!(p.strategy, Strategy::Healed);
+    assert_eq!((p.start, p.end, p.restored_blank_lines), (0, 5, 1));
+    let texts: Vec<&str> = p.lines.iter().map(|l| l.text.as_str()).collect();
+    assert_eq!(
+        texts,
+        vec![
+            "#define A\t(1 << 0)",
+            "#define B  (1 << 1)",
+            "#define C (1 << 2)",
+            "",
+            "/*",
+            " * doc"
+        ]
+    );
+}
+
+#[test]
+fn heal_refuses_a_hunk_that_lost_more_than_blank_lines() {
+    let f = file("\tint a;\n\tint b;\n\tint c;\n");
+    let mut h = hunk(&[(Context, "int a;"), (Add, "int x;"), (Context, "int b;")]);
+    h.old_count = 3;
+    h.new_count = 4;
+    match locate(&f, &h, 50, 0) {
+        Err(Failure::NoMatch { why }) => assert!(why.contains("lost more than whitespace"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn exact_then_offset() {
+    let f = file("a\nb\nc\nd\n");
+    let h = hunk(&[(Context, "b"), (Del, "c"), (Add, "C")]);
+    assert_eq!(locate(&f, &h, 1, 0).unwrap().strategy, Strategy::Exact);
+    let p = locate(&f, &h, 0, 0).unwrap();
+    assert_eq!((p.strategy, p.start), (Strategy::Offset, 1));
+}
+
+#[test]
+fn twice_present_context_is_ambiguous() {
+    let f = file("x\n\tfoo();\n\tbar();\ny\n\tfoo();\n\tbar();\n");
+    let h = hunk(&[(Context, "foo();"), (Add, "baz();"), (Context, "bar();")]);
+    match locate(&f, &h, 100, 0) {
+        Err(Failure::Ambiguous { lines }) => assert_eq!(lines, vec![2, 5]),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn of_several_healed_places_the_headers_wins() {
+    // kernel/bpf/stackmap.c has the same proto tail three times; with its whitespace
+    // damaged, only the header's line tells them apart.
+    let f = file("x\n\t.arg1_type\t= ARG_A,\n};\ny\n\t.arg1_type\t= ARG_A,\n};\n");
+    let h = hunk(&[
+        (Del, ".arg1_type = ARG_A,"),
+        (Add, ".arg1_type = ARG_B,"),
+        (Context, "};"),
+    ]);
+    let p = locate(&f, &h, 4, 0).unwrap();
+    assert_eq!((p.strategy, p.start), (Strategy::Healed, 4));
+    assert!(matches!(locate(&f, &h, 2, 0), Err(Failure::Ambiguous { .. })));
+}
+
+#[test]
+fn a_context_line_starting_with_a_minus_is_read_back_as_context() {
+    // kernel/bpf/lpm_trie.c: ` \t\t\t-EINVAL : 0;` lost its marker and indentation.
+    let f = file("\tret = x ?\n\t\t\t-EINVAL : 0;\n\treturn ret;\n");
+    let mut h = hunk(&[
+        (Context, "ret = x ?"),
+        (Del, "EINVAL : 0;"),
+        (Add, " y();"),
+        (Context, "return ret;"),
+    ]);
+    h.new_count = 4;
+    assert!(matches!(locate(&f, &h, 0, 0), Err(Failure::NoMatch { .. })));
+    let (p, read_as) = locate_reading_markers(&f, &h, 0, 0).unwrap();
+    assert_eq!((p.start, p.end), (0, 3));
+    assert_eq!(read_as.unwrap().lines[1].kind, Context);
+    assert_eq!(p.lines[1].text, "\t\t\t-EINVAL : 0;");
+}
+
+#[test]
+fn no_match_names_the_missing_line() {
+    let f = file("a\nb\n");
+    let h = hunk(&[(Context, "a"), (Del, "zzz"), (Add, "q")]);
+    match locate(&f, &h, 0, 0) {
+        Err(Failure::NoMatch { why }) => assert!(why.contains("removed line 2") && why.contains("zzz"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn heal_never_reaches_back_before_min_start() {
+    // The previous hunk's result ends at line 3 (min_start) with a blank line; this hunk
+    // (whitespace-damaged: `b` lost its tab) lost two blank lines, but the tree has only one
+    // after min_start: refused, not borrowed from the previous hunk.
+    let f = file("a\nx\n\n\n\tb\n");
+    let mut h = hunk(&[(Context, "b"), (Add, "y")]);
+    h.old_count = 3;
+    h.new_count = 4;
+    match locate(&f, &h, 40, 3) {
+        Err(Failure::NoMatch { why }) => assert!(why.contains("lost more than whitespace"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    // With the room it needs after min_start it heals, and never starts before it.
+    h.old_count = 2;
+    h.new_count = 3;
+    let p = locate(&f, &h, 40, 3).unwrap();
+    assert_eq!(
+        (p.strategy, p.start, p.end, p.restored_blank_lines),
+        (Strategy::Healed, 3, 5, 1)
+    );
+}
+
+fn split_of(run: &[&str], prev: &str, next: &str) -> usize {
+    let run: Vec<NewLine> = run
+        .iter()
+        .map(|t| NewLine {
+            text: t.to_string(),
+            added: true,
+        })
+        .collect();
+    blank_split(&run, Some(prev), Some(next))
+}
+
+#[test]
+fn a_lost_blank_sets_a_label_off_and_follows_the_block_a_run_continues() {
+    // kernel/bpf/cpumap.c, 7.2: `}` / blank / `stats:`, never a blank after the label.
+    assert_eq!(
+        split_of(&["stats:"], "\t\t}", "\t\t/* Feedback loop via tracepoint."),
+        0
+    );
+    // include/linux/alcor_pci.h, 7.2: the new #define belongs to the block below it.
+    assert_eq!(
+        split_of(
+            &["#define DRV_NAME_ALCOR_PCI\t\t\t\"alcor_pci\""],
+            "#define ALCOR_MS_CARD 1",
+            "#define DRV_NAME_ALCOR_PCI_SDMMC\t\t\"alcor_sdmmc\""
+        ),
+        0
+    );
+    // include/linux/debugfs.h, 7.2: a new struct between a typedef and an #if.
+    assert_eq!(
+        split_of(
+            &[
+                "struct debugfs_short_fops {",
+                "\tssize_t (*read)(struct file *);",
+                "};",
+                ""
+            ],
+            "typedef struct vfsmount *(*debugfs_automount_t)(struct dentry *, void *);",
+            "#if defined(CONFIG_DEBUG_FS)"
+        ),
+        0
+    );
+    // include/linux/component.h: a prototype's continuation closes nothing.
+    assert_eq!(
+        split_of(
+            &[
+                "bool component_master_is_bound(struct device *parent,",
+                "\tconst struct component_master_ops *ops);"
+            ],
+            "\tconst struct component_master_ops *);",
+            "struct component_match;"
+        ),
+        2
+    );
+    // Appending to the block above stays the default.
+    assert_eq!(split_of(&["\tx = 2;"], "\tx = 1;", "\treturn x;"), 1);
+}
