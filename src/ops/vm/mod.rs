@@ -406,7 +406,7 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<VmReport, VmError> {
     }
     let console_log = work.join("console.log");
     let boot = ctx.stage("boot and test", || {
-        qemu::boot(&spec, settings.timeout, &console_log)
+        qemu::boot(&spec, qemu::Limits::total(settings.timeout), &console_log)
             .map_err(|e| VmError::Unavailable(format!("cannot start {}: {e}", qemu::QEMU)))
     })?;
     let console = guest::parse_console(&boot.console);

@@ -153,8 +153,24 @@ pub struct BootResult {
     pub seconds: f64,
 }
 
-/// Boot and wait for QEMU to exit, or kill it after `timeout`. The console goes to `log` too.
-pub fn boot(spec: &BootSpec, timeout: Duration, log: &Path) -> std::io::Result<BootResult> {
+/// How long a boot may run: a hard limit, and optionally a limit on console silence.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub total: Duration,
+    /// Kill the guest when its console has printed nothing for this long.
+    pub silence: Option<Duration>,
+}
+
+impl Limits {
+    pub fn total(total: Duration) -> Limits {
+        Limits { total, silence: None }
+    }
+}
+
+/// Boot and wait for QEMU to exit, or kill it at a limit. The console goes to `log` too.
+pub fn boot(spec: &BootSpec, limits: Limits, log: &Path) -> std::io::Result<BootResult> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::Arc;
     let start = Instant::now();
     let mut child = Command::new(QEMU)
         .args(qemu_args(spec))
@@ -164,9 +180,19 @@ pub fn boot(spec: &BootSpec, timeout: Duration, log: &Path) -> std::io::Result<B
         .spawn()?;
     let mut stdout = child.stdout.take().expect("piped");
     let mut stderr = child.stderr.take().expect("piped");
+    // Milliseconds after `start` at which the console last printed.
+    let last_output = Arc::new(AtomicU64::new(0));
+    let seen = Arc::clone(&last_output);
     let out_thread = std::thread::spawn(move || {
         let mut buf = Vec::new();
-        let _ = stdout.read_to_end(&mut buf);
+        let mut chunk = [0u8; 4096];
+        while let Ok(n) = stdout.read(&mut chunk) {
+            if n == 0 {
+                break;
+            }
+            buf.extend_from_slice(&chunk[..n]);
+            seen.store(start.elapsed().as_millis() as u64, Ordering::Relaxed);
+        }
         buf
     });
     let err_thread = std::thread::spawn(move || {
@@ -179,7 +205,9 @@ pub fn boot(spec: &BootSpec, timeout: Duration, log: &Path) -> std::io::Result<B
         if let Some(status) = child.try_wait()? {
             break Some(status);
         }
-        if start.elapsed() >= timeout {
+        let now = start.elapsed();
+        let silent_for = now.saturating_sub(Duration::from_millis(last_output.load(Ordering::Relaxed)));
+        if now >= limits.total || limits.silence.is_some_and(|limit| silent_for >= limit) {
             timed_out = true;
             let _ = child.kill();
             break child.wait().ok();
@@ -215,18 +243,20 @@ pub fn kvm_works(spec: &BootSpec, probe_init: &Path, log: &Path) -> Result<(), S
         extra_cmdline: vec![],
         ..spec.clone()
     };
-    match boot(&probe, Duration::from_secs(30), log) {
+    // A KVM guest that works prints its kernel's boot log within a second of the firmware;
+    // the ones that die here hang silently after "Booting from ROM...". Five silent seconds
+    // say as much as thirty.
+    let limits = Limits {
+        total: Duration::from_secs(30),
+        silence: Some(Duration::from_secs(5)),
+    };
+    match boot(&probe, limits, log) {
         Ok(r) if r.console.contains("KFPATCH-KVM-OK") => Ok(()),
         Ok(r) => {
-            let why = r
-                .console
-                .lines()
-                .rev()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("no output")
-                .trim()
-                .to_string();
-            Err(if r.timed_out {
+            let why = last_console_line(&r.console).unwrap_or_else(|| "no output".into());
+            Err(if r.timed_out && r.seconds < limits.total.as_secs_f64() {
+                format!("probe guest went silent after: {why}")
+            } else if r.timed_out {
                 format!("probe guest timed out ({why})")
             } else {
                 format!("probe guest died: {why}")
@@ -234,6 +264,17 @@ pub fn kvm_works(spec: &BootSpec, probe_init: &Path, log: &Path) -> Result<(), S
         }
         Err(e) => Err(format!("cannot start {QEMU}: {e}")),
     }
+}
+
+/// The console's last line that says something, without terminal escape codes (the firmware
+/// clears the screen before and after it boots).
+fn last_console_line(console: &str) -> Option<String> {
+    let escapes = regex::Regex::new(r"\x1b(\[[0-9;?]*[A-Za-z]|.)").expect("valid regex");
+    console
+        .lines()
+        .rev()
+        .map(|l| escapes.replace_all(l, "").trim().to_string())
+        .find(|l| !l.is_empty())
 }
 
 #[cfg(test)]
@@ -293,5 +334,13 @@ mod tests {
         let mut s = spec();
         s.extra_cmdline.push("init=/kfpatch-no-such-init".into());
         assert!(kernel_cmdline(&s).ends_with("oops=panic init=/kfpatch-no-such-init"));
+    }
+
+    #[test]
+    fn the_probe_names_the_last_words_not_the_escape_codes() {
+        // The console of a KVM guest that hangs on this machine, as recorded.
+        let console = "\x1bc\x1b[?7l\x1b[2J\x1b[0mSeaBIOS (version 1.16.2-debian-1.16.2-1)\nBooting from ROM...\n\x1bc\x1b[?7l\x1b[2J";
+        assert_eq!(last_console_line(console).as_deref(), Some("Booting from ROM..."));
+        assert_eq!(last_console_line("\x1b[2J\n\n"), None);
     }
 }
