@@ -35,7 +35,10 @@ impl Compile<'_> {
             .arg(format!("-j{}", self.jobs.max(1)))
             .args(self.tools.make_vars())
             // The bare names, so the command Kbuild records stays the same wherever ccache lives.
-            .arg(format!("CC={}", self.cc.cc));
+            .arg(format!("CC={}", self.cc.cc))
+            .envs(super::cache::build_identity(
+                std::env::var("SOURCE_DATE_EPOCH").ok().as_deref(),
+            ));
         if self.cc.uses_ccache() {
             self.cache.apply(&mut cmd);
         }

@@ -130,6 +130,22 @@ impl CcacheRun {
     }
 }
 
+/// What Kbuild writes of the machine and the moment into a kernel (`uname -v`, the built-in
+/// initramfs' mtimes), fixed as the kernel's reproducible-builds guide says: otherwise the
+/// objects holding them differ on every runner and no shared cache can serve them. The time is
+/// `SOURCE_DATE_EPOCH` when the caller sets one.
+pub fn build_identity(source_date_epoch: Option<&str>) -> [(&'static str, String); 4] {
+    let epoch = source_date_epoch
+        .and_then(|e| e.trim().parse::<u64>().ok())
+        .unwrap_or(0);
+    [
+        ("KBUILD_BUILD_TIMESTAMP", format!("@{epoch}")),
+        ("KBUILD_BUILD_USER", "kfpatch".into()),
+        ("KBUILD_BUILD_HOST", "kfpatch".into()),
+        ("KBUILD_BUILD_VERSION", "1".into()),
+    ]
+}
+
 /// A URL as reports may show it: without a password (`redis://:secret@host` → `redis://***@host`).
 pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -259,5 +275,14 @@ mod tests {
     fn passwords_stay_out_of_reports() {
         assert_eq!(redact("redis://:pw@127.0.0.1:6379"), "redis://***@127.0.0.1:6379");
         assert_eq!(redact("http://127.0.0.1:8080/cache"), "http://127.0.0.1:8080/cache");
+    }
+
+    #[test]
+    fn the_build_identity_is_fixed_unless_the_caller_dates_it() {
+        let fixed = build_identity(None);
+        assert_eq!(fixed, build_identity(Some("not a number")));
+        assert_eq!(fixed[0], ("KBUILD_BUILD_TIMESTAMP", "@0".to_string()));
+        assert_eq!(build_identity(Some("1767225600"))[0].1, "@1767225600");
+        assert!(fixed.iter().all(|(name, _)| name.starts_with("KBUILD_BUILD_")));
     }
 }
