@@ -8,6 +8,8 @@
 //! them as it was — a tab, a run of spaces, or a single space. That is a fact from the tree,
 //! stronger than any column the neighbours suggest, so it is applied last.
 
+use super::indent::width;
+
 /// A line as its leading whitespace, then words with the gap before each (the first word's
 /// gap is empty).
 struct Split<'a> {
@@ -62,14 +64,6 @@ fn common_words(a: &[&str], b: &[&str]) -> Vec<(usize, usize)> {
     out
 }
 
-/// Visual column after `text` starting at column `col` (tabs to the next multiple of 8).
-fn advance(mut col: usize, text: &str) -> usize {
-    for c in text.chars() {
-        col = if c == '\t' { (col / 8 + 1) * 8 } else { col + 1 };
-    }
-    col
-}
-
 /// The gap that reaches the column the twin's `gap` reached (from `twin_col`), starting at
 /// `col`: the same bytes when both start at the same column; otherwise padding of the twin's
 /// kind to its column, or one blank of that kind when the line is already past it. A single
@@ -78,7 +72,7 @@ fn same_column_gap(gap: &str, twin_col: usize, col: usize) -> String {
     if gap == " " || col == twin_col {
         return gap.to_string();
     }
-    let target = advance(twin_col, gap);
+    let target = width(gap, twin_col);
     let tabs = gap.contains('\t');
     if col >= target {
         return if tabs { "\t".into() } else { " ".into() };
@@ -93,10 +87,7 @@ fn same_column_gap(gap: &str, twin_col: usize, col: usize) -> String {
         // A tab stop past the column: spaces finish what tabs cannot.
         if c > target {
             out.pop();
-            c = col;
-            for t in out.chars() {
-                c = advance(c, &t.to_string());
-            }
+            c = width(&out, col);
             out.push_str(&" ".repeat(target - c));
         }
         out
@@ -120,13 +111,13 @@ pub fn apply(line: &str, twin: &str) -> (String, usize) {
     let mut twin_cols = Vec::with_capacity(theirs.words.len());
     // Columns are the twin's as if it stood at this line's indentation: a block moved a tab
     // deeper keeps its table's columns relative to its lines.
-    let mut col = advance(0, lead);
+    let mut col = width(lead, 0);
     for (gap, word) in theirs.gaps.iter().zip(&theirs.words) {
-        col = advance(col, gap);
+        col = width(gap, col);
         twin_cols.push(col);
-        col = advance(col, word);
+        col = width(word, col);
     }
-    let end_of = |j: usize| advance(twin_cols[j], theirs.words[j]);
+    let end_of = |j: usize| width(theirs.words[j], twin_cols[j]);
     let mut vouched = 0;
     for (k, &(i, j)) in pairs.iter().enumerate() {
         // The gap before a word both lines have, measured from the twin's word before it.
@@ -144,11 +135,11 @@ pub fn apply(line: &str, twin: &str) -> (String, usize) {
         return (line.to_string(), 0);
     }
     // A macro's continuing `\\` stands at an absolute column, whatever the line's depth.
-    let shift = advance(0, lead) as isize - advance(0, twin_lead) as isize;
+    let shift = width(lead, 0) as isize - width(twin_lead, 0) as isize;
     let last = mine.words.len() - 1;
     let mut out = String::with_capacity(line.len() + 8);
     out.push_str(lead);
-    let mut col = advance(0, lead);
+    let mut col = width(lead, 0);
     for (i, ((gap, word), twin)) in mine.gaps.iter().zip(&mine.words).zip(&twin_gap).enumerate() {
         let gap = match twin {
             Some((their_gap, their_col)) if i == last && *word == "\\" && their_gap.contains('\t') => {
@@ -157,7 +148,7 @@ pub fn apply(line: &str, twin: &str) -> (String, usize) {
             Some((their_gap, their_col)) => same_column_gap(their_gap, *their_col, col),
             None => gap.to_string(),
         };
-        col = advance(advance(col, &gap), word);
+        col = width(word, width(&gap, col));
         out.push_str(&gap);
         out.push_str(word);
     }
