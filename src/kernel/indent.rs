@@ -26,6 +26,21 @@ pub fn indent_width(s: &str) -> usize {
     width(leading(s), 0)
 }
 
+/// Padding from column `from` to column `to`: tabs (to the first tab stop at or past `to`) or
+/// spaces.
+pub fn pad(from: usize, to: usize, tabs: bool) -> String {
+    if !tabs {
+        return " ".repeat(to.saturating_sub(from));
+    }
+    let mut out = String::new();
+    let mut col = from;
+    while col < to {
+        out.push('\t');
+        col = (col / TAB + 1) * TAB;
+    }
+    out
+}
+
 /// Kernel indentation for a column: as many tabs as fit, then spaces.
 fn make_indent(col: usize) -> String {
     format!("{}{}", "\t".repeat(col / TAB), " ".repeat(col % TAB))
@@ -721,17 +736,7 @@ fn align_define(lines: &[String], t: usize, text: &str) -> String {
     if head.len() >= target {
         return format!("{head} {value}");
     }
-    let mut pad = String::new();
-    let mut col = head.len();
-    if tabs {
-        while col < target {
-            pad.push('\t');
-            col = (col / TAB + 1) * TAB;
-        }
-    } else {
-        pad = " ".repeat(target - col);
-    }
-    format!("{head}{pad}{value}")
+    format!("{head}{}{value}", pad(head.len(), target, tabs))
 }
 
 #[cfg(test)]

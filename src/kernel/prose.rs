@@ -3,7 +3,7 @@
 //! parameter's description at. Both are habits of a file's authors, so the file decides; a file
 //! that shows no clear habit keeps single spaces.
 
-use super::indent::width;
+use super::indent::{pad, width};
 
 /// A line of a block comment's body (` * …`) or its opening.
 fn is_comment_text(line: &str) -> bool {
@@ -153,16 +153,7 @@ pub fn respace(lines: &mut [String], targets: &[usize]) -> Vec<usize> {
                     continue;
                 };
                 let text = after.trim_start_matches([' ', '\t']);
-                let mut col = width(head, 0);
-                let mut pad = String::new();
-                if style == ParamStyle::Tabs {
-                    while col < column {
-                        pad.push('\t');
-                        col = (col / 8 + 1) * 8;
-                    }
-                } else {
-                    pad = " ".repeat(column - col);
-                }
+                let pad = pad(width(head, 0), column, style == ParamStyle::Tabs);
                 let new = format!("{head}{pad}{text}");
                 if new != lines[t] {
                     lines[t] = new;
