@@ -2,6 +2,8 @@
 //! rendered from `templates/vm/`, and the parser that turns a serial console log into case
 //! results and crash findings.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 /// Where the guest init mounts its own tmpfs over a host directory.
@@ -112,15 +114,42 @@ const CRASH_MARKERS: &[&str] = &[
     "RIP: 0010:",
 ];
 
+/// A console printed by a printer thread (7.3's serial console, say) can put a deferred kernel
+/// message inside one of our lines: `KFPATCH-MODULE kfpatch_test_kmod: registered, …` and then
+/// `loaded` on the next line. When a marker's status word is not one it can have, the kernel's
+/// text is dropped and the status is taken from the next line.
+fn rejoin_split_marker<'a>(ours: &'a str, next: Option<&str>) -> Cow<'a, str> {
+    let words: Vec<&str> = ours.split_whitespace().collect();
+    let (head, statuses): (usize, &[&str]) = match words.first().copied() {
+        Some("KFPATCH-MODULE") => (1, &["loaded", "failed"]),
+        Some("KFPATCH-BTF") => (1, &["present", "missing"]),
+        // A case's name comes before its status.
+        Some("KFPATCH-CASE") => (2, &["loaded", "refused"]),
+        _ => return Cow::Borrowed(ours),
+    };
+    let is_status = |w: Option<&&str>| w.is_some_and(|w| statuses.contains(w));
+    if is_status(words.get(head)) {
+        return Cow::Borrowed(ours);
+    }
+    match next.map(str::trim) {
+        Some(n) if is_status(n.split_whitespace().next().as_ref()) => {
+            Cow::Owned(format!("{} {n}", words[..head.min(words.len())].join(" ")))
+        }
+        _ => Cow::Borrowed(ours),
+    }
+}
+
 /// Parse a serial console log.
 pub fn parse_console(text: &str) -> Console {
     let mut c = Console::default();
     let mut logs: Vec<(String, String)> = Vec::new();
-    for raw in text.lines() {
+    let all: Vec<&str> = text.lines().collect();
+    for (at, raw) in all.iter().enumerate() {
         // Kernel messages may share a line with our output; look for our marker anywhere.
         let line = raw.trim_end();
         if let Some(pos) = line.find("KFPATCH-") {
-            let ours = &line[pos..];
+            let ours = rejoin_split_marker(&line[pos..], all.get(at + 1).copied());
+            let ours = ours.as_ref();
             let mut words = ours.splitn(3, ' ');
             let tag = words.next().unwrap_or("");
             match tag {
@@ -189,6 +218,26 @@ mod tests {
     use super::*;
 
     const REAL: &str = include_str!("../../../tests/fixtures/console/7.2-unpatched.log");
+
+    #[test]
+    fn a_kernel_message_printed_inside_a_marker_line_is_dropped() {
+        // Written from what a cold CI run's 7.3 report showed (that console was not kept): the
+        // module's own pr_info, deferred to the printer thread, between marker and status.
+        let text = "KFPATCH-BOOTED uptime=1.20\nKFPATCH-BTF present\n\
+                    KFPATCH-MODULE kfpatch_test_kmod: registered, flag value 131072, err 0\n\
+                    loaded\nKFPATCH-CASE safe_no_lock [    2.1] random: crng init done\n\
+                    loaded retval=42\nKFPATCH-DONE\n";
+        let c = parse_console(text);
+        assert_eq!(c.module_loaded, Some(true), "{:?}", c.module_error);
+        assert!(matches!(c.case("safe_no_lock"), Observed::Loaded { retval: Some(42) }));
+        // A real failure keeps its reason.
+        let c = parse_console("KFPATCH-MODULE failed insmod: can't insert: Invalid argument\n");
+        assert_eq!(c.module_loaded, Some(false));
+        assert_eq!(
+            c.module_error.as_deref(),
+            Some("insmod: can't insert: Invalid argument")
+        );
+    }
 
     #[test]
     fn recorded_unpatched_console() {
