@@ -98,6 +98,134 @@ fn param_style(lines: &[String], targets: &[usize]) -> ParamStyle {
     }
 }
 
+/// Where a parameter line's description starts (its column), if it has one.
+fn description_column(line: &str) -> Option<usize> {
+    let (_, after) = param_head(line)?;
+    let text = after.trim_start_matches([' ', '\t']);
+    (!text.is_empty()).then(|| width(&line[..line.len() - text.len()], 0))
+}
+
+/// The comment's ` *` (up to and including the star) and the gap after it, for a body line
+/// with text.
+fn star_gap(line: &str) -> Option<(&str, &str)> {
+    let star = line.len() - line.trim_start_matches([' ', '\t']).len();
+    if !line[star..].starts_with('*') || line[star..].starts_with("*/") {
+        return None;
+    }
+    let after = &line[star + 1..];
+    let text = after.trim_start_matches([' ', '\t']);
+    if text.is_empty() || text.len() == after.len() {
+        return None;
+    }
+    Some((&line[..star + 1], &after[..after.len() - text.len()]))
+}
+
+/// The parameter line that line `j` continues: the nearest ` * @name:` above with only
+/// continuation lines (not a bare ` *`) between.
+fn continued_param(lines: &[String], j: usize) -> Option<usize> {
+    if param_head(&lines[j]).is_some() || star_gap(&lines[j]).is_none() {
+        return None;
+    }
+    let mut k = j;
+    while k > 0 && j - k < 16 {
+        k -= 1;
+        if param_head(&lines[k]).is_some() {
+            return Some(k);
+        }
+        star_gap(&lines[k])?;
+    }
+    None
+}
+
+/// How a file continues a parameter's description on the next line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Continuation {
+    /// Under the description, reached with tabs and then spaces.
+    AlignedTabs,
+    /// Under the description, reached with spaces only.
+    AlignedSpaces,
+    /// One tab after the star.
+    OneTab,
+    Single,
+    Other,
+}
+
+fn continuation_of(lines: &[String], j: usize) -> Option<Continuation> {
+    let column = description_column(&lines[continued_param(lines, j)?])?;
+    let (star, gap) = star_gap(&lines[j])?;
+    Some(if width(gap, width(star, 0)) == column {
+        if gap.contains('\t') {
+            Continuation::AlignedTabs
+        } else {
+            Continuation::AlignedSpaces
+        }
+    } else if gap == "\t" {
+        Continuation::OneTab
+    } else if gap == " " {
+        Continuation::Single
+    } else {
+        Continuation::Other
+    })
+}
+
+/// The file's habit for continuation lines (those not being rebuilt): a style that more than
+/// half of at least two such lines share.
+fn continuation_style(lines: &[String], targets: &[usize]) -> Option<Continuation> {
+    let mut counts: Vec<(Continuation, usize)> = Vec::new();
+    let mut total = 0;
+    for j in 0..lines.len() {
+        if targets.binary_search(&j).is_ok() {
+            continue;
+        }
+        let Some(style) = continuation_of(lines, j) else {
+            continue;
+        };
+        total += 1;
+        match counts.iter_mut().find(|(s, _)| *s == style) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((style, 1)),
+        }
+    }
+    let (style, n) = counts.into_iter().max_by_key(|&(_, n)| n)?;
+    (n >= 2 && 2 * n > total).then_some(style)
+}
+
+/// Re-gap the added continuation lines as the file continues its parameters.
+fn realign_continuations(lines: &mut [String], targets: &[usize], changed: &mut Vec<usize>) {
+    let Some(style) = continuation_style(lines, targets) else {
+        return;
+    };
+    for &t in targets {
+        let Some(column) = continued_param(lines, t).and_then(|h| description_column(&lines[h])) else {
+            continue;
+        };
+        let Some((star, gap)) = star_gap(&lines[t]) else {
+            continue;
+        };
+        let from = width(star, 0);
+        let new_gap = match style {
+            Continuation::AlignedTabs if column > from => {
+                let stop = column / 8 * 8;
+                let tabs = if stop > from {
+                    pad(from, stop, true)
+                } else {
+                    String::new()
+                };
+                let reached = if stop > from { stop } else { from };
+                format!("{tabs}{}", " ".repeat(column - reached))
+            }
+            Continuation::AlignedSpaces if column > from => " ".repeat(column - from),
+            Continuation::OneTab => "\t".to_string(),
+            _ => continue,
+        };
+        if new_gap != gap {
+            let text = lines[t][star.len() + gap.len()..].to_string();
+            lines[t] = format!("{star}{new_gap}{text}");
+            changed.push(t);
+        }
+    }
+}
+
 /// Widen the collapsed gaps of the added comment lines `targets` as the file's comments have
 /// them. Returns the lines changed.
 pub fn respace(lines: &mut [String], targets: &[usize]) -> Vec<usize> {
@@ -124,10 +252,12 @@ pub fn respace(lines: &mut [String], targets: &[usize]) -> Vec<usize> {
         // Each run of consecutive added parameter lines is aligned to its longest head.
         let mut k = 0;
         while k < targets.len() {
+            // Continuation lines between parameters do not end the run.
             let mut run = vec![targets[k]];
             while k + run.len() < targets.len()
                 && targets[k + run.len()] == run[run.len() - 1] + 1
-                && param_head(&lines[targets[k + run.len()]]).is_some()
+                && (param_head(&lines[targets[k + run.len()]]).is_some()
+                    || continued_param(lines, targets[k + run.len()]).is_some())
             {
                 run.push(targets[k + run.len()]);
             }
@@ -136,7 +266,7 @@ pub fn respace(lines: &mut [String], targets: &[usize]) -> Vec<usize> {
                 continue;
             }
             k += run.len();
-            if run.len() < 2 {
+            if run.iter().filter(|&&t| param_head(&lines[t]).is_some()).count() < 2 {
                 continue;
             }
             let widest = run
@@ -162,6 +292,7 @@ pub fn respace(lines: &mut [String], targets: &[usize]) -> Vec<usize> {
             }
         }
     }
+    realign_continuations(lines, targets, &mut changed);
     changed.sort_unstable();
     changed.dedup();
     changed
@@ -206,5 +337,34 @@ mod tests {
         respace(&mut lines, &targets);
         assert_eq!(lines[2], " * @dst:     Destination");
         assert_eq!(lines[3], " * @dst__sz: Its size");
+    }
+
+    #[test]
+    fn parameter_continuations_go_where_the_file_puts_them() {
+        // Real shape of kernel/bpf/helpers.c: continuations under the description, with tabs.
+        let tree = [
+            " * @map:\tthe map to look",
+            " *\t\tup in",
+            " * @key:\tthe key",
+            " *\t\tto look for",
+            " */",
+        ];
+        let (mut lines, targets) = file(&tree, &["/**", " * @flags:\tflags for the", " * call, zero", " */"]);
+        respace(&mut lines, &targets);
+        assert_eq!(lines[7], " *\t\tcall, zero");
+        // Spaces under a description at column 12.
+        let tree = [
+            " * @dst:     the",
+            " *           destination",
+            " * @sz:      its",
+            " *           size",
+        ];
+        let (mut lines, targets) = file(&tree, &[" * @dst:     Destination", " * buffer"]);
+        respace(&mut lines, &targets);
+        assert_eq!(lines[5], " *           buffer");
+        // No habit (one line each way): the collapsed gap stays.
+        let tree = [" * @a:\tx", " *\ty", " * @b:\tz", " * w"];
+        let (mut lines, targets) = file(&tree, &[" * @c:\tq", " * r"]);
+        assert!(respace(&mut lines, &targets).is_empty());
     }
 }
