@@ -673,7 +673,8 @@ fn continuation_style(lines: &[String], lexed: &Lexed, t: usize, targets: &[usiz
     best.0
 }
 
-/// `#define NAME VALUE` split into (name, value); `None` for other directives.
+/// `#define NAME VALUE` split into the directive with its name as written (`#define NAME`,
+/// `# define NAME` in a nested block), the gap and the value; `None` for other directives.
 fn split_define(text: &str) -> Option<(String, String, String)> {
     let rest = text.strip_prefix('#')?.trim_start().strip_prefix("define")?;
     if !rest.starts_with([' ', '\t']) {
@@ -687,19 +688,18 @@ fn split_define(text: &str) -> Option<(String, String, String)> {
     } else {
         name_len
     };
-    let name = &rest[..name_len];
+    let head = &text[..text.len() - rest.len() + name_len];
     let after = &rest[name_len..];
     let value = after.trim_start();
     let sep = &after[..after.len() - value.len()];
-    Some((name.to_string(), sep.to_string(), value.to_string()))
+    Some((head.to_string(), sep.to_string(), value.to_string()))
 }
 
 /// Pad a new `#define` like the aligned block around it.
 fn align_define(lines: &[String], t: usize, text: &str) -> String {
-    let Some((name, _, value)) = split_define(text) else {
+    let Some((head, _, value)) = split_define(text) else {
         return text.to_string();
     };
-    let head = format!("#define {name}");
     if value.is_empty() {
         return head;
     }
@@ -707,17 +707,13 @@ fn align_define(lines: &[String], t: usize, text: &str) -> String {
     let hi = (t + 12).min(lines.len());
     let mut cols: Vec<(usize, bool)> = Vec::new();
     for j in (lo..hi).filter(|&j| j != t) {
-        let Some((n, sep, v)) = split_define(&lines[j]) else {
+        let Some((their_head, sep, v)) = split_define(&lines[j]) else {
             continue;
         };
         if sep == " " || v.is_empty() {
             continue;
         }
-        let name_end = format!("#define {n}").len();
-        let mut col = name_end;
-        for c in sep.chars() {
-            col = if c == '\t' { (col / TAB + 1) * TAB } else { col + 1 };
-        }
+        let col = width(&sep, width(&their_head, 0));
         cols.push((col, sep.contains('\t')));
     }
     if cols.is_empty() {
@@ -733,10 +729,11 @@ fn align_define(lines: &[String], t: usize, text: &str) -> String {
     }
     let target = best.0;
     let tabs = cols.iter().filter(|(c, t)| *c == target && *t).count() * 2 > best.1;
-    if head.len() >= target {
+    let head_width = width(&head, 0);
+    if head_width >= target {
         return format!("{head} {value}");
     }
-    format!("{head}{}{value}", pad(head.len(), target, tabs))
+    format!("{head}{}{value}", pad(head_width, target, tabs))
 }
 
 #[cfg(test)]

@@ -60,6 +60,12 @@ fn define_follows_block_padding() {
         run(tabbed, &["#define A_3 (1 << 2)"], ""),
         vec!["#define A_3\t(1 << 2)"]
     );
+    // include/linux/compiler_types.h spells nested defines `# define`: kept as written.
+    let nested = "#ifdef CONFIG_X\n# define __nocfi\t\t__attribute__((__no_sanitize__(\"kcfi\")))";
+    assert_eq!(
+        run(nested, &["# define __nocfi_generic __nocfi"], "#endif"),
+        vec!["# define __nocfi_generic\t__nocfi"]
+    );
 }
 
 #[test]
