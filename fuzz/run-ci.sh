@@ -4,6 +4,7 @@
 # fuzz/artifacts/<target>/. Needs rustup's nightly toolchain (installed beside stable on the
 # project's machines; tried with rustup when missing) and installs cargo-fuzz from crates.io.
 # FUZZ_SECONDS sets the time per target (default 60). One process per target, one at a time.
+# `--build-only` builds the targets and stops (CI builds them while the trees download).
 set -euo pipefail
 cd "$(dirname "$0")"
 seconds="${FUZZ_SECONDS:-60}"
@@ -24,6 +25,7 @@ fi
 
 cargo +nightly fuzz build
 echo "fuzz: built after $(( $(date +%s) - start )) s"
+[ "${1:-}" = "--build-only" ] && exit 0
 
 # New inputs libFuzzer finds go to a scratch corpus, never into the committed seeds.
 scratch="$(mktemp -d)"
