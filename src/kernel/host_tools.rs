@@ -217,15 +217,17 @@ pub fn tree_pahole_minimum(tree: &Path) -> Option<(u32, String)> {
 }
 
 /// When the host's pahole is older than the tree wants, say so (and why it matters) in one line.
-/// Old pahole leaves kfunc prototypes out of vmlinux BTF: recent selftests then do not build.
+/// Old pahole leaves kfunc prototypes out of vmlinux BTF: recent selftests then do not build,
+/// but the kfunc suite's programs declare their kfuncs, so for that suite it is a notice.
 pub fn pahole_too_old(tree: &Path, pahole: &Path) -> Option<String> {
     let (minimum, source) = tree_pahole_minimum(tree)?;
     let out = std::process::Command::new(pahole).arg("--version").output().ok()?;
     let host = parse_pahole_version(&String::from_utf8_lossy(&out.stdout))?;
     (host < minimum).then(|| {
         format!(
-            "pahole {} ({}) is older than the {} this tree needs ({source}): vmlinux BTF lacks \
-             kfunc prototypes and recent selftests do not build; put a newer pahole first in PATH",
+            "pahole {} ({}) is older than the {} this tree asks for ({source}): vmlinux BTF lacks \
+             kfunc prototypes; the kfunc suite declares its own, the tree's selftests need a newer \
+             pahole (`--suite test_progs` fetches one)",
             show_pahole_version(host),
             pahole.display(),
             show_pahole_version(minimum)
