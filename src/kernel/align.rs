@@ -9,7 +9,7 @@
 //! padding (tabs or spaces) — never past a line that already reaches that column. Lines the
 //! neighbours say nothing about keep their single spaces.
 
-use super::indent::{leading, width};
+use super::indent::{leading, pad_exact, width};
 
 const TAB: usize = 8;
 /// How many non-blank lines above and below are asked.
@@ -114,14 +114,7 @@ fn pad(from_col: usize, to_col: usize, tabs: bool) -> String {
     if !tabs {
         return " ".repeat(to_col - from_col);
     }
-    let mut out = String::new();
-    let mut col = from_col;
-    while (col / TAB + 1) * TAB <= to_col {
-        out.push('\t');
-        col = (col / TAB + 1) * TAB;
-    }
-    out.push_str(&" ".repeat(to_col - col));
-    out
+    pad_exact(from_col, to_col)
 }
 
 /// `#define NAME` and the rest after one space, for an object- or function-like macro.

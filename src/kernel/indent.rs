@@ -41,6 +41,19 @@ pub fn pad(from: usize, to: usize, tabs: bool) -> String {
     out
 }
 
+/// Padding from column `from` to exactly column `to`: tabs as long as they do not pass it, then
+/// spaces (how kernel code reaches a column that is not a tab stop); empty if `from` is there.
+pub fn pad_exact(from: usize, to: usize) -> String {
+    let mut out = String::new();
+    let mut col = from;
+    while (col / TAB + 1) * TAB <= to {
+        out.push('\t');
+        col = (col / TAB + 1) * TAB;
+    }
+    out.push_str(&" ".repeat(to.saturating_sub(col)));
+    out
+}
+
 /// Kernel indentation for a column: as many tabs as fit, then spaces.
 fn make_indent(col: usize) -> String {
     format!("{}{}", "\t".repeat(col / TAB), " ".repeat(col % TAB))

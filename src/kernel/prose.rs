@@ -3,7 +3,7 @@
 //! parameter's description at. Both are habits of a file's authors, so the file decides; a file
 //! that shows no clear habit keeps single spaces.
 
-use super::indent::{pad, width};
+use super::indent::{pad, pad_exact, width};
 
 /// A line of a block comment's body (` * …`) or its opening.
 fn is_comment_text(line: &str) -> bool {
@@ -204,16 +204,7 @@ fn realign_continuations(lines: &mut [String], targets: &[usize], changed: &mut 
         };
         let from = width(star, 0);
         let new_gap = match style {
-            Continuation::AlignedTabs if column > from => {
-                let stop = column / 8 * 8;
-                let tabs = if stop > from {
-                    pad(from, stop, true)
-                } else {
-                    String::new()
-                };
-                let reached = if stop > from { stop } else { from };
-                format!("{tabs}{}", " ".repeat(column - reached))
-            }
+            Continuation::AlignedTabs if column > from => pad_exact(from, column),
             Continuation::AlignedSpaces if column > from => " ".repeat(column - from),
             Continuation::OneTab => "\t".to_string(),
             _ => continue,
