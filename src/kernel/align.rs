@@ -9,7 +9,7 @@
 //! padding (tabs or spaces) — never past a line that already reaches that column. Lines the
 //! neighbours say nothing about keep their single spaces.
 
-use super::indent::{leading, pad_exact, width};
+use super::indent::{leading, pad_exact, split_define, width};
 
 const TAB: usize = 8;
 /// How many non-blank lines above and below are asked.
@@ -117,22 +117,12 @@ fn pad(from_col: usize, to_col: usize, tabs: bool) -> String {
     pad_exact(from_col, to_col)
 }
 
-/// `#define NAME` and the rest after one space, for an object- or function-like macro.
+/// The end of `#define NAME` (or `# define NAME`) and where its value starts, for a macro whose
+/// value follows one space on the same line.
 fn define_head(line: &str) -> Option<(usize, usize)> {
-    let rest = line.strip_prefix("#define ")?;
-    let name_end = if let Some(open) = rest.find('(').filter(|&o| !rest[..o].contains(' ')) {
-        open + rest[open..].find(')')? + 1
-    } else {
-        rest.find(' ')?
-    };
-    if rest[..name_end].contains('\t') {
-        return None;
-    }
-    let head = "#define ".len() + name_end;
+    let (head, sep, value) = split_define(line)?;
     // A macro continued on the next line has no value here to align.
-    let value = line.get(head + 1..).unwrap_or("");
-    (line[head..].starts_with(' ') && !value.starts_with([' ', '\t']) && !value.is_empty() && value.trim() != "\\")
-        .then_some((head, head + 1))
+    (sep == " " && !value.is_empty() && value.trim() != "\\").then_some((head.len(), head.len() + 1))
 }
 
 /// Runs of added lines the neighbours say nothing about, aligned as most kernel code aligns
@@ -157,7 +147,7 @@ fn align_blocks(lines: &mut [String], targets: &[usize], changed: &mut Vec<usize
             let (first, last) = (targets[k], targets[end]);
             let lo = first.saturating_sub(12);
             let hi = (last + 13).min(lines.len());
-            let tree_define = (lo..hi).any(|j| !is_target(j) && lines[j].starts_with("#define "));
+            let tree_define = (lo..hi).any(|j| !is_target(j) && split_define(&lines[j]).is_some());
             if !tree_define {
                 let col = targets[k..=end]
                     .iter()
@@ -185,7 +175,7 @@ fn align_blocks(lines: &mut [String], targets: &[usize], changed: &mut Vec<usize
     let mut k = 0;
     while k < targets.len() {
         let t = targets[k];
-        if !lines[t].starts_with("#define ") || !lines[t].ends_with(" \\") || (t > 0 && lines[t - 1].ends_with('\\')) {
+        if split_define(&lines[t]).is_none() || !lines[t].ends_with(" \\") || (t > 0 && lines[t - 1].ends_with('\\')) {
             k += 1;
             continue;
         }

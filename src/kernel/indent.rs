@@ -688,7 +688,8 @@ fn continuation_style(lines: &[String], lexed: &Lexed, t: usize, targets: &[usiz
 
 /// `#define NAME VALUE` split into the directive with its name as written (`#define NAME`,
 /// `# define NAME` in a nested block), the gap and the value; `None` for other directives.
-fn split_define(text: &str) -> Option<(String, String, String)> {
+/// The one reader of a `#define`'s head: re-indentation and `align` both use it.
+pub fn split_define(text: &str) -> Option<(&str, &str, &str)> {
     let rest = text.strip_prefix('#')?.trim_start().strip_prefix("define")?;
     if !rest.starts_with([' ', '\t']) {
         return None;
@@ -705,7 +706,7 @@ fn split_define(text: &str) -> Option<(String, String, String)> {
     let after = &rest[name_len..];
     let value = after.trim_start();
     let sep = &after[..after.len() - value.len()];
-    Some((head.to_string(), sep.to_string(), value.to_string()))
+    Some((head, sep, value))
 }
 
 /// Pad a new `#define` like the aligned block around it.
@@ -714,7 +715,7 @@ fn align_define(lines: &[String], t: usize, text: &str) -> String {
         return text.to_string();
     };
     if value.is_empty() {
-        return head;
+        return head.to_string();
     }
     let lo = t.saturating_sub(12);
     let hi = (t + 12).min(lines.len());
@@ -726,7 +727,7 @@ fn align_define(lines: &[String], t: usize, text: &str) -> String {
         if sep == " " || v.is_empty() {
             continue;
         }
-        let col = width(&sep, width(&their_head, 0));
+        let col = width(sep, width(their_head, 0));
         cols.push((col, sep.contains('\t')));
     }
     if cols.is_empty() {
@@ -742,7 +743,7 @@ fn align_define(lines: &[String], t: usize, text: &str) -> String {
     }
     let target = best.0;
     let tabs = cols.iter().filter(|(c, t)| *c == target && *t).count() * 2 > best.1;
-    let head_width = width(&head, 0);
+    let head_width = width(head, 0);
     if head_width >= target {
         return format!("{head} {value}");
     }

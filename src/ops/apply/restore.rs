@@ -300,12 +300,8 @@ fn indented_with_spaces(lines: &[String], t: usize, targets: &[usize]) -> bool {
 fn defines_use_tabs(lines: &[String], t: usize, targets: &[usize]) -> bool {
     (t.saturating_sub(6)..(t + 7).min(lines.len()))
         .filter(|j| *j != t && targets.binary_search(j).is_err())
-        .filter_map(|j| lines[j].strip_prefix("#define "))
-        .any(|rest| {
-            rest.trim_start()
-                .split_once([' ', '\t'])
-                .is_some_and(|(name, _)| rest[name.len()..].starts_with('\t'))
-        })
+        .filter_map(|j| indent::split_define(&lines[j]))
+        .any(|(_, gap, _)| gap.starts_with('\t'))
 }
 
 /// Tabs back into a line whose tabs were expanded, tab stops counted from column `from`: its
@@ -343,8 +339,8 @@ fn retab_line(
         return out;
     }
     let chars: Vec<char> = rest.chars().collect();
-    let is_define = rest.starts_with("#define ");
-    let mut runs_seen = 0;
+    // Where a `#define`'s value gap starts (in chars), read as every other `#define` is read.
+    let define_gap_at = indent::split_define(rest).map(|(head, _, _)| head.chars().count());
     let mut col = end;
     let mut i = 0;
     let mut quote: Option<char> = None;
@@ -373,7 +369,6 @@ fn retab_line(
             continue;
         }
         let run = chars[i..].iter().take_while(|&&x| x == ' ').count();
-        runs_seen += 1;
         let stop_end = col + run;
         let trailing = i + run == chars.len();
         // The column the run ends at, as the file will have it (without the marker's column).
@@ -381,7 +376,7 @@ fn retab_line(
         let said = neighbours.iter().find(|(c, _)| *c == body_col).map(|(_, tab)| *tab);
         // A run that stops short of a tab stop was spaces (tabs would have reached it).
         let tabs = said.unwrap_or(true) && stop_end.is_multiple_of(TAB);
-        let define_gap = define_tabs && is_define && runs_seen == 2 && run == 1;
+        let define_gap = define_tabs && define_gap_at == Some(i) && run == 1;
         if tabs && (run >= 2 || define_gap) && !trailing && stop_end / TAB > col / TAB {
             let n = stop_end / TAB - col / TAB;
             out.extend(std::iter::repeat_n('\t', n));
@@ -450,6 +445,13 @@ mod tests {
         let short = expand("\tLDSX(B,   s8)", 1);
         assert_eq!(retab_line(&short, 1, true, &[], false, false), "\tLDSX(B,   s8)");
         // include/linux/mfd/rk808.h: a one-column tab after a long name, among tabbed defines.
+        // include/linux/bits.h (7.2): a function-like macro's one-column tab is after its
+        // parameter list, not at the space inside it.
+        let function_like = expand("#define GENMASK_ULL(h, l)\tGENMASK_TYPE(unsigned long long, h, l)", 1);
+        assert_eq!(
+            retab_line(&function_like, 1, true, &[], true, false),
+            "#define GENMASK_ULL(h, l)\tGENMASK_TYPE(unsigned long long, h, l)"
+        );
         let one = expand("#define RK801_POWER_ENTER_SLP_OR_SHTD_SEQ3_REG\t0x2e", 1);
         assert_eq!(
             retab_line(&one, 1, true, &[], true, false),
