@@ -142,13 +142,16 @@ pub fn learn(pairs: &[Pair], added: &[&str], markers_lost: bool) -> Model {
             }
         }
         let (ti, mi) = (inner(p.tree), inner(p.mail));
+        let expanded = ti.contains('\t')
+            && (expand(p.tree, 1).trim_matches(' ') == mi || expand(p.tree, 0).trim_matches(' ') == mi);
+        let collapsed = (ti.contains('\t') || ti.contains("  ")) && ti != mi && collapse(ti) == mi;
         if ti.contains('\t') && ti == mi {
             v.inner_kept += 1;
-        } else if ti.contains('\t')
-            && (expand(p.tree, 1).trim_matches(' ') == mi || expand(p.tree, 0).trim_matches(' ') == mi)
-        {
+        } else if expanded && collapsed {
+            // A tab one column wide reads the same expanded and collapsed: no vote.
+        } else if expanded {
             v.inner_expanded += 1;
-        } else if (ti.contains('\t') || ti.contains("  ")) && ti != mi && collapse(ti) == mi {
+        } else if collapsed {
             v.inner_collapsed += 1;
         }
         if p.tree.ends_with([' ', '\t']) && !inner(p.tree).is_empty() {
@@ -417,6 +420,18 @@ mod tests {
             marker_lost: true,
         }];
         let m = learn(&stripped, &[], true);
+        assert_eq!(
+            (m.indentation, m.interior),
+            (Indentation::Stripped, Interior::Collapsed)
+        );
+        // include/linux/fcntl.h (6.12): `FASYNC\t|` has a tab one column wide, which
+        // expanding and collapsing both make one space; it says nothing either way.
+        let one_column = [Pair {
+            tree: "\t FASYNC\t| O_DIRECT | O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | \\",
+            mail: "FASYNC | O_DIRECT | O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | \\",
+            marker_lost: true,
+        }];
+        let m = learn(&one_column, &[], true);
         assert_eq!(
             (m.indentation, m.interior),
             (Indentation::Stripped, Interior::Collapsed)
