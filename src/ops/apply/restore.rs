@@ -342,8 +342,11 @@ fn retab_line(
         return out;
     }
     let chars: Vec<char> = rest.chars().collect();
-    // Where a `#define`'s value gap starts (in chars), read as every other `#define` is read.
-    let define_gap_at = indent::split_define(rest).map(|(head, _, _)| head.chars().count());
+    // Where a `#define`'s value gap starts (in chars), read as every other `#define` is read;
+    // a macro continued on the next line has no value here, only its backslash.
+    let define_gap_at = indent::split_define(rest)
+        .filter(|(_, _, value)| value.trim() != "\\")
+        .map(|(head, _, _)| head.chars().count());
     let mut col = end;
     let mut i = 0;
     let mut quote: Option<char> = None;
@@ -460,6 +463,13 @@ mod tests {
         let short = expand("\tLDSX(B,   s8)", 1);
         assert_eq!(retab_line(&short, 1, true, &[], false, false), "\tLDSX(B,   s8)");
         // include/linux/mfd/rk808.h: a one-column tab after a long name, among tabbed defines.
+        // include/linux/percpu-defs.h (6.12): a continued macro's head has no value gap; its
+        // one space before the backslash stays a space.
+        let continued = expand("#define this_cpu_try_cmpxchg(pcp, ovalp, nval) \\", 1);
+        assert_eq!(
+            retab_line(&continued, 1, true, &[], true, false),
+            "#define this_cpu_try_cmpxchg(pcp, ovalp, nval) \\"
+        );
         // include/linux/bits.h (7.2): a function-like macro's one-column tab is after its
         // parameter list, not at the space inside it.
         let function_like = expand("#define GENMASK_ULL(h, l)\tGENMASK_TYPE(unsigned long long, h, l)", 1);
