@@ -307,3 +307,50 @@ fn the_postimage_blob_finds_what_the_rules_guess_wrong() {
     assert!(guessed.result != new);
     assert_eq!(proof_of(&guessed), "no_proof");
 }
+
+/// `old` with `added` appended, archive-damaged as a mail with its `index` line, healed onto
+/// 7.2's `file`: the healed file, its proof and how many alternatives the search tried.
+fn heal_appended(file: &str, added: &str) -> (String, Healed) {
+    let old = std::fs::read_to_string(tree("7.2").join(file)).unwrap();
+    let new = format!("{old}{added}");
+    let diff = archive(&diff_of(file, &old, &new));
+    (new, heal(file, &mail(&diff, true), &[]))
+}
+
+fn proof_tries(h: &Healed) -> u64 {
+    h.json["patches"][0]["files"][0]["proof_tries"].as_u64().unwrap()
+}
+
+#[test]
+fn a_statements_continuations_are_tried_in_another_style_together() {
+    // Two continuation lines a tab short of the open parenthesis (tabs only, as some authors
+    // write them), where arraymap.c aligns after it: only both lines moved at once hash to the
+    // postimage, and the search tries each statement's lines in each style together.
+    let (new, h) = heal_appended(
+        "kernel/bpf/arraymap.c",
+        "\nstatic long example_update(struct bpf_map *map, void *key, void *value,\n\t\t\tu64 map_flags, u64 more_flags,\n\t\t\tu64 extra);\n",
+    );
+    h.run.expect_code(0);
+    assert!(h.result == new, "{}", h.run.shown);
+    assert_eq!(proof_of(&h), "proven", "{}", h.run.shown);
+    assert!(
+        proof_tries(&h) > 0,
+        "the first guess was the author's: no search\n{}",
+        h.run.shown
+    );
+}
+
+#[test]
+fn a_collapsed_define_value_and_kernel_doc_gap_are_found_by_their_blob() {
+    // A new #define whose value stands a tab out and a kernel-doc parameter whose description
+    // does, in a file whose neighbours say nothing about either: the archive left one space,
+    // the rules keep it, the postimage id says otherwise and the search finds the tabs.
+    let (new, h) = heal_appended(
+        "kernel/bpf/arraymap.c",
+        "\n#define EXAMPLE_MAX_ENTRIES\t64\n\n/**\n * example_limit - the example's limit\n * @map:\tthe map\n */\nint example_limit(struct bpf_map *map);\n",
+    );
+    h.run.expect_code(0);
+    assert!(h.result == new, "{}", h.run.shown);
+    assert_eq!(proof_of(&h), "proven", "{}", h.run.shown);
+    assert!(proof_tries(&h) > 1, "both gaps had to be searched\n{}", h.run.shown);
+}

@@ -96,6 +96,12 @@ fn gap(line: &str, kind: Kind) -> Option<(usize, usize)> {
     Some((before.len(), abs))
 }
 
+/// Byte ranges of every aligned gap `line` has (trailing comment, macro `\`, declaration
+/// name, list item `=`), whatever their width now.
+pub fn aligned_gaps(line: &str) -> Vec<(usize, usize)> {
+    KINDS.iter().filter_map(|&kind| gap(line, kind)).collect()
+}
+
 /// What a neighbour says about a gap: the column its token starts at, and whether the gap is
 /// padded with tabs. Only wide gaps (a tab, or two spaces or more) say anything.
 fn evidence(line: &str, kind: Kind) -> Option<(usize, bool)> {

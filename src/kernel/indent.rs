@@ -325,6 +325,14 @@ pub fn reindent(lines: &mut [String], targets: &[usize]) {
 
 /// Re-indent `targets` in place; the rule that placed each one, in order.
 pub fn reindent_explained(lines: &mut [String], targets: &[usize]) -> Vec<Rule> {
+    reindent_styled(lines, targets, None)
+}
+
+/// Re-indent `targets` in place with every continuation under an open parenthesis in `style`
+/// (`None`: the style of the tree's continuations around each line); the rule that placed each
+/// line, in order. The forced styles are what the proof search tries when the first guess is
+/// not the author's.
+pub fn reindent_styled(lines: &mut [String], targets: &[usize], style: Option<Style>) -> Vec<Rule> {
     let mut rules = Vec::with_capacity(targets.len());
     for &t in targets {
         lines[t] = lines[t].trim().to_string();
@@ -343,7 +351,7 @@ pub fn reindent_explained(lines: &mut [String], targets: &[usize]) -> Vec<Rule> 
         } else if is_goto_label(&text) {
             (format!("{}{text}", label_indent(lines, t, targets)), Rule::GotoLabel)
         } else {
-            let (col, rule) = column_for(lines, &lexed, t, &text, targets);
+            let (col, rule) = column_for(lines, &lexed, t, &text, targets, style);
             (format!("{}{text}", make_indent(col)), rule)
         };
         lines[t] = new;
@@ -493,7 +501,14 @@ fn open_parens(lexed: &Lexed, from: usize, to: usize) -> Vec<usize> {
     stack
 }
 
-fn column_for(lines: &[String], lexed: &Lexed, t: usize, text: &str, targets: &[usize]) -> (usize, Rule) {
+fn column_for(
+    lines: &[String],
+    lexed: &Lexed,
+    t: usize,
+    text: &str,
+    targets: &[usize],
+    style: Option<Style>,
+) -> (usize, Rule) {
     let Some(mut prev) = previous_non_blank(lines, lexed, t) else {
         return (0, Rule::FirstLine);
     };
@@ -547,7 +562,8 @@ fn column_for(lines: &[String], lexed: &Lexed, t: usize, text: &str, targets: &[
         }
         if let Some(col) = open_parens(lexed, start, prev).last() {
             let aligned = col + 1;
-            let col = match continuation_style(lines, lexed, t, targets) {
+            let style = style.unwrap_or_else(|| continuation_style(lines, lexed, t, targets));
+            let col = match style {
                 Style::Aligned => aligned,
                 Style::TabFloor => (aligned / TAB) * TAB,
                 Style::Tabs(k) => base + k * TAB,
@@ -626,10 +642,21 @@ fn column_for(lines: &[String], lexed: &Lexed, t: usize, text: &str, targets: &[
 /// it (kernel style), with tabs only up to the last tab stop before that column, or a fixed
 /// number of tabs deeper than their statement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Style {
+pub enum Style {
     Aligned,
     TabFloor,
     Tabs(usize),
+}
+
+impl Style {
+    /// Every style the tree's continuations are counted in.
+    pub const ALL: [Style; 5] = [
+        Style::Aligned,
+        Style::TabFloor,
+        Style::Tabs(1),
+        Style::Tabs(2),
+        Style::Tabs(3),
+    ];
 }
 
 /// The style of the nearest continuation lines of the tree (not being rebuilt) around `t`:
@@ -678,7 +705,7 @@ fn continuation_style(lines: &[String], lexed: &Lexed, t: usize, targets: &[usiz
     }
     let count = |s: Style| votes.iter().filter(|v| **v == s).count();
     let mut best = (Style::Aligned, count(Style::Aligned));
-    for s in [Style::TabFloor, Style::Tabs(1), Style::Tabs(2), Style::Tabs(3)] {
+    for s in Style::ALL {
         if count(s) > best.1 {
             best = (s, count(s));
         }

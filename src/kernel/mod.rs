@@ -1,6 +1,6 @@
 //! The kernel model every operation stands on and none owns: a tree on disk and where trees
 //! come from (`tree`, `debian`, `git`), what its KF_* flags are (`flagdefs`, `flagwalk`,
-//! `flagstate`), how kernel code is indented (`indent`), how files are written all or nothing
+//! `flagstate`), how kernel code is indented and aligned (`indent`, `align`, `gaps`), how files are written all or nothing
 //! (`write`), and into a tree journaled, locked and confined to it (`journal`), which host
 //! tools are there (`host_tools`), and which blobs a mail was made from (`blobs`). Nothing here
 //! reaches up into `ops`, `output` or `cli`, and nothing here prints.
@@ -13,6 +13,7 @@ pub mod fetched_tools;
 pub mod flagdefs;
 pub mod flagstate;
 pub mod flagwalk;
+pub mod gaps;
 pub mod git;
 pub mod host_tools;
 pub mod indent;

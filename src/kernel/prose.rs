@@ -51,7 +51,7 @@ fn two_spaces_after_stops(lines: &[String], targets: &[usize]) -> bool {
 }
 
 /// ` * @name:` and what follows its colon.
-fn param_head(line: &str) -> Option<(&str, &str)> {
+pub fn param_head(line: &str) -> Option<(&str, &str)> {
     let t = line.trim_start();
     let rest = t.strip_prefix("* @")?;
     let name_len = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))?;

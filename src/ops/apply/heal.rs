@@ -7,8 +7,8 @@
 use super::locate::BlankChoice;
 use super::proof::{self, Budget, Doubt, Proof, Search};
 use super::restore::{self, Interior, Model};
-use crate::kernel::indent::{indent_width, Rule};
-use crate::kernel::{align, prose, twin};
+use crate::kernel::indent::{self, indent_width, leading, Rule, Style};
+use crate::kernel::{align, gaps, prose, twin};
 use serde::Serialize;
 
 const TAB: &str = "\t";
@@ -68,38 +68,12 @@ pub fn finish(lines: &mut [String], work: &FileWork, model: &Model, eol: &str, t
     let before: Vec<String> = targets.iter().map(|&t| lines[t].clone()).collect();
     let mut doubts = Vec::new();
     let rules = restore::restore(lines, targets, model, work.c_like);
-    if !rules.is_empty() {
-        doubts.extend(indent_doubts(lines, targets, &rules));
-    }
-    if model.interior == Interior::Collapsed && work.c_like {
-        let single: Vec<String> = targets.iter().map(|&t| lines[t].clone()).collect();
-        for t in align::realign(lines, targets) {
-            let k = targets.binary_search(&t).expect("realign changes only targets");
-            let mut alternatives = vec![vec![(t, single[k].clone())]];
-            // The widened gap a tab narrower or wider.
-            let mut common = lines[t]
-                .bytes()
-                .zip(single[k].bytes())
-                .take_while(|(a, b)| a == b)
-                .count();
-            while !lines[t].is_char_boundary(common) {
-                common -= 1;
-            }
-            if lines[t][common..].starts_with('\t') {
-                let (head, tail) = lines[t].split_at(common);
-                alternatives.push(vec![(t, format!("{head}\t{tail}"))]);
-                if tail.starts_with("\t\t") || tail.starts_with("\t ") {
-                    alternatives.push(vec![(t, format!("{head}{}", &tail[1..]))]);
-                }
-            }
-            doubts.push(Doubt {
-                line: t,
-                why: "gap widened to the neighbours' column".into(),
-                alternatives,
-                likely: true,
-            });
-        }
-    }
+    let styled = styled_leads(lines, targets, &rules);
+    let realigned = if model.interior == Interior::Collapsed && work.c_like {
+        align::realign(lines, targets)
+    } else {
+        Vec::new()
+    };
     if model.interior == Interior::Collapsed {
         if work.c_like {
             prose::respace(lines, targets);
@@ -110,6 +84,15 @@ pub fn finish(lines: &mut [String], work: &FileWork, model: &Model, eol: &str, t
                 lines[t] = healed;
             }
         }
+    }
+    // Indentation doubts on the finished lines, so that an alternative keeps what the
+    // interior steps did to the rest of its line.
+    if !rules.is_empty() {
+        doubts.extend(indent_doubts(lines, targets, &rules));
+        doubts.extend(continuation_doubts(lines, targets, &rules, &styled));
+    }
+    if model.interior == Interior::Collapsed && work.c_like {
+        doubts.extend(gap_doubts(lines, targets, &realigned));
     }
     doubts.extend(work.blanks.iter().filter_map(|c| blank_doubt(lines, c)));
     let mut rebuilt: Vec<(usize, usize)> = Vec::new();
@@ -205,6 +188,106 @@ fn indent_doubts(lines: &[String], targets: &[usize], rules: &[Rule]) -> Vec<Dou
             alternatives,
             likely: rule.sure(),
         });
+    }
+    out
+}
+
+/// The leading whitespace of every target in each continuation style (`Style::ALL` order),
+/// from re-indenting copies of `lines` with that style forced; empty when no line continues
+/// under an open parenthesis.
+fn styled_leads(lines: &[String], targets: &[usize], rules: &[Rule]) -> Vec<Vec<String>> {
+    if !rules.contains(&Rule::ContinuationParen) {
+        return Vec::new();
+    }
+    Style::ALL
+        .iter()
+        .map(|&style| {
+            let mut copy = lines.to_vec();
+            indent::reindent_styled(&mut copy, targets, Some(style));
+            targets.iter().map(|&t| leading(&copy[t]).to_string()).collect()
+        })
+        .collect()
+}
+
+/// Continuation lines under an open parenthesis stand as the tree's continuations around them
+/// stand, which is a vote: each run of them (one statement's) may stand in another style as a
+/// whole, and so may every run of the file at once.
+fn continuation_doubts(lines: &[String], targets: &[usize], rules: &[Rule], styled: &[Vec<String>]) -> Vec<Doubt> {
+    let mut runs: Vec<Vec<usize>> = Vec::new();
+    for (k, rule) in rules.iter().enumerate() {
+        if *rule != Rule::ContinuationParen {
+            continue;
+        }
+        match runs.last_mut() {
+            Some(run) if targets[run[run.len() - 1]] + 1 == targets[k] => run.push(k),
+            _ => runs.push(vec![k]),
+        }
+    }
+    let restyle = |ks: &[usize], leads: &[String]| -> Vec<(usize, String)> {
+        ks.iter()
+            .filter_map(|&k| {
+                let t = targets[k];
+                let text = format!("{}{}", leads[k], lines[t].trim_start());
+                (text != lines[t]).then_some((t, text))
+            })
+            .collect()
+    };
+    let alternatives = |ks: &[usize]| -> Vec<Vec<(usize, String)>> {
+        let mut out: Vec<Vec<(usize, String)>> = Vec::new();
+        for leads in styled {
+            let alt = restyle(ks, leads);
+            if !alt.is_empty() && !out.contains(&alt) {
+                out.push(alt);
+            }
+        }
+        out
+    };
+    let mut out: Vec<Doubt> = runs
+        .iter()
+        .filter_map(|run| {
+            let alternatives = alternatives(run);
+            (!alternatives.is_empty()).then(|| Doubt {
+                line: targets[run[0]],
+                why: "continuation under an open parenthesis: the tree's continuations around it vote on its style"
+                    .into(),
+                alternatives,
+                likely: true,
+            })
+        })
+        .collect();
+    if runs.len() > 1 {
+        let all: Vec<usize> = runs.concat();
+        let alternatives = alternatives(&all);
+        if !alternatives.is_empty() {
+            out.push(Doubt {
+                line: targets[all[0]],
+                why: "every continuation of the file in another style".into(),
+                alternatives,
+                likely: true,
+            });
+        }
+    }
+    out
+}
+
+/// Every aligned gap of an added line whose runs of blanks were collapsed may have been
+/// another width than the one it was given (`kernel::gaps`).
+fn gap_doubts(lines: &[String], targets: &[usize], realigned: &[usize]) -> Vec<Doubt> {
+    let mut out = Vec::new();
+    for &t in targets {
+        let why = if realigned.binary_search(&t).is_ok() {
+            "gap widened to the neighbours' column"
+        } else {
+            "gap left as the mail had it: no neighbour aligns it"
+        };
+        for alternatives in gaps::alternatives(&lines[t]) {
+            out.push(Doubt {
+                line: t,
+                why: why.into(),
+                alternatives: alternatives.into_iter().map(|alt| vec![(t, alt)]).collect(),
+                likely: true,
+            });
+        }
     }
     out
 }

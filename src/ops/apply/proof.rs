@@ -3,10 +3,11 @@
 //! A mail's `index <pre>..<post>` line names the file's blob before and after the patch. When
 //! the tree's file is the preimage blob, the author's result is exactly the file whose git blob
 //! id is the postimage: a healed file with that id is proven, byte for byte. When the first
-//! guess is not, the lines the healer was least sure of are tried otherwise (indentation a tab
-//! deeper or shallower, alone or with the lines under it, a blank line on the other side of the
-//! lines added next to it), single changes first, then pairs, within a bounded budget, until the
-//! id matches. Nothing is ever called proven without a matching id.
+//! guess is not, the decisions the healer could have taken otherwise are tried (indentation a
+//! tab deeper or shallower, alone or with the lines under it; a statement's continuations in
+//! another style; an aligned gap another width; a blank line on the other side of the lines
+//! added next to it: `heal` lists them), single changes first, then pairs, within a bounded
+//! budget, until the id matches. Nothing is ever called proven without a matching id.
 
 use serde::Serialize;
 
