@@ -5,7 +5,7 @@
 //! with `index` lines), the files that come back one or two lines short of the author's are
 //! mostly a `#define`'s value, a kernel-doc parameter's description, a trailing comment or a
 //! struct member one tab (or a space) off where the neighbours said nothing or said otherwise.
-//! Each gap is tried single, two spaces, padded with tabs to each of the next four tab stops,
+//! Each gap is tried padded with tabs to each of the next four tab stops, single, two spaces,
 //! and a tab wider or narrower than it stands.
 
 use super::align::aligned_gaps;
@@ -41,11 +41,11 @@ pub fn alternatives(line: &str) -> Vec<Vec<String>> {
     for (lo, hi) in gaps(line) {
         let (before, now, after) = (&line[..lo], &line[lo..hi], &line[hi..]);
         let from = width(before, 0);
-        let mut widths: Vec<String> = vec![" ".into(), "  ".into()];
+        // Likeliest first (the search pairs the first alternatives of every two doubts before
+        // the later ones): the next tab stop, one space, the stop after, two spaces, further.
         let first_stop = (from / TAB + 1) * TAB;
-        for k in 0..4 {
-            widths.push(pad(from, first_stop + k * TAB, true));
-        }
+        let stop = |k: usize| pad(from, first_stop + k * TAB, true);
+        let mut widths: Vec<String> = vec![stop(0), " ".into(), stop(1), "  ".into(), stop(2), stop(3)];
         if now.contains('\t') {
             widths.push(format!("{now}\t"));
             if let Some(narrower) = now.strip_prefix('\t').filter(|n| !n.is_empty()) {

@@ -292,7 +292,9 @@ fn gap_doubts(lines: &[String], targets: &[usize], realigned: &[usize]) -> Vec<D
     out
 }
 
-/// A blank line placed beside a run of added lines: the other side.
+/// A blank line placed beside a run of added lines: the other side, then between two of the
+/// added lines where a statement, block, comment or directive ends (a blank context line of the
+/// mail between added lines reads, once lost, as one run of them).
 fn blank_doubt(lines: &[String], c: &BlankChoice) -> Option<Doubt> {
     let (lo, hi) = if c.before {
         (c.run_start.checked_sub(c.blanks)?, c.run_start + c.run_len)
@@ -303,11 +305,31 @@ fn blank_doubt(lines: &[String], c: &BlankChoice) -> Option<Doubt> {
         return None;
     }
     let span = &lines[lo..hi];
-    let flipped: Vec<String> = if c.before {
-        span[c.blanks..].iter().chain(&span[..c.blanks]).cloned().collect()
+    let (blanks, run) = if c.before {
+        (&span[..c.blanks], &span[c.blanks..])
     } else {
-        span[c.run_len..].iter().chain(&span[..c.run_len]).cloned().collect()
+        (&span[c.run_len..], &span[..c.run_len])
     };
+    let ends_something = |line: &str| {
+        let t = line.trim();
+        t.ends_with(';') || t.ends_with('}') || t.ends_with("*/") || t.starts_with('#')
+    };
+    let starts_something = |line: &str| {
+        let t = line.trim_start();
+        t.starts_with("/*") || t.starts_with('#')
+    };
+    let between = (1..c.run_len).filter(|&p| {
+        let (above, below) = (&run[p - 1], &run[p]);
+        !above.trim().is_empty() && !below.trim().is_empty() && (ends_something(above) || starts_something(below))
+    });
+    let other_side = if c.before { c.run_len } else { 0 };
+    let alternatives = std::iter::once(other_side)
+        .chain(between)
+        .map(|p| {
+            let placed = run[..p].iter().chain(blanks).chain(&run[p..]).cloned();
+            (lo..hi).zip(placed).collect()
+        })
+        .collect();
     let at = if c.before { lo } else { c.run_start + c.run_len };
     Some(Doubt {
         line: at,
@@ -317,7 +339,39 @@ fn blank_doubt(lines: &[String], c: &BlankChoice) -> Option<Doubt> {
             if c.before { "before" } else { "after" },
             c.run_len
         ),
-        alternatives: vec![(lo..hi).zip(flipped).collect()],
+        alternatives,
         likely: false,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lost_blank_line_is_tried_on_the_other_side_and_where_a_statement_ends_inside_the_run() {
+        // Three added statements and a blank line the healer put after them: the author may
+        // have had it before them, or after the first or the second statement.
+        let lines: Vec<String> = ["\ta();", "\tb();", "\tc();", ""].map(String::from).to_vec();
+        let choice = BlankChoice {
+            run_start: 0,
+            run_len: 3,
+            blanks: 1,
+            before: false,
+        };
+        let doubt = blank_doubt(&lines, &choice).expect("the span is in the file");
+        let placed: Vec<Vec<&str>> = doubt
+            .alternatives
+            .iter()
+            .map(|alt| alt.iter().map(|(_, l)| l.as_str()).collect())
+            .collect();
+        assert_eq!(
+            placed,
+            vec![
+                vec!["", "\ta();", "\tb();", "\tc();"],
+                vec!["\ta();", "", "\tb();", "\tc();"],
+                vec!["\ta();", "\tb();", "", "\tc();"],
+            ]
+        );
+    }
 }

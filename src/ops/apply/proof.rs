@@ -115,10 +115,20 @@ pub fn search(
             undo(lines, saved);
         }
     }
-    for (x, &d1) in order.iter().enumerate() {
-        for &d2 in &order[x + 1..] {
-            for (a1, alt1) in doubts[d1].alternatives.iter().enumerate() {
-                for (a2, alt2) in doubts[d2].alternatives.iter().enumerate() {
+    // Pairs by the rank of their alternatives (each doubt lists its likelier ones first): the
+    // first alternatives of every pair of doubts before anyone's second, and so on, so that a
+    // budget spent on many doubts is spent on the likelier combinations.
+    let most = doubts.iter().map(|d| d.alternatives.len()).max().unwrap_or(0);
+    for level in 0..(2 * most).saturating_sub(1) {
+        for (x, &d1) in order.iter().enumerate() {
+            for &d2 in &order[x + 1..] {
+                let (n1, n2) = (doubts[d1].alternatives.len(), doubts[d2].alternatives.len());
+                if n1 == 0 || n2 == 0 {
+                    continue;
+                }
+                for a1 in level.saturating_sub(n2.saturating_sub(1))..n1.min(level + 1) {
+                    let a2 = level - a1;
+                    let (alt1, alt2) = (&doubts[d1].alternatives[a1], &doubts[d2].alternatives[a2]);
                     if over(tried, bytes) {
                         return Search::NotFound { tried };
                     }
@@ -189,6 +199,30 @@ mod tests {
             }
         );
         assert_eq!(healed.join("\n") + "\n", truth);
+    }
+
+    #[test]
+    fn pairs_of_first_alternatives_come_before_any_second_one() {
+        // Three doubts of two alternatives each; the author changed lines 0 and 2 to their
+        // first alternatives: after the six singles, the second pair tried (not the fifth).
+        let truth = "A\nb\nC\n";
+        let post = &blob_of(truth.as_bytes())[..12];
+        let mut healed = lines("a\nb\nc\n");
+        let doubt = |line: usize, first: &str, second: &str| Doubt {
+            line,
+            why: "x".into(),
+            alternatives: vec![vec![(line, first.into())], vec![(line, second.into())]],
+            likely: false,
+        };
+        let doubts = vec![doubt(0, "A", "a2"), doubt(1, "B", "b2"), doubt(2, "C", "c2")];
+        let found = search(&mut healed, "\n", true, post, &doubts, Budget::default());
+        assert_eq!(
+            found,
+            Search::Found {
+                changes: vec![(0, 0), (2, 0)],
+                tried: 8
+            }
+        );
     }
 
     #[test]
