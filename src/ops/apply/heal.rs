@@ -90,6 +90,7 @@ pub fn finish(lines: &mut [String], work: &FileWork, model: &Model, eol: &str, t
     if !rules.is_empty() {
         doubts.extend(indent_doubts(lines, targets, &rules));
         doubts.extend(continuation_doubts(lines, targets, &rules, &styled));
+        doubts.extend(twin_doubts(lines, work));
     }
     if model.interior == Interior::Collapsed && work.c_like {
         doubts.extend(gap_doubts(lines, targets, &realigned));
@@ -270,6 +271,29 @@ fn continuation_doubts(lines: &[String], targets: &[usize], rules: &[Rule], styl
     out
 }
 
+/// An added line that rewrites a removed one may keep the removed line's indentation, whatever
+/// the rules say (a declaration whose return type changed keeps its old continuation column:
+/// compaction.h's `compaction_suitable`).
+fn twin_doubts(lines: &[String], work: &FileWork) -> Vec<Doubt> {
+    let mut out = Vec::new();
+    for (&t, &h) in work.added.iter().zip(&work.added_hunk) {
+        let twins = work.removed.iter().filter(|(rh, _)| *rh == h).map(|(_, l)| l.as_str());
+        let Some((twin, _)) = twin::best(&lines[t], twins) else {
+            continue;
+        };
+        let alt = format!("{}{}", leading(twin), lines[t].trim_start());
+        if alt != lines[t] {
+            out.push(Doubt {
+                line: t,
+                why: "indented as the removed line it rewrites".into(),
+                alternatives: vec![vec![(t, alt)]],
+                likely: true,
+            });
+        }
+    }
+    out
+}
+
 /// Every aligned gap of an added line whose runs of blanks were collapsed may have been
 /// another width than the one it was given (`kernel::gaps`).
 fn gap_doubts(lines: &[String], targets: &[usize], realigned: &[usize]) -> Vec<Doubt> {
@@ -347,6 +371,31 @@ fn blank_doubt(lines: &[String], c: &BlankChoice) -> Option<Doubt> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_added_line_is_tried_at_the_indentation_of_the_removed_line_it_rewrites() {
+        // mm's compaction.h (6.1 -> 6.12): `unsigned int alloc_flags, int highest_zoneidx);`
+        // lost a parameter; the author may have kept its column.
+        let lines: Vec<String> = [
+            "extern bool compaction_suitable(struct zone *zone, int order,",
+            "\t\t\t\t unsigned int highest_zoneidx);",
+        ]
+        .map(String::from)
+        .to_vec();
+        let work = FileWork {
+            path: "include/linux/compaction.h".into(),
+            added: vec![1],
+            added_hunk: vec![0],
+            removed: vec![(0, "\t\tunsigned int alloc_flags, unsigned int highest_zoneidx);".into())],
+            ..FileWork::default()
+        };
+        let doubts = twin_doubts(&lines, &work);
+        assert_eq!(doubts.len(), 1);
+        assert_eq!(
+            doubts[0].alternatives,
+            vec![vec![(1, "\t\tunsigned int highest_zoneidx);".to_string())]]
+        );
+    }
 
     #[test]
     fn a_lost_blank_line_is_tried_on_the_other_side_and_where_a_statement_ends_inside_the_run() {
