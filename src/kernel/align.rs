@@ -9,7 +9,7 @@
 //! padding (tabs or spaces) — never past a line that already reaches that column. Lines the
 //! neighbours say nothing about keep their single spaces.
 
-use super::indent::{leading, pad_exact, split_define, width};
+use super::indent::{leading, pad_exact, split_define, split_define_with_value, width};
 
 const TAB: usize = 8;
 /// How many non-blank lines above and below are asked.
@@ -126,9 +126,8 @@ fn pad(from_col: usize, to_col: usize, tabs: bool) -> String {
 /// The end of `#define NAME` (or `# define NAME`) and where its value starts, for a macro whose
 /// value follows one space on the same line.
 fn define_head(line: &str) -> Option<(usize, usize)> {
-    let (head, sep, value) = split_define(line)?;
-    // A macro continued on the next line has no value here to align.
-    (sep == " " && !value.is_empty() && value.trim() != "\\").then_some((head.len(), head.len() + 1))
+    let (head, sep, _) = split_define_with_value(line)?;
+    (sep == " ").then_some((head.len(), head.len() + 1))
 }
 
 /// Runs of added lines the neighbours say nothing about, aligned as most kernel code aligns

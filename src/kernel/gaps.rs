@@ -9,7 +9,7 @@
 //! and a tab wider or narrower than it stands.
 
 use super::align::aligned_gaps;
-use super::indent::{pad, split_define, width};
+use super::indent::{pad, split_define_with_value, width};
 use super::prose::param_head;
 
 const TAB: usize = 8;
@@ -18,8 +18,8 @@ const TAB: usize = 8;
 /// `#define`'s value, and a kernel-doc parameter's description.
 fn gaps(line: &str) -> Vec<(usize, usize)> {
     let mut out = aligned_gaps(line);
-    if let Some((head, gap, value)) = split_define(line) {
-        if !value.is_empty() && value != "\\" && !gap.is_empty() {
+    if let Some((head, gap, _)) = split_define_with_value(line) {
+        if !gap.is_empty() {
             out.push((head.len(), head.len() + gap.len()));
         }
     }

@@ -736,6 +736,12 @@ pub fn split_define(text: &str) -> Option<(&str, &str, &str)> {
     Some((head, sep, value))
 }
 
+/// `split_define` for a macro with a value on its own line: `None` when the value is empty or
+/// is only the backslash that continues the macro on the next line (its head has no value gap).
+pub fn split_define_with_value(text: &str) -> Option<(&str, &str, &str)> {
+    split_define(text).filter(|(_, _, value)| !value.is_empty() && value.trim() != "\\")
+}
+
 /// Pad a new `#define` like the aligned block around it.
 fn align_define(lines: &[String], t: usize, text: &str) -> String {
     let Some((head, _, value)) = split_define(text) else {

@@ -31,6 +31,16 @@ pub struct FileWork {
     pub removed: Vec<(usize, String)>,
 }
 
+impl FileWork {
+    /// The removed lines of report hunk `h`: the twins its added lines may rewrite.
+    fn removed_in(&self, h: usize) -> impl Iterator<Item = &str> {
+        self.removed
+            .iter()
+            .filter(move |(rh, _)| *rh == h)
+            .map(|(_, l)| l.as_str())
+    }
+}
+
 /// A healed line the tool is not sure of.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Uncertain {
@@ -79,8 +89,7 @@ pub fn finish(lines: &mut [String], work: &FileWork, model: &Model, eol: &str, t
             prose::respace(lines, targets);
         }
         for (&t, &h) in targets.iter().zip(&work.added_hunk) {
-            let twins = work.removed.iter().filter(|(rh, _)| *rh == h).map(|(_, l)| l.as_str());
-            if let Some((_, healed)) = twin::best(&lines[t], twins) {
+            if let Some((_, healed)) = twin::best(&lines[t], work.removed_in(h)) {
                 lines[t] = healed;
             }
         }
@@ -277,8 +286,7 @@ fn continuation_doubts(lines: &[String], targets: &[usize], rules: &[Rule], styl
 fn twin_doubts(lines: &[String], work: &FileWork) -> Vec<Doubt> {
     let mut out = Vec::new();
     for (&t, &h) in work.added.iter().zip(&work.added_hunk) {
-        let twins = work.removed.iter().filter(|(rh, _)| *rh == h).map(|(_, l)| l.as_str());
-        let Some((twin, _)) = twin::best(&lines[t], twins) else {
+        let Some((twin, _)) = twin::best(&lines[t], work.removed_in(h)) else {
             continue;
         };
         let alt = format!("{}{}", leading(twin), lines[t].trim_start());

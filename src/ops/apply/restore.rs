@@ -344,9 +344,7 @@ fn retab_line(
     let chars: Vec<char> = rest.chars().collect();
     // Where a `#define`'s value gap starts (in chars), read as every other `#define` is read;
     // a macro continued on the next line has no value here, only its backslash.
-    let define_gap_at = indent::split_define(rest)
-        .filter(|(_, _, value)| value.trim() != "\\")
-        .map(|(head, _, _)| head.chars().count());
+    let define_gap_at = indent::split_define_with_value(rest).map(|(head, _, _)| head.chars().count());
     let mut col = end;
     let mut i = 0;
     let mut quote: Option<char> = None;
