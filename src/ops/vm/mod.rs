@@ -140,8 +140,30 @@ pub struct Options {
     pub touched: Vec<String>,
 }
 
-/// Where a tree's build lives unless told otherwise.
+/// Where a tree's build lives unless told otherwise. A work copy kfpatch made (under
+/// `<cache>/work/`) builds in a directory of its own, `<copy>/.kfpatch-build`: Kbuild names the
+/// sources of a build directory that is a direct child of the tree as `..`, so every compiler
+/// command is the same in every work copy of one kernel version and ccache serves the objects
+/// another series' copy already compiled (elsewhere Kbuild names the tree by its absolute path,
+/// which differs per copy). Any other tree is the user's: nothing is written into it, its build
+/// lives in `<cache>/build/<tree>-<hash>`.
 pub fn default_build_dir(cache_root: &Path, tree: &Path) -> PathBuf {
+    let canonical = tree.canonicalize().unwrap_or_else(|_| tree.to_path_buf());
+    let work = cache_root.join("work");
+    let work = work.canonicalize().unwrap_or(work);
+    if canonical.parent() == Some(work.as_path()) {
+        return canonical.join(WORK_COPY_BUILD);
+    }
+    legacy_build_dir(cache_root, &canonical)
+}
+
+/// The build directory's name inside a work copy (hidden: tree walks skip it, and the kernel's
+/// own `.gitignore` ignores it).
+const WORK_COPY_BUILD: &str = ".kfpatch-build";
+
+/// `<cache>/build/<tree>-<hash of its path>`: every tree's build directory before work copies
+/// had their own, and a user's tree's still.
+fn legacy_build_dir(cache_root: &Path, tree: &Path) -> PathBuf {
     let canonical = tree.canonicalize().unwrap_or_else(|_| tree.to_path_buf());
     let name = canonical
         .file_name()
@@ -150,6 +172,24 @@ pub fn default_build_dir(cache_root: &Path, tree: &Path) -> PathBuf {
         .to_string();
     let hash = crate::kernel::blob_id(&canonical.display().to_string());
     cache_root.join("build").join(format!("{name}-{}", &hash[..8]))
+}
+
+/// A work copy's kfunc build directory from before `default_build_dir` put it inside the copy:
+/// its objects name the copy by absolute path, so nothing in it is reused; it is removed (it
+/// holds about a gigabyte).
+fn remove_legacy_build_dir(ctx: &Context, tree: &Path, build_dir: &Path) {
+    let canonical = tree.canonicalize().unwrap_or_else(|_| tree.to_path_buf());
+    if !build_dir.starts_with(&canonical) {
+        return;
+    }
+    let old = legacy_build_dir(&ctx.cache_root, &canonical);
+    if old.is_dir() && std::fs::remove_dir_all(&old).is_ok() {
+        ctx.notice(format!(
+            "removed {}: this work copy now builds in {}",
+            old.display(),
+            build_dir.display()
+        ));
+    }
 }
 
 /// The flag the tree defines for "callable under bpf_spin_lock", if any.
@@ -191,17 +231,21 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<VmReport, VmError> {
             vec![]
         }
     };
-    let build_dir = settings.build_dir.clone().unwrap_or_else(|| {
-        let dir = default_build_dir(&ctx.cache_root, root);
-        match settings.suite {
-            Suite::Kfunc => dir,
-            // Another config: another build directory, so neither rebuilds the other's kernel.
-            Suite::TestProgs => dir.with_file_name(format!(
+    let build_dir = settings.build_dir.clone().unwrap_or_else(|| match settings.suite {
+        Suite::Kfunc => default_build_dir(&ctx.cache_root, root),
+        // Another config: another build directory, so neither rebuilds the other's kernel. Never
+        // inside the tree: the selftests build from a copy of it under the build directory.
+        Suite::TestProgs => {
+            let dir = legacy_build_dir(&ctx.cache_root, root);
+            dir.with_file_name(format!(
                 "{}-selftests",
                 dir.file_name().and_then(|n| n.to_str()).unwrap_or("tree")
-            )),
+            ))
         }
     });
+    if settings.build_dir.is_none() && settings.suite == Suite::Kfunc {
+        remove_legacy_build_dir(ctx, root, &build_dir);
+    }
     std::fs::create_dir_all(&build_dir).map_err(io(&build_dir))?;
     let work = build_dir.join("kfpatch");
     std::fs::create_dir_all(&work).map_err(io(&work))?;
@@ -463,4 +507,27 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<VmReport, VmError> {
         }
     }
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_work_copy_builds_inside_itself_and_a_users_tree_in_the_cache() {
+        let cache = tempfile::tempdir().unwrap();
+        let copy = cache.path().join("work/linux-source-7.2-2db96a88");
+        std::fs::create_dir_all(&copy).unwrap();
+        let copy = copy.canonicalize().unwrap();
+        // A direct child of the tree: Kbuild's srctree is `..` there.
+        assert_eq!(default_build_dir(cache.path(), &copy), copy.join(".kfpatch-build"));
+
+        let user = tempfile::tempdir().unwrap();
+        let built = default_build_dir(cache.path(), user.path());
+        assert!(built.starts_with(cache.path().join("build")), "{}", built.display());
+        // A directory deeper under work/ is not a work copy either.
+        let deeper = copy.join("tools");
+        std::fs::create_dir_all(&deeper).unwrap();
+        assert!(default_build_dir(cache.path(), &deeper).starts_with(cache.path().join("build")));
+    }
 }
