@@ -24,7 +24,16 @@ enum Kind {
     Equals,
 }
 
-const KINDS: [Kind; 4] = [Kind::Comment, Kind::Backslash, Kind::Name, Kind::Equals];
+/// In the order a line is widened: a member's name and an item's `=` before the trailing
+/// comment and the `\` after them, which move with every gap widened before them.
+const KINDS: [Kind; 4] = [Kind::Name, Kind::Equals, Kind::Comment, Kind::Backslash];
+
+/// Where a trailing comment starts in `code` (a line without its indentation), if outside a
+/// string.
+fn comment_at(code: &str) -> Option<usize> {
+    let at = code.find("/*").or_else(|| code.find("//"))?;
+    code[..at].matches('"').count().is_multiple_of(2).then_some(at)
+}
 
 /// Byte range of the gap of `kind` in `line` (the whitespace before the aligned token), if the
 /// line has one.
@@ -39,12 +48,8 @@ fn gap(line: &str, kind: Kind) -> Option<(usize, usize)> {
             if code.starts_with("/*") || code.starts_with("//") || code.starts_with('*') {
                 return None;
             }
-            let at = code.find("/*").or_else(|| code.find("//"))?;
             // A comment inside a string is not one.
-            if code[..at].matches('"').count() % 2 == 1 {
-                return None;
-            }
-            at
+            comment_at(code)?
         }
         Kind::Backslash => {
             if !code.ends_with('\\') || code.len() < 2 {
@@ -53,18 +58,24 @@ fn gap(line: &str, kind: Kind) -> Option<(usize, usize)> {
             code.len() - 1
         }
         Kind::Name => {
-            let c = code.trim_end();
-            let simple = (c.ends_with(';') || c.ends_with(','))
-                && !c.contains('(')
+            // A member with a comment after it aligns its name as one without.
+            let c = code[..comment_at(code).unwrap_or(code.len())].trim_end();
+            let declaration = (c.ends_with(';') || c.ends_with(','))
                 && !c.contains('=')
                 && !c.starts_with("return")
                 && !c.starts_with('#')
                 && !c.starts_with("case ")
-                && !c.contains("/*");
-            if !simple {
+                && !c.starts_with("typedef ");
+            if !declaration {
                 return None;
             }
-            c.rfind([' ', '\t'])? + 1
+            match c.find("(*") {
+                // A function pointer member, `void\t\t(*teardown)(struct i2c_client *c);`: its
+                // name starts at the parenthesis.
+                Some(at) if c.ends_with(");") && at > 0 && !c[..at].contains('(') => at,
+                _ if c.contains('(') => return None,
+                _ => c.rfind([' ', '\t'])? + 1,
+            }
         }
         Kind::Equals => {
             // Only list items (initializers, enums) align their `=`; assignments in code do not.
@@ -323,6 +334,29 @@ mod tests {
         // Beside the tree's single-spaced defines they stay single.
         let out = run("#define A 1", &["#define BB 2"], "");
         assert_eq!(out, vec!["#define BB 2"]);
+    }
+
+    #[test]
+    fn members_with_comments_and_function_pointers_align_their_names() {
+        // include/linux/pktcdvd.h (6.12): the name to the neighbours' column, the comment after.
+        let members = "struct pktcdvd_device {\n\tstruct block_device\t*bdev;\t\t/* dev attached */";
+        assert_eq!(
+            run(members, &["\tstruct file *bdev_file; /* dev attached */"], "};"),
+            vec!["\tstruct file\t\t*bdev_file;\t/* dev attached */"]
+        );
+        // include/linux/mfd/tps65010.h (6.12): a function pointer member's name is `(*name)`.
+        let ops = "struct tps65010_board {\n\tint\t\t(*setup)(struct i2c_client *client, struct gpio_chip *gc);";
+        assert_eq!(
+            run(
+                ops,
+                &["\tvoid (*teardown)(struct i2c_client *client, struct gpio_chip *gc);"],
+                "};"
+            ),
+            vec!["\tvoid\t\t(*teardown)(struct i2c_client *client, struct gpio_chip *gc);"]
+        );
+        // A call is no declaration.
+        assert_eq!(gap("\tfoo(bar);", Kind::Name), None);
+        assert_eq!(gap("\tint (*fn)(int) = f;", Kind::Name), None);
     }
 
     #[test]

@@ -45,7 +45,9 @@ pub fn alternatives(line: &str) -> Vec<Vec<String>> {
         // the later ones): the next tab stop, one space, the stop after, two spaces, further.
         let first_stop = (from / TAB + 1) * TAB;
         let stop = |k: usize| pad(from, first_stop + k * TAB, true);
-        let mut widths: Vec<String> = vec![stop(0), " ".into(), stop(1), "  ".into(), stop(2), stop(3)];
+        // Spaces to the next stop: what an editor without tabs writes for the same column.
+        let spaces = pad(from, first_stop, false);
+        let mut widths: Vec<String> = vec![stop(0), " ".into(), stop(1), "  ".into(), spaces, stop(2), stop(3)];
         if now.contains('\t') {
             widths.push(format!("{now}\t"));
             if let Some(narrower) = now.strip_prefix('\t').filter(|n| !n.is_empty()) {
@@ -80,6 +82,12 @@ mod tests {
         // include/linux/gpio/gpio-nomadik.h: a kernel-doc parameter's description a tab out.
         let alts = alternatives(" * @nfunctions: The number of entries in @functions.");
         assert!(alts[0].contains(&" * @nfunctions:\tThe number of entries in @functions.".to_string()));
+        // include/linux/dma/imx-dma.h (6.12): a trailing comment spaced to the next stop.
+        let alts = alternatives("\tIMX_DMATYPE_HDMI, /* HDMI Audio */");
+        assert!(alts
+            .iter()
+            .flatten()
+            .any(|l| l == "\tIMX_DMATYPE_HDMI,       /* HDMI Audio */"));
         // include/linux/vmstat.h: an enum member's trailing comment.
         let alts = alternatives("\tNR_MEMMAP_PAGES, /* page metadata allocated through buddy allocator */");
         assert!(alts

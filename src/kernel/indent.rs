@@ -560,9 +560,24 @@ fn column_for(
         if text.starts_with('{') {
             return (base, Rule::OpenBraceAlone);
         }
-        if let Some(col) = open_parens(lexed, start, prev).last() {
+        let open = open_parens(lexed, start, prev);
+        // A continuation under another continuation of its statement, inside the same
+        // parentheses, stands where that one stands: whatever style the author continues in,
+        // the line above shows it (`return a &&\n\t\tb &&\n\t\tc;`, map_in_map.c).
+        if prev > start && !lexed.code[prev].trim().is_empty() {
+            let above = previous_non_blank(lines, lexed, prev).filter(|&p| p >= start);
+            if above.is_some_and(|p| open_parens(lexed, start, p) == open) {
+                let rule = if open.is_empty() {
+                    Rule::Continuation
+                } else {
+                    Rule::ContinuationParen
+                };
+                return (indent_width(&lines[prev]), rule);
+            }
+        }
+        if let Some(col) = open.last() {
             let aligned = col + 1;
-            let style = style.unwrap_or_else(|| continuation_style(lines, lexed, t, targets));
+            let style = style.unwrap_or_else(|| continuation_style(lines, lexed, t, targets, base));
             let col = match style {
                 Style::Aligned => aligned,
                 Style::TabFloor => (aligned / TAB) * TAB,
@@ -660,9 +675,13 @@ impl Style {
 }
 
 /// The style of the nearest continuation lines of the tree (not being rebuilt) around `t`:
-/// the majority of up to six, nearest first; kernel style when there are none.
-fn continuation_style(lines: &[String], lexed: &Lexed, t: usize, targets: &[usize]) -> Style {
+/// the majority of up to six, nearest first; kernel style when there are none. A function's
+/// head at file level (`base` 0) is continued as the file's other heads are, a statement as
+/// its other statements are, when the file has any of the same kind: files that continue
+/// calls a tab deeper still align their heads' parameters (bpf_task_storage.c).
+fn continuation_style(lines: &[String], lexed: &Lexed, t: usize, targets: &[usize], base: usize) -> Style {
     let mut votes: Vec<Style> = Vec::new();
+    let mut other_kind: Vec<Style> = Vec::new();
     let lo = t.saturating_sub(150);
     let hi = (t + 150).min(lines.len());
     let mut order: Vec<usize> = (lo..hi)
@@ -691,17 +710,24 @@ fn continuation_style(lines: &[String], lexed: &Lexed, t: usize, targets: &[usiz
         let Some(col) = open_parens(lexed, start, p).last().copied() else {
             continue;
         };
-        let (aligned, base, w) = (col + 1, indent_width(&lines[start]), indent_width(&lines[j]));
+        let (aligned, base_j, w) = (col + 1, indent_width(&lines[start]), indent_width(&lines[j]));
         let style = if w == aligned {
             Style::Aligned
-        } else if w == (aligned / TAB) * TAB && w > base {
+        } else if w == (aligned / TAB) * TAB && w > base_j {
             Style::TabFloor
-        } else if w > base && (w - base) % TAB == 0 && (w - base) / TAB <= 3 {
-            Style::Tabs((w - base) / TAB)
+        } else if w > base_j && (w - base_j) % TAB == 0 && (w - base_j) / TAB <= 3 {
+            Style::Tabs((w - base_j) / TAB)
         } else {
             continue;
         };
-        votes.push(style);
+        if (base_j == 0) == (base == 0) {
+            votes.push(style);
+        } else if other_kind.len() < 6 {
+            other_kind.push(style);
+        }
+    }
+    if votes.is_empty() {
+        votes = other_kind;
     }
     let count = |s: Style| votes.iter().filter(|v| **v == s).count();
     let mut best = (Style::Aligned, count(Style::Aligned));

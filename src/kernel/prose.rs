@@ -50,6 +50,32 @@ fn two_spaces_after_stops(lines: &[String], targets: &[usize]) -> bool {
     two >= 3 && two > 2 * one
 }
 
+/// A comment line with its sentences' stops spaced the other way (one space where it has two,
+/// two where it has one), for the proof search: a file's habit is a majority, not a rule, and
+/// a new comment often follows its author's.
+pub fn other_sentence_spacing(line: &str) -> Option<String> {
+    if !is_comment_text(line) {
+        return None;
+    }
+    let single = sentence_gaps(line, " ");
+    if !single.is_empty() {
+        let mut out = line.to_string();
+        for at in single.into_iter().rev() {
+            out.insert(at, ' ');
+        }
+        return Some(out);
+    }
+    let double = sentence_gaps(line, "  ");
+    if double.is_empty() {
+        return None;
+    }
+    let mut out = line.to_string();
+    for at in double.into_iter().rev() {
+        out.remove(at);
+    }
+    Some(out)
+}
+
 /// ` * @name:` and what follows its colon.
 pub fn param_head(line: &str) -> Option<(&str, &str)> {
     let t = line.trim_start();
@@ -357,5 +383,21 @@ mod tests {
         let tree = [" * @a:\tx", " *\ty", " * @b:\tz", " * w"];
         let (mut lines, targets) = file(&tree, &[" * @c:\tq", " * r"]);
         assert!(respace(&mut lines, &targets).is_empty());
+    }
+
+    #[test]
+    fn a_comment_line_is_offered_its_stops_spaced_the_other_way() {
+        // include/linux/iopoll.h (6.12): the file mostly puts one space, this comment two.
+        let line = " * This macro does not rely on timekeeping. Hence it is safe to call even when";
+        assert_eq!(
+            other_sentence_spacing(line).as_deref(),
+            Some(" * This macro does not rely on timekeeping.  Hence it is safe to call even when")
+        );
+        assert_eq!(
+            other_sentence_spacing(" * One.  Two.  Three.").as_deref(),
+            Some(" * One. Two. Three.")
+        );
+        assert_eq!(other_sentence_spacing(" * e.g. Foo and 1. Bar"), None);
+        assert_eq!(other_sentence_spacing("\tx = a. B;"), None);
     }
 }

@@ -340,3 +340,52 @@ fn a_struct_after_an_enum_whose_last_member_has_no_comma() {
         ]
     );
 }
+
+#[test]
+fn a_continuation_stands_under_the_continuation_above_it() {
+    // kernel/bpf/map_in_map.c (6.12): the tree continues the returned expression two tabs in.
+    let mut lines: Vec<String> = [
+        "bool bpf_map_meta_equal(const struct bpf_map *meta0,",
+        "\t\t\tconst struct bpf_map *meta1)",
+        "{",
+        "\treturn meta0->map_type == meta1->map_type &&",
+        "\t\tmeta0->map_flags == meta1->map_flags &&",
+        "btf_record_equal(meta0->record, meta1->record);",
+        "}",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    reindent(&mut lines, &[5]);
+    assert_eq!(lines[5], "\t\tbtf_record_equal(meta0->record, meta1->record);");
+    // Inside other parentheses than the line above, the parenthesis decides.
+    let out = run("static int f(void)\n{", &["if (a &&", "(b ||", "c))", "return 0;"], "}");
+    assert_eq!(out, vec!["\tif (a &&", "\t    (b ||", "\t     c))", "\t\treturn 0;"]);
+}
+
+#[test]
+fn a_function_head_continues_as_the_files_heads_do_not_as_its_calls() {
+    // kernel/bpf/bpf_task_storage.c (6.12): calls continue a tab deeper, heads align.
+    let mut lines: Vec<String> = [
+        "static int task_storage_ptr(struct bpf_map *map, void *key,",
+        "\t\t\t    void *value)",
+        "{",
+        "\terr = bpf_local_storage_update(task, map,",
+        "\t\tvalue, flags);",
+        "\terr = bpf_local_storage_lookup(task, map,",
+        "\t\ttrue);",
+        "\treturn err;",
+        "}",
+        "",
+        "static long bpf_pid_task_storage_update_elem(struct bpf_map *map, void *key,",
+        "void *value, u64 map_flags)",
+        "{",
+        "\treturn 0;",
+        "}",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    reindent(&mut lines, &[11]);
+    assert_eq!(lines[11], "\t\t\t\t\t     void *value, u64 map_flags)");
+}

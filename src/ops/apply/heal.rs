@@ -103,6 +103,7 @@ pub fn finish(lines: &mut [String], work: &FileWork, model: &Model, eol: &str, t
     }
     if model.interior == Interior::Collapsed && work.c_like {
         doubts.extend(gap_doubts(lines, targets, &realigned));
+        doubts.extend(sentence_doubts(lines, targets));
     }
     doubts.extend(work.blanks.iter().filter_map(|c| blank_doubt(lines, c)));
     let mut rebuilt: Vec<(usize, usize)> = Vec::new();
@@ -322,6 +323,23 @@ fn gap_doubts(lines: &[String], targets: &[usize], realigned: &[usize]) -> Vec<D
         }
     }
     out
+}
+
+/// An added comment line's stops may have been spaced the other way than the file's habit
+/// (`kernel::prose`).
+fn sentence_doubts(lines: &[String], targets: &[usize]) -> Vec<Doubt> {
+    targets
+        .iter()
+        .filter_map(|&t| {
+            let other = prose::other_sentence_spacing(&lines[t])?;
+            Some(Doubt {
+                line: t,
+                why: "sentences spaced as the file mostly spaces them".into(),
+                alternatives: vec![vec![(t, other)]],
+                likely: true,
+            })
+        })
+        .collect()
 }
 
 /// A blank line placed beside a run of added lines: the other side, then between two of the
