@@ -57,21 +57,23 @@ pub fn other_sentence_spacing(line: &str) -> Option<String> {
     if !is_comment_text(line) {
         return None;
     }
-    let single = sentence_gaps(line, " ");
-    if !single.is_empty() {
-        let mut out = line.to_string();
-        for at in single.into_iter().rev() {
-            out.insert(at, ' ');
-        }
-        return Some(out);
-    }
-    let double = sentence_gaps(line, "  ");
-    if double.is_empty() {
+    stops_respaced(line, " ").or_else(|| stops_respaced(line, "  "))
+}
+
+/// `line` with every sentence gap that is `gap` (one space or two) made the other width; `None`
+/// when it has none.
+fn stops_respaced(line: &str, gap: &str) -> Option<String> {
+    let gaps = sentence_gaps(line, gap);
+    if gaps.is_empty() {
         return None;
     }
     let mut out = line.to_string();
-    for at in double.into_iter().rev() {
-        out.remove(at);
+    for at in gaps.into_iter().rev() {
+        if gap == " " {
+            out.insert(at, ' ');
+        } else {
+            out.remove(at);
+        }
     }
     Some(out)
 }
@@ -252,16 +254,10 @@ pub fn respace(lines: &mut [String], targets: &[usize]) -> Vec<usize> {
             if !is_comment_text(&lines[t]) {
                 continue;
             }
-            let gaps = sentence_gaps(&lines[t], " ");
-            if gaps.is_empty() {
-                continue;
+            if let Some(line) = stops_respaced(&lines[t], " ") {
+                lines[t] = line;
+                changed.push(t);
             }
-            let mut line = lines[t].clone();
-            for at in gaps.into_iter().rev() {
-                line.insert(at, ' ');
-            }
-            lines[t] = line;
-            changed.push(t);
         }
     }
     let style = param_style(lines, targets);

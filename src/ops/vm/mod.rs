@@ -140,31 +140,32 @@ pub struct Options {
     pub touched: Vec<String>,
 }
 
-/// Where a tree's build lives unless told otherwise. A work copy kfpatch made (under
-/// `<cache>/work/`) builds in a directory of its own, `<copy>/.kfpatch-build`: Kbuild names the
-/// sources of a build directory that is a direct child of the tree as `..`, so every compiler
-/// command is the same in every work copy of one kernel version and ccache serves the objects
-/// another series' copy already compiled (elsewhere Kbuild names the tree by its absolute path,
-/// which differs per copy). Any other tree is the user's: nothing is written into it, its build
-/// lives in `<cache>/build/<tree>-<hash>`.
+/// Where a tree's build lives unless told otherwise: inside a work copy kfpatch made
+/// (`work_copy_build_dir`), else in the cache (`legacy_build_dir`).
 pub fn default_build_dir(cache_root: &Path, tree: &Path) -> PathBuf {
-    let canonical = tree.canonicalize().unwrap_or_else(|_| tree.to_path_buf());
-    let work = cache_root.join("work");
-    let work = work.canonicalize().unwrap_or(work);
-    if canonical.parent() == Some(work.as_path()) {
-        return canonical.join(WORK_COPY_BUILD);
-    }
-    legacy_build_dir(cache_root, &canonical)
+    let tree = canonical(tree);
+    work_copy_build_dir(cache_root, &tree).unwrap_or_else(|| legacy_build_dir(cache_root, &tree))
 }
 
-/// The build directory's name inside a work copy (hidden: tree walks skip it, and the kernel's
-/// own `.gitignore` ignores it).
-const WORK_COPY_BUILD: &str = ".kfpatch-build";
+fn canonical(tree: &Path) -> PathBuf {
+    tree.canonicalize().unwrap_or_else(|_| tree.to_path_buf())
+}
 
-/// `<cache>/build/<tree>-<hash of its path>`: every tree's build directory before work copies
-/// had their own, and a user's tree's still.
-fn legacy_build_dir(cache_root: &Path, tree: &Path) -> PathBuf {
-    let canonical = tree.canonicalize().unwrap_or_else(|_| tree.to_path_buf());
+/// A work copy kfpatch made (under `<cache>/work/`, `canonical` resolved) builds in a directory
+/// of its own, `<copy>/.kfpatch-build` (hidden: tree walks skip it, and the kernel's own
+/// `.gitignore` ignores it): Kbuild names the sources of a build directory that is a direct
+/// child of the tree as `..`, so every compiler command is the same in every work copy of one
+/// kernel version and ccache serves the objects another series' copy already compiled
+/// (elsewhere Kbuild names the tree by its absolute path, which differs per copy). Any other
+/// tree is the user's: nothing is written into it.
+fn work_copy_build_dir(cache_root: &Path, canonical: &Path) -> Option<PathBuf> {
+    let work = self::canonical(&cache_root.join("work"));
+    (canonical.parent() == Some(work.as_path())).then(|| canonical.join(".kfpatch-build"))
+}
+
+/// `<cache>/build/<tree>-<hash of its path>` (`canonical` resolved): a user's tree's build
+/// directory, and every tree's before work copies had their own.
+fn legacy_build_dir(cache_root: &Path, canonical: &Path) -> PathBuf {
     let name = canonical
         .file_name()
         .and_then(|n| n.to_str())
@@ -174,15 +175,15 @@ fn legacy_build_dir(cache_root: &Path, tree: &Path) -> PathBuf {
     cache_root.join("build").join(format!("{name}-{}", &hash[..8]))
 }
 
-/// A work copy's kfunc build directory from before `default_build_dir` put it inside the copy:
-/// its objects name the copy by absolute path, so nothing in it is reused; it is removed (it
-/// holds about a gigabyte).
+/// A work copy's kfunc build directory from before it moved inside the copy: its objects name
+/// the copy by absolute path, so nothing in it is reused; it is removed (it holds about a
+/// gigabyte).
 fn remove_legacy_build_dir(ctx: &Context, tree: &Path, build_dir: &Path) {
-    let canonical = tree.canonicalize().unwrap_or_else(|_| tree.to_path_buf());
-    if !build_dir.starts_with(&canonical) {
+    let tree = canonical(tree);
+    if work_copy_build_dir(&ctx.cache_root, &tree).as_deref() != Some(build_dir) {
         return;
     }
-    let old = legacy_build_dir(&ctx.cache_root, &canonical);
+    let old = legacy_build_dir(&ctx.cache_root, &tree);
     if old.is_dir() && std::fs::remove_dir_all(&old).is_ok() {
         ctx.notice(format!(
             "removed {}: this work copy now builds in {}",
@@ -236,7 +237,7 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<VmReport, VmError> {
         // Another config: another build directory, so neither rebuilds the other's kernel. Never
         // inside the tree: the selftests build from a copy of it under the build directory.
         Suite::TestProgs => {
-            let dir = legacy_build_dir(&ctx.cache_root, root);
+            let dir = legacy_build_dir(&ctx.cache_root, &canonical(root));
             dir.with_file_name(format!(
                 "{}-selftests",
                 dir.file_name().and_then(|n| n.to_str()).unwrap_or("tree")
