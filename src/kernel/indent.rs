@@ -577,13 +577,19 @@ fn column_for(
         }
         if let Some(col) = open.last() {
             let aligned = col + 1;
-            let style = style.unwrap_or_else(|| continuation_style(lines, lexed, t, targets, base));
-            let col = match style {
+            let base = indent_width(&lines[continued_statement_start(lexed, start, prev)]);
+            let column = |style: Style| match style {
                 Style::Aligned => aligned,
                 Style::TabFloor => (aligned / TAB) * TAB,
                 Style::Tabs(k) => base + k * TAB,
             };
-            return (col, Rule::ContinuationParen);
+            // The likeliest style in which the line fits in the kernel's 100 columns.
+            let style = style.unwrap_or_else(|| {
+                let ranked = continuation_styles(lines, lexed, t, targets, base);
+                let fits = |s: &Style| width(text, column(*s)) <= MAX_COLUMNS;
+                ranked.iter().copied().find(fits).unwrap_or(ranked[0])
+            });
+            return (column(style), Rule::ContinuationParen);
         }
         // Balanced parentheses but unfinished: an unbraced body or a plain continuation.
         let head = lines[start].trim_start();
@@ -651,92 +657,6 @@ fn column_for(
         return (base.saturating_sub(TAB), Rule::ClosingBrace);
     }
     (base, Rule::SameAsStatement)
-}
-
-/// How a file's continuation lines stand under an open parenthesis: aligned one column after
-/// it (kernel style), with tabs only up to the last tab stop before that column, or a fixed
-/// number of tabs deeper than their statement.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Style {
-    Aligned,
-    TabFloor,
-    Tabs(usize),
-}
-
-impl Style {
-    /// Every style the tree's continuations are counted in.
-    pub const ALL: [Style; 5] = [
-        Style::Aligned,
-        Style::TabFloor,
-        Style::Tabs(1),
-        Style::Tabs(2),
-        Style::Tabs(3),
-    ];
-}
-
-/// The style of the nearest continuation lines of the tree (not being rebuilt) around `t`:
-/// the majority of up to six, nearest first; kernel style when there are none. A function's
-/// head at file level (`base` 0) is continued as the file's other heads are, a statement as
-/// its other statements are, when the file has any of the same kind: files that continue
-/// calls a tab deeper still align their heads' parameters (bpf_task_storage.c).
-fn continuation_style(lines: &[String], lexed: &Lexed, t: usize, targets: &[usize], base: usize) -> Style {
-    let mut votes: Vec<Style> = Vec::new();
-    let mut other_kind: Vec<Style> = Vec::new();
-    let lo = t.saturating_sub(150);
-    let hi = (t + 150).min(lines.len());
-    let mut order: Vec<usize> = (lo..hi)
-        .filter(|&j| j != t && targets.binary_search(&j).is_err())
-        .collect();
-    order.sort_by_key(|&j| j.abs_diff(t));
-    for j in order {
-        if votes.len() == 6 {
-            break;
-        }
-        if j == 0 || lines[j].trim().is_empty() || lexed.in_comment_before[j] || lines[j].trim_start().starts_with('#')
-        {
-            continue;
-        }
-        let p = j - 1;
-        let code = lexed.code[p].trim_end();
-        if code.is_empty()
-            || !(code.ends_with(',') || code.ends_with('(') || code.ends_with("&&") || code.ends_with("||"))
-        {
-            continue;
-        }
-        if ends(lines, lexed, p) {
-            continue;
-        }
-        let start = statement_start(lines, lexed, p);
-        let Some(col) = open_parens(lexed, start, p).last().copied() else {
-            continue;
-        };
-        let (aligned, base_j, w) = (col + 1, indent_width(&lines[start]), indent_width(&lines[j]));
-        let style = if w == aligned {
-            Style::Aligned
-        } else if w == (aligned / TAB) * TAB && w > base_j {
-            Style::TabFloor
-        } else if w > base_j && (w - base_j) % TAB == 0 && (w - base_j) / TAB <= 3 {
-            Style::Tabs((w - base_j) / TAB)
-        } else {
-            continue;
-        };
-        if (base_j == 0) == (base == 0) {
-            votes.push(style);
-        } else if other_kind.len() < 6 {
-            other_kind.push(style);
-        }
-    }
-    if votes.is_empty() {
-        votes = other_kind;
-    }
-    let count = |s: Style| votes.iter().filter(|v| **v == s).count();
-    let mut best = (Style::Aligned, count(Style::Aligned));
-    for s in Style::ALL {
-        if count(s) > best.1 {
-            best = (s, count(s));
-        }
-    }
-    best.0
 }
 
 /// `#define NAME VALUE` split into the directive with its name as written (`#define NAME`,
@@ -808,6 +728,10 @@ fn align_define(lines: &[String], t: usize, text: &str) -> String {
     }
     format!("{head}{}{value}", pad(head_width, target, tabs))
 }
+
+mod style;
+pub use style::Style;
+use style::{continuation_styles, continued_statement_start, MAX_COLUMNS};
 
 #[cfg(test)]
 mod tests;

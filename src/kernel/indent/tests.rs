@@ -389,3 +389,15 @@ fn a_function_head_continues_as_the_files_heads_do_not_as_its_calls() {
     reindent(&mut lines, &[11]);
     assert_eq!(lines[11], "\t\t\t\t\t     void *value, u64 map_flags)");
 }
+
+#[test]
+fn a_continuation_that_would_pass_100_columns_takes_the_next_style_that_fits() {
+    // kernel/bpf/bpf_local_storage.c (6.12): aligned under the call's parenthesis the line
+    // would end at column 109; the author continued it a tab deeper than the statement.
+    let out = run(
+        "static void f(void)\n{\n\tif (likely(selem_linked_to_storage(selem)))\n\t\tfree_local_storage = bpf_selem_unlink_storage_nolock(",
+        &["local_storage, selem, true, reuse_now);"],
+        "}",
+    );
+    assert_eq!(out, ["\t\t\tlocal_storage, selem, true, reuse_now);"]);
+}
