@@ -17,7 +17,7 @@ const REACH: usize = 6;
 
 /// The kinds of aligned gap, each found by where in the line the gap is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub enum Kind {
     Comment,
     Backslash,
     Name,
@@ -26,7 +26,7 @@ enum Kind {
 
 /// In the order a line is widened: a member's name and an item's `=` before the trailing
 /// comment and the `\` after them, which move with every gap widened before them.
-const KINDS: [Kind; 4] = [Kind::Name, Kind::Equals, Kind::Comment, Kind::Backslash];
+pub const KINDS: [Kind; 4] = [Kind::Name, Kind::Equals, Kind::Comment, Kind::Backslash];
 
 /// Where a trailing comment starts in `code` (a line without its indentation), if outside a
 /// string.
@@ -79,11 +79,9 @@ fn gap(line: &str, kind: Kind) -> Option<(usize, usize)> {
         }
         Kind::Equals => {
             // Only list items (initializers, enums) align their `=`; assignments in code do not.
-            if code.starts_with('#')
-                || code.starts_with("/*")
-                || code.starts_with('*')
-                || !code.trim_end().ends_with(',')
-            {
+            // An item with a comment after it aligns its `=` as one without.
+            let item = code[..comment_at(code).unwrap_or(code.len())].trim_end();
+            if code.starts_with('#') || code.starts_with("/*") || code.starts_with('*') || !item.ends_with(',') {
                 return None;
             }
             let at = code.find('=')?;
@@ -107,10 +105,10 @@ fn gap(line: &str, kind: Kind) -> Option<(usize, usize)> {
     Some((before.len(), abs))
 }
 
-/// Byte ranges of every aligned gap `line` has (trailing comment, macro `\`, declaration
-/// name, list item `=`), whatever their width now.
-pub fn aligned_gaps(line: &str) -> Vec<(usize, usize)> {
-    KINDS.iter().filter_map(|&kind| gap(line, kind)).collect()
+/// Byte range of the gap of `kind` in `line` (the whitespace before the aligned token),
+/// whatever its width now.
+pub fn aligned_gap(line: &str, kind: Kind) -> Option<(usize, usize)> {
+    gap(line, kind)
 }
 
 /// What a neighbour says about a gap: the column its token starts at, and whether the gap is

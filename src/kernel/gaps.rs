@@ -6,63 +6,291 @@
 //! mostly a `#define`'s value, a kernel-doc parameter's description, a trailing comment or a
 //! struct member one tab (or a space) off where the neighbours said nothing or said otherwise.
 //! Each gap is tried padded with tabs to each of the next four tab stops, single, two spaces,
-//! and a tab wider or narrower than it stands.
+//! and a tab wider or narrower than it stands; two gaps of one line together; a block of added
+//! lines with the same kind of gap aligned as one; and every added gap of a kind spaced one way
+//! (an author's habit holds across the change, and the search pairs only two doubts).
 
-use super::align::aligned_gaps;
-use super::indent::{pad, split_define_with_value, width};
+use super::align::{aligned_gap, Kind, KINDS};
+use super::indent::{leading, pad, split_define_with_value, width};
 use super::prose::param_head;
 
 const TAB: usize = 8;
 
-/// Byte ranges of the gaps in `line` that kernel code aligns: the aligned kinds of `align`, a
-/// `#define`'s value, and a kernel-doc parameter's description.
+/// Whole-line replacements (index in the file, text) that together make one alternative.
+pub type Edits = Vec<(usize, String)>;
+
+/// A decision about several lines at once: the first of them, and the other ways they could
+/// all have stood, likeliest first.
+pub type Grouped = (usize, Vec<Edits>);
+
+/// Which gap of a line: one of the kinds `align` rebuilds from neighbours, a `#define`'s value,
+/// or a kernel-doc parameter's description.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum GapKind {
+    Aligned(Kind),
+    DefineValue,
+    ParamText,
+}
+
+const GAP_KINDS: [GapKind; 6] = [
+    GapKind::Aligned(KINDS[0]),
+    GapKind::Aligned(KINDS[1]),
+    GapKind::Aligned(KINDS[2]),
+    GapKind::Aligned(KINDS[3]),
+    GapKind::DefineValue,
+    GapKind::ParamText,
+];
+
+/// Byte range of the gap of `kind` in `line`, if it has one.
+fn gap_of(line: &str, kind: GapKind) -> Option<(usize, usize)> {
+    match kind {
+        GapKind::Aligned(k) => aligned_gap(line, k),
+        GapKind::DefineValue => {
+            let (head, gap, _) = split_define_with_value(line)?;
+            (!gap.is_empty()).then_some((head.len(), head.len() + gap.len()))
+        }
+        GapKind::ParamText => {
+            let (head, after) = param_head(line)?;
+            let text = after.trim_start_matches([' ', '\t']);
+            (!text.is_empty() && text.len() < after.len())
+                .then_some((head.len(), head.len() + after.len() - text.len()))
+        }
+    }
+}
+
+/// Byte ranges of the gaps in `line` that kernel code aligns.
 fn gaps(line: &str) -> Vec<(usize, usize)> {
-    let mut out = aligned_gaps(line);
-    if let Some((head, gap, _)) = split_define_with_value(line) {
-        if !gap.is_empty() {
-            out.push((head.len(), head.len() + gap.len()));
-        }
-    }
-    if let Some((head, after)) = param_head(line) {
-        let text = after.trim_start_matches([' ', '\t']);
-        if !text.is_empty() && text.len() < after.len() {
-            out.push((head.len(), head.len() + after.len() - text.len()));
-        }
-    }
+    let mut out: Vec<(usize, usize)> = GAP_KINDS.iter().filter_map(|&k| gap_of(line, k)).collect();
     out.sort_unstable();
     out.dedup();
     out
 }
 
-/// For each aligned gap of `line`, the line with that gap as wide as it might have been
-/// (never the line itself); gaps with no other width are left out.
+/// `line` with its gap `lo..hi` as wide as it might have been, likeliest first (the search
+/// pairs the first alternatives of every two doubts before the later ones): the next tab stop,
+/// one space, the stop after, two spaces, spaces to the next stop, further stops, a tab wider
+/// or narrower than it stands. Never the line itself.
+fn widths_at(line: &str, lo: usize, hi: usize) -> Vec<String> {
+    let (before, now, after) = (&line[..lo], &line[lo..hi], &line[hi..]);
+    let from = width(before, 0);
+    let first_stop = (from / TAB + 1) * TAB;
+    let stop = |k: usize| pad(from, first_stop + k * TAB, true);
+    // Spaces to the next stop: what an editor without tabs writes for the same column.
+    let spaces = pad(from, first_stop, false);
+    let mut widths: Vec<String> = vec![stop(0), " ".into(), stop(1), "  ".into(), spaces, stop(2), stop(3)];
+    if now.contains('\t') {
+        widths.push(format!("{now}\t"));
+        if let Some(narrower) = now.strip_prefix('\t').filter(|n| !n.is_empty()) {
+            widths.push(narrower.to_string());
+        }
+    }
+    let mut lines: Vec<String> = Vec::new();
+    for w in widths {
+        let alt = format!("{before}{w}{after}");
+        if w != now && !lines.contains(&alt) {
+            lines.push(alt);
+        }
+    }
+    lines
+}
+
+/// How many of a gap's likeliest widths are combined with another gap's of the same line.
+const COMBINED: usize = 4;
+
+/// For each aligned gap of `line`, the line with that gap as wide as it might have been (never
+/// the line itself); gaps with no other width are left out. A line with two gaps or more (a
+/// `#define`'s value and its trailing comment) also gets, for each two of them, the lines with
+/// both changed (their likeliest widths): two doubts of one line cannot be paired, as each
+/// replaces the whole line.
 pub fn alternatives(line: &str) -> Vec<Vec<String>> {
+    let found = gaps(line);
+    let mut out: Vec<Vec<String>> = found
+        .iter()
+        .map(|&(lo, hi)| widths_at(line, lo, hi))
+        .filter(|l| !l.is_empty())
+        .collect();
+    for a in 0..found.len() {
+        for b in a + 1..found.len() {
+            let mut both: Vec<String> = Vec::new();
+            for first in widths_at(line, found[a].0, found[a].1).into_iter().take(COMBINED) {
+                // The first change moves the second gap: find it again by its rank.
+                let again = gaps(&first);
+                if again.len() != found.len() {
+                    continue;
+                }
+                let (lo, hi) = again[b];
+                for alt in widths_at(&first, lo, hi).into_iter().take(COMBINED) {
+                    if alt != line && !both.contains(&alt) {
+                        both.push(alt);
+                    }
+                }
+            }
+            if !both.is_empty() {
+                out.push(both);
+            }
+        }
+    }
+    out
+}
+
+/// A block of consecutive added lines with the same kind of gap (and, but for a macro's `\`
+/// and a trailing comment, the same indentation) is usually aligned as one: a table of
+/// `#define`s, an enum's `=`, a struct's member names, a kernel-doc parameter list. For each
+/// such block of two lines or more, the first line and the ways the whole block could have
+/// been aligned (tabs to each of the three tab stops after its widest head, spaces to one past
+/// the widest head or to the first stop, two spaces or one on every line), each as the lines
+/// it changes. One such doubt stands for what would otherwise take as many doubts as the
+/// block has lines, which the search (single and paired doubts) could not combine.
+pub fn block_alternatives(lines: &[String], targets: &[usize]) -> Vec<Grouped> {
     let mut out = Vec::new();
-    for (lo, hi) in gaps(line) {
-        let (before, now, after) = (&line[..lo], &line[lo..hi], &line[hi..]);
-        let from = width(before, 0);
-        // Likeliest first (the search pairs the first alternatives of every two doubts before
-        // the later ones): the next tab stop, one space, the stop after, two spaces, further.
-        let first_stop = (from / TAB + 1) * TAB;
-        let stop = |k: usize| pad(from, first_stop + k * TAB, true);
-        // Spaces to the next stop: what an editor without tabs writes for the same column.
-        let spaces = pad(from, first_stop, false);
-        let mut widths: Vec<String> = vec![stop(0), " ".into(), stop(1), "  ".into(), spaces, stop(2), stop(3)];
-        if now.contains('\t') {
-            widths.push(format!("{now}\t"));
-            if let Some(narrower) = now.strip_prefix('\t').filter(|n| !n.is_empty()) {
-                widths.push(narrower.to_string());
+    for kind in GAP_KINDS {
+        let keeps_indent = !matches!(kind, GapKind::Aligned(Kind::Backslash | Kind::Comment));
+        let mut k = 0;
+        while k < targets.len() {
+            let first = targets[k];
+            let Some(_) = gap_of(&lines[first], kind) else {
+                k += 1;
+                continue;
+            };
+            let mut end = k;
+            while end + 1 < targets.len()
+                && targets[end + 1] == targets[end] + 1
+                && gap_of(&lines[targets[end + 1]], kind).is_some()
+                && (!keeps_indent || leading(&lines[targets[end + 1]]) == leading(&lines[first]))
+            {
+                end += 1;
+            }
+            if end > k {
+                let alts = block_widths(lines, &targets[k..=end], kind);
+                if !alts.is_empty() {
+                    out.push((first, alts));
+                }
+            }
+            k = end + 1;
+        }
+    }
+    out
+}
+
+/// An author spaces one kind of gap one way throughout a change: for each kind of gap that
+/// two or more added lines have (not necessarily next to each other), the first of them and
+/// the ways all of them could have stood at once, each on its own (not aligned with the
+/// others): one tab stop out, a single space.
+pub fn file_alternatives(lines: &[String], targets: &[usize]) -> Vec<Grouped> {
+    let mut out = Vec::new();
+    for kind in GAP_KINDS {
+        let rows: Vec<(usize, usize, usize)> = targets
+            .iter()
+            .filter_map(|&j| gap_of(&lines[j], kind).map(|(lo, hi)| (j, lo, hi)))
+            .collect();
+        if rows.len() < 2 {
+            continue;
+        }
+        let mut alts: Vec<Vec<(usize, String)>> = Vec::new();
+        for tabs in [true, false] {
+            let changes: Vec<(usize, String)> = rows
+                .iter()
+                .filter_map(|&(j, lo, hi)| {
+                    let from = width(&lines[j][..lo], 0);
+                    let w = if tabs {
+                        pad(from, (from / TAB + 1) * TAB, true)
+                    } else {
+                        " ".into()
+                    };
+                    let line = format!("{}{w}{}", &lines[j][..lo], &lines[j][hi..]);
+                    (line != lines[j]).then_some((j, line))
+                })
+                .collect();
+            if !changes.is_empty() {
+                alts.push(changes);
             }
         }
-        let mut lines: Vec<String> = Vec::new();
-        for w in widths {
-            let alt = format!("{before}{w}{after}");
-            if w != now && !lines.contains(&alt) {
-                lines.push(alt);
+        if !alts.is_empty() {
+            out.push((rows[0].0, alts));
+        }
+    }
+    out
+}
+
+/// How a block's gaps may have been padded.
+#[derive(Debug, Clone, Copy)]
+enum BlockWidth {
+    /// To this column, with tabs or with spaces.
+    Column(usize, bool),
+    /// This many spaces on every line, unaligned (`* @size:  Size`).
+    Spaces(usize),
+}
+
+/// The candidate widths of a block whose widest head ends at column `widest`, likeliest first.
+fn block_widths_for(widest: usize) -> [BlockWidth; 7] {
+    let first_stop = (widest / TAB + 1) * TAB;
+    [
+        BlockWidth::Column(first_stop, true),
+        BlockWidth::Column(widest + 1, false),
+        BlockWidth::Column(first_stop + TAB, true),
+        BlockWidth::Column(first_stop, false),
+        BlockWidth::Spaces(2),
+        BlockWidth::Column(first_stop + 2 * TAB, true),
+        BlockWidth::Spaces(1),
+    ]
+}
+
+/// `texts` with the gap of `kind` padded the `pick`th candidate way for the block; None when a
+/// line lacks the gap.
+fn pad_block(texts: &[String], kind: GapKind, pick: usize) -> Option<Vec<String>> {
+    let heads: Vec<(usize, usize, usize)> = texts
+        .iter()
+        .map(|t| gap_of(t, kind).map(|(lo, hi)| (lo, hi, width(&t[..lo], 0))))
+        .collect::<Option<_>>()?;
+    let widest = heads.iter().map(|h| h.2).max().unwrap_or(0);
+    let how = block_widths_for(widest)[pick];
+    Some(
+        texts
+            .iter()
+            .zip(&heads)
+            .map(|(t, &(lo, hi, from))| {
+                let w = match how {
+                    BlockWidth::Column(column, tabs) => pad(from, column, tabs),
+                    BlockWidth::Spaces(n) => " ".repeat(n),
+                };
+                let w = if w.is_empty() { " ".to_string() } else { w };
+                format!("{}{w}{}", &t[..lo], &t[hi..])
+            })
+            .collect(),
+    )
+}
+
+/// The ways the block `rows` could have been aligned by its gaps of `kind` (see
+/// `block_alternatives`), each as the lines it changes: each candidate column for those gaps
+/// alone, then with the block's later gaps (a trailing comment after an aligned `=`) aligned
+/// the same way. Alternatives that change nothing are left out.
+fn block_widths(lines: &[String], rows: &[usize], kind: GapKind) -> Vec<Vec<(usize, String)>> {
+    let texts: Vec<String> = rows.iter().map(|&j| lines[j].clone()).collect();
+    let later: Vec<GapKind> = GAP_KINDS.iter().skip_while(|&&k| k != kind).skip(1).copied().collect();
+    let mut candidates: Vec<Vec<String>> = Vec::new();
+    for pick in 0..block_widths_for(0).len() {
+        let Some(padded) = pad_block(&texts, kind, pick) else {
+            continue;
+        };
+        let mut all = padded.clone();
+        candidates.push(padded);
+        for &k in &later {
+            if let Some(next) = pad_block(&all, k, pick) {
+                all = next;
             }
         }
-        if !lines.is_empty() {
-            out.push(lines);
+        candidates.push(all);
+    }
+    let mut out: Vec<Vec<(usize, String)>> = Vec::new();
+    for candidate in candidates {
+        let changes: Vec<(usize, String)> = rows
+            .iter()
+            .zip(candidate)
+            .filter(|(&j, t)| *t != lines[j])
+            .map(|(&j, t)| (j, t))
+            .collect();
+        if !changes.is_empty() && !out.contains(&changes) {
+            out.push(changes);
         }
     }
     out
@@ -94,6 +322,72 @@ mod tests {
             .iter()
             .flatten()
             .any(|l| l == "\tNR_MEMMAP_PAGES,\t/* page metadata allocated through buddy allocator */"));
+    }
+
+    fn changed(lines: &[String], alt: &[(usize, String)]) -> Vec<String> {
+        let mut out = lines.to_vec();
+        alt.iter().for_each(|(j, t)| out[*j] = t.clone());
+        out
+    }
+
+    #[test]
+    fn a_block_of_added_lines_is_tried_aligned_as_one() {
+        // include/linux/cgroup.h (6.12): an enum's `=` and trailing comments, both spaced one
+        // past the widest name; the archive left single spaces.
+        let lines: Vec<String> = [
+            "\tCSS_TASK_ITER_PROCS = (1U << 0), /* walk only threadgroup leaders */",
+            "\tCSS_TASK_ITER_THREADED = (1U << 1), /* walk all threaded css_sets in the domain */",
+            "\tCSS_TASK_ITER_SKIPPED = (1U << 16), /* internal flags */",
+        ]
+        .map(String::from)
+        .to_vec();
+        let truth = [
+            "\tCSS_TASK_ITER_PROCS    = (1U << 0),  /* walk only threadgroup leaders */",
+            "\tCSS_TASK_ITER_THREADED = (1U << 1),  /* walk all threaded css_sets in the domain */",
+            "\tCSS_TASK_ITER_SKIPPED  = (1U << 16), /* internal flags */",
+        ];
+        let blocks = block_alternatives(&lines, &[0, 1, 2]);
+        assert!(blocks
+            .iter()
+            .any(|(first, alts)| *first == 0 && alts.iter().any(|a| changed(&lines, a) == truth)));
+        // kernel/bpf/stackmap.c (7.2): kernel-doc parameters two spaces out, unaligned.
+        let lines: Vec<String> = [" * @size: Size of the buffer", " * @elem_size: Size of each element"]
+            .map(String::from)
+            .to_vec();
+        let blocks = block_alternatives(&lines, &[0, 1]);
+        assert!(blocks.iter().any(|(_, alts)| alts
+            .iter()
+            .any(|a| changed(&lines, a) == [" * @size:  Size of the buffer", " * @elem_size:  Size of each element"])));
+        // A lone line is no block.
+        assert!(block_alternatives(&lines, &[0]).is_empty());
+    }
+
+    #[test]
+    fn every_added_define_of_a_file_is_tried_spaced_one_way() {
+        // Two lone `#define`s far apart in one change: an author who wrote one with a tab wrote
+        // both so.
+        let mut lines: Vec<String> = vec!["#define A_LIMIT 8".into()];
+        lines.extend((0..20).map(|i| format!("int x{i};")));
+        lines.push("#define B_SUFFIX \"__nullable\"".into());
+        let alts = file_alternatives(&lines, &[0, 21]);
+        assert_eq!(alts.len(), 1);
+        assert_eq!(
+            alts[0].1[0],
+            vec![
+                (0, "#define A_LIMIT\t8".to_string()),
+                (21, "#define B_SUFFIX\t\"__nullable\"".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn two_gaps_of_one_line_are_tried_changed_together() {
+        // include/linux/stat.h (6.12): the value two tabs out and the comment a tab out.
+        let alts = alternatives("#define STATX_CHANGE_COOKIE\t0x40000000U /* Want/got stx_change_attr */");
+        assert!(alts
+            .iter()
+            .flatten()
+            .any(|l| l == "#define STATX_CHANGE_COOKIE\t\t0x40000000U\t/* Want/got stx_change_attr */"));
     }
 
     #[test]

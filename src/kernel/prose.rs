@@ -3,6 +3,7 @@
 //! parameter's description at. Both are habits of a file's authors, so the file decides; a file
 //! that shows no clear habit keeps single spaces.
 
+use super::gaps::Grouped;
 use super::indent::{pad, pad_exact, width};
 
 /// A line of a block comment's body (` * …`) or its opening.
@@ -218,6 +219,78 @@ fn continuation_style(lines: &[String], targets: &[usize]) -> Option<Continuatio
     (n >= 2 && 2 * n > total).then_some(style)
 }
 
+/// The gap after the star of a continuation line in `style`, from the star's column `from` to
+/// the description's `column`; None for a style that says nothing there.
+fn continuation_gap(style: Continuation, from: usize, column: usize) -> Option<String> {
+    match style {
+        Continuation::AlignedTabs if column > from => Some(pad_exact(from, column)),
+        Continuation::AlignedSpaces if column > from => Some(" ".repeat(column - from)),
+        Continuation::OneTab => Some("\t".to_string()),
+        Continuation::Single => Some(" ".to_string()),
+        _ => None,
+    }
+}
+
+/// The added lines that continue a kernel-doc parameter's description may follow another
+/// habit than the file's (the author's): for each parameter's run of them, and for all of
+/// them at once, the first line and the run in each continuation style (under the
+/// description with tabs or with spaces, a tab after the star, one space), each as the lines
+/// it changes.
+pub fn continuation_alternatives(lines: &[String], targets: &[usize]) -> Vec<Grouped> {
+    // (param line, continuation line, star, description column)
+    let mut rows: Vec<(usize, usize, usize, usize)> = Vec::new();
+    for &t in targets {
+        let Some(h) = continued_param(lines, t) else {
+            continue;
+        };
+        let (Some(column), Some((star, _))) = (description_column(&lines[h]), star_gap(&lines[t])) else {
+            continue;
+        };
+        rows.push((h, t, star.len(), column));
+    }
+    let restyle = |group: &[(usize, usize, usize, usize)]| -> Vec<Vec<(usize, String)>> {
+        let mut alts: Vec<Vec<(usize, String)>> = Vec::new();
+        for style in [
+            Continuation::AlignedTabs,
+            Continuation::AlignedSpaces,
+            Continuation::OneTab,
+            Continuation::Single,
+        ] {
+            let changes: Vec<(usize, String)> = group
+                .iter()
+                .filter_map(|&(_, t, star, column)| {
+                    let line = &lines[t];
+                    let gap = continuation_gap(style, width(&line[..star], 0), column)?;
+                    let text = line[star..].trim_start_matches([' ', '\t']);
+                    let new = format!("{}{gap}{text}", &line[..star]);
+                    (new != *line).then_some((t, new))
+                })
+                .collect();
+            if !changes.is_empty() && !alts.contains(&changes) {
+                alts.push(changes);
+            }
+        }
+        alts
+    };
+    let mut out = Vec::new();
+    let mut k = 0;
+    while k < rows.len() {
+        let end = k + rows[k..].iter().take_while(|r| r.0 == rows[k].0).count();
+        let alts = restyle(&rows[k..end]);
+        if !alts.is_empty() {
+            out.push((rows[k].1, alts));
+        }
+        k = end;
+    }
+    if out.len() > 1 {
+        let alts = restyle(&rows);
+        if !alts.is_empty() {
+            out.push((rows[0].1, alts));
+        }
+    }
+    out
+}
+
 /// Re-gap the added continuation lines as the file continues its parameters.
 fn realign_continuations(lines: &mut [String], targets: &[usize], changed: &mut Vec<usize>) {
     let Some(style) = continuation_style(lines, targets) else {
@@ -230,12 +303,8 @@ fn realign_continuations(lines: &mut [String], targets: &[usize], changed: &mut 
         let Some((star, gap)) = star_gap(&lines[t]) else {
             continue;
         };
-        let from = width(star, 0);
-        let new_gap = match style {
-            Continuation::AlignedTabs if column > from => pad_exact(from, column),
-            Continuation::AlignedSpaces if column > from => " ".repeat(column - from),
-            Continuation::OneTab => "\t".to_string(),
-            _ => continue,
+        let Some(new_gap) = continuation_gap(style, width(star, 0), column) else {
+            continue;
         };
         if new_gap != gap {
             let text = lines[t][star.len() + gap.len()..].to_string();
@@ -320,6 +389,25 @@ mod tests {
         let first = lines.len();
         lines.extend(added.iter().map(|s| s.to_string()));
         (lines, (first..first + added.len()).collect())
+    }
+
+    #[test]
+    fn a_parameter_continued_under_its_description_is_an_alternative() {
+        // kernel/bpf/cgroup.c (6.12): `incremented` continues @new_prog under its description;
+        // the archive left one space after the star.
+        let lines: Vec<String> = [
+            "/**",
+            " * @link: A link for which to replace BPF program",
+            " * @new_prog: &struct bpf_prog for the target BPF program with its refcnt",
+            " * incremented",
+            " */",
+        ]
+        .map(String::from)
+        .to_vec();
+        let alts = continuation_alternatives(&lines, &[1, 2, 3]);
+        assert_eq!(alts.len(), 1);
+        assert_eq!(alts[0].0, 3);
+        assert!(alts[0].1.contains(&vec![(3, " *            incremented".to_string())]));
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 use super::locate::BlankChoice;
 use super::proof::{self, Budget, Doubt, Proof, Search};
-use super::restore::{self, Interior, Model};
+use super::restore::{self, Interior, Language, Model};
 use crate::kernel::indent::{self, indent_width, leading, Rule, Style};
 use crate::kernel::{align, gaps, prose, twin};
 use serde::Serialize;
@@ -23,7 +23,7 @@ pub struct FileWork {
     pub blanks: Vec<BlankChoice>,
     /// The postimage blob id the result must have, when the file was the preimage.
     pub postimage: Option<String>,
-    pub c_like: bool,
+    pub language: Language,
     /// Which report hunk each added line belongs to (index into the patch's hunk reports).
     pub added_hunk: Vec<usize>,
     /// The removed lines, as the tree had them, with their report hunk: the twins whose gaps
@@ -77,15 +77,15 @@ pub fn finish(lines: &mut [String], work: &FileWork, model: &Model, eol: &str, t
     let targets = &work.added;
     let before: Vec<String> = targets.iter().map(|&t| lines[t].clone()).collect();
     let mut doubts = Vec::new();
-    let rules = restore::restore(lines, targets, model, work.c_like);
+    let rules = restore::restore(lines, targets, model, work.language);
     let styled = styled_leads(lines, targets, &rules);
-    let realigned = if model.interior == Interior::Collapsed && work.c_like {
+    let realigned = if model.interior == Interior::Collapsed && work.language == Language::C {
         align::realign(lines, targets)
     } else {
         Vec::new()
     };
     if model.interior == Interior::Collapsed {
-        if work.c_like {
+        if work.language == Language::C {
             prose::respace(lines, targets);
         }
         for (&t, &h) in targets.iter().zip(&work.added_hunk) {
@@ -101,7 +101,7 @@ pub fn finish(lines: &mut [String], work: &FileWork, model: &Model, eol: &str, t
         doubts.extend(continuation_doubts(lines, targets, &rules, &styled));
         doubts.extend(twin_doubts(lines, work));
     }
-    if model.interior == Interior::Collapsed && work.c_like {
+    if model.interior == Interior::Collapsed && work.language == Language::C {
         doubts.extend(gap_doubts(lines, targets, &realigned));
         doubts.extend(sentence_doubts(lines, targets));
     }
@@ -322,24 +322,71 @@ fn gap_doubts(lines: &[String], targets: &[usize], realigned: &[usize]) -> Vec<D
             });
         }
     }
+    for (first, alternatives) in gaps::block_alternatives(lines, targets) {
+        out.push(Doubt {
+            line: first,
+            why: "a block of added lines aligned as one".into(),
+            alternatives,
+            likely: true,
+        });
+    }
+    for (first, alternatives) in prose::continuation_alternatives(lines, targets) {
+        out.push(Doubt {
+            line: first,
+            why: "a parameter's description continued as the file continues them".into(),
+            alternatives,
+            likely: true,
+        });
+    }
+    for (first, alternatives) in gaps::file_alternatives(lines, targets) {
+        out.push(Doubt {
+            line: first,
+            why: "one kind of gap spaced one way in every added line".into(),
+            alternatives,
+            likely: true,
+        });
+    }
     out
 }
 
 /// An added comment line's stops may have been spaced the other way than the file's habit
-/// (`kernel::prose`).
+/// (`kernel::prose`); an author who did so in one line of a comment usually did in all of its
+/// added lines, so each run of such lines is also tried switched as a whole.
 fn sentence_doubts(lines: &[String], targets: &[usize]) -> Vec<Doubt> {
-    targets
-        .iter()
-        .filter_map(|&t| {
-            let other = prose::other_sentence_spacing(&lines[t])?;
-            Some(Doubt {
-                line: t,
-                why: "sentences spaced as the file mostly spaces them".into(),
-                alternatives: vec![vec![(t, other)]],
+    let mut out = Vec::new();
+    let mut run: Vec<(usize, String)> = Vec::new();
+    let close = |run: &mut Vec<(usize, String)>, out: &mut Vec<Doubt>| {
+        if run.len() > 1 {
+            out.push(Doubt {
+                line: run[0].0,
+                why: "a comment's sentences spaced the other way throughout".into(),
+                alternatives: vec![std::mem::take(run)],
                 likely: true,
-            })
-        })
-        .collect()
+            });
+        }
+        run.clear();
+    };
+    for &t in targets {
+        let Some(other) = prose::other_sentence_spacing(&lines[t]) else {
+            continue;
+        };
+        out.push(Doubt {
+            line: t,
+            why: "sentences spaced as the file mostly spaces them".into(),
+            alternatives: vec![vec![(t, other.clone())]],
+            likely: true,
+        });
+        // Lines of one comment between the respaced ones (without a stop) do not end the run.
+        let same_comment = run.last().is_some_and(|&(last, _)| {
+            (last + 1..t).all(|j| targets.binary_search(&j).is_ok() && lines[j].trim_start().starts_with('*'))
+        });
+        if !same_comment {
+            close(&mut run, &mut out);
+        }
+        run.push((t, other));
+    }
+    close(&mut run, &mut out);
+    out
 }
 
 /// A blank line placed beside a run of added lines: the other side, then between two of the

@@ -461,7 +461,7 @@ fn plan(tree: &KernelTree, series: &Series, snapshots_wanted: bool) -> Result<Pl
             });
             let mut work = heal::FileWork {
                 path: path.clone(),
-                c_like: path.ends_with(".c") || path.ends_with(".h"),
+                language: restore::Language::of(&path),
                 postimage: match preimage {
                     Preimage::Match => fp
                         .index_line

@@ -217,11 +217,35 @@ fn expanded_by_itself<'a>(mail: impl Iterator<Item = &'a str> + Clone) -> Option
     (counted + plain >= 1).then_some(counted >= plain)
 }
 
-/// Rebuild the added lines `targets` (indices into `lines`, ascending) by `model`; `c_like`:
-/// the file is C (re-indenting follows kernel C style; other files keep their neighbour's
-/// indentation). Returns the rule that placed each line when C was re-indented (empty
+/// What a file is written in, as far as re-indenting it goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Language {
+    /// C (`.c`, `.h`): kernel C style.
+    C,
+    /// A Makefile or Kbuild file: recipes start with a tab, everything else at column 0.
+    Make,
+    /// Anything else keeps its neighbour's indentation.
+    #[default]
+    Other,
+}
+
+impl Language {
+    pub fn of(path: &str) -> Language {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        if path.ends_with(".c") || path.ends_with(".h") {
+            Language::C
+        } else if name == "Makefile" || name == "Kbuild" || name.starts_with("Makefile.") || name.ends_with(".mk") {
+            Language::Make
+        } else {
+            Language::Other
+        }
+    }
+}
+
+/// Rebuild the added lines `targets` (indices into `lines`, ascending) by `model` and the
+/// file's `language`. Returns the rule that placed each line when C was re-indented (empty
 /// otherwise), for the doubts the proof search tries.
-pub fn restore(lines: &mut [String], targets: &[usize], model: &Model, c_like: bool) -> Vec<indent::Rule> {
+pub fn restore(lines: &mut [String], targets: &[usize], model: &Model, language: Language) -> Vec<indent::Rule> {
     match model.indentation {
         Indentation::Kept => {
             if model.interior == Interior::TabsExpanded {
@@ -242,7 +266,8 @@ pub fn restore(lines: &mut [String], targets: &[usize], model: &Model, c_like: b
                 lines[t] = retab_line(&lines[t], from, inside, &near, dt, si);
             }
         }
-        Indentation::Stripped if c_like => return indent::reindent_explained(lines, targets),
+        Indentation::Stripped if language == Language::C => return indent::reindent_explained(lines, targets),
+        Indentation::Stripped if language == Language::Make => reindent_make(lines, targets),
         Indentation::Stripped => {
             for &t in targets {
                 let text = lines[t].trim().to_string();
@@ -255,6 +280,87 @@ pub fn restore(lines: &mut [String], targets: &[usize], model: &Model, c_like: b
         }
     }
     Vec::new()
+}
+
+/// What a (trimmed) Makefile line is, as far as its indentation goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MakeLine {
+    /// `target: prerequisites`: at column 0, and commands after it are its recipe.
+    Rule,
+    /// An assignment, a directive or a comment: at column 0.
+    Statement,
+    /// Anything else: a command (in a recipe, one tab).
+    Command,
+}
+
+fn make_line(text: &str) -> MakeLine {
+    const DIRECTIVES: [&str; 12] = [
+        "ifeq", "ifneq", "ifdef", "ifndef", "else", "endif", "include", "-include", "export", "override", "define",
+        "endef",
+    ];
+    let word = text.split([' ', '\t', '(']).next().unwrap_or("");
+    if DIRECTIVES.contains(&word) || text.starts_with('#') {
+        return MakeLine::Statement;
+    }
+    // An assignment: a variable's name, then `=`, `:=`, `::=`, `+=` or `?=`.
+    let name_end = text.find([' ', '\t', ':', '+', '?', '=']).unwrap_or(text.len());
+    let name = &text[..name_end];
+    let op = text[name_end..].trim_start();
+    let named = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.-/$(){}".contains(c));
+    if named && ["=", ":=", "::=", "+=", "?="].iter().any(|o| op.starts_with(o)) {
+        return MakeLine::Statement;
+    }
+    // A rule: targets, then a colon outside variable references; a command's prefix (`@`,
+    // `-`, `+`, `$(Q)`) says it is none.
+    if text.starts_with(['@', '-', '+']) || text.starts_with("$(Q)") {
+        return MakeLine::Command;
+    }
+    let mut depth = 0usize;
+    for (i, c) in text.char_indices() {
+        match c {
+            '(' | '{' => depth += 1,
+            ')' | '}' => depth = depth.saturating_sub(1),
+            '=' if depth == 0 => return MakeLine::Command,
+            ':' if depth == 0 => {
+                return if text[i + 1..].starts_with('=') {
+                    MakeLine::Statement
+                } else {
+                    MakeLine::Rule
+                }
+            }
+            _ => {}
+        }
+    }
+    MakeLine::Command
+}
+
+/// Re-indent the added lines of a Makefile whose leading whitespace was stripped: a command
+/// after a rule or after a recipe line is a recipe line (one tab); a line that continues the
+/// one above (`\`) keeps that line's indentation, or takes a tab under a column-0 line; rules,
+/// assignments, directives and comments stand at column 0.
+fn reindent_make(lines: &mut [String], targets: &[usize]) {
+    for &t in targets {
+        let text = lines[t].trim().to_string();
+        if text.is_empty() {
+            lines[t] = text;
+            continue;
+        }
+        // A recipe ends at the first line that is not one of its commands (a blank line too).
+        let above = t.checked_sub(1).filter(|&j| !lines[j].trim().is_empty());
+        let continued = above.filter(|&j| lines[j].trim_end().ends_with('\\'));
+        let in_recipe =
+            above.is_some_and(|j| lines[j].starts_with('\t') || make_line(lines[j].trim()) == MakeLine::Rule);
+        let lead = match continued {
+            Some(j) if leading(&lines[j]).is_empty() => "\t",
+            Some(j) => leading(&lines[j]),
+            None if make_line(&text) == MakeLine::Command && in_recipe => "\t",
+            None => "",
+        };
+        lines[t] = format!("{lead}{text}");
+    }
 }
 
 /// Where the tree lines near `t` (not themselves rebuilt) end their runs of blanks, by body
@@ -480,5 +586,35 @@ mod tests {
             retab_line(&one, 1, true, &[], true, false),
             "#define RK801_POWER_ENTER_SLP_OR_SHTD_SEQ3_REG\t0x2e"
         );
+    }
+
+    #[test]
+    fn a_stripped_makefile_gets_its_recipes_back_and_its_rules_at_column_zero() {
+        // kernel/bpf/preload/iterators/Makefile (6.12), every line added and stripped.
+        let truth = [
+            "clean:",
+            "\t$(call msg,CLEAN)",
+            "\t$(Q)rm -rf $(OUTPUT) iterators",
+            "",
+            "iterators.lskel-%.h: $(OUTPUT)/%/iterators.bpf.o | $(BPFTOOL)",
+            "\t$(call msg,GEN-SKEL,$@)",
+            "\t$(Q)$(BPFTOOL) gen skeleton -L $< > $@",
+            "",
+            "LIBBPF_OUTPUT = $(abspath $(OUTPUT))/libbpf",
+            "BPFOBJ := $(LIBBPF_OUTPUT)/libbpf.a",
+            "ifeq ($(V),1)",
+            "Q =",
+            "endif",
+            "$(OUTPUT) $(LIBBPF_OUTPUT) $(BPFTOOL_OUTPUT):",
+            "\t$(call msg,MKDIR,$@)",
+            "\t$(Q)mkdir -p $@",
+        ];
+        let mut lines: Vec<String> = truth.iter().map(|l| l.trim().to_string()).collect();
+        let targets: Vec<usize> = (0..lines.len()).collect();
+        reindent_make(&mut lines, &targets);
+        assert_eq!(lines, truth);
+        assert_eq!(Language::of("kernel/bpf/preload/iterators/Makefile"), Language::Make);
+        assert_eq!(Language::of("kernel/bpf/verifier.c"), Language::C);
+        assert_eq!(Language::of("kernel/bpf/Kconfig"), Language::Other);
     }
 }
