@@ -148,10 +148,10 @@ pub fn block_alternatives(lines: &[String], targets: &[usize]) -> Vec<Grouped> {
         let mut k = 0;
         while k < targets.len() {
             let first = targets[k];
-            let Some(_) = gap_of(&lines[first], kind) else {
+            if gap_of(&lines[first], kind).is_none() {
                 k += 1;
                 continue;
-            };
+            }
             let mut end = k;
             while end + 1 < targets.len()
                 && targets[end + 1] == targets[end] + 1
@@ -186,17 +186,12 @@ pub fn file_alternatives(lines: &[String], targets: &[usize]) -> Vec<Grouped> {
         if rows.len() < 2 {
             continue;
         }
-        let mut alts: Vec<Vec<(usize, String)>> = Vec::new();
-        for tabs in [true, false] {
-            let changes: Vec<(usize, String)> = rows
+        let mut alts: Vec<Edits> = Vec::new();
+        // One tab reaches the next tab stop from any column.
+        for w in ["\t", " "] {
+            let changes: Edits = rows
                 .iter()
                 .filter_map(|&(j, lo, hi)| {
-                    let from = width(&lines[j][..lo], 0);
-                    let w = if tabs {
-                        pad(from, (from / TAB + 1) * TAB, true)
-                    } else {
-                        " ".into()
-                    };
                     let line = format!("{}{w}{}", &lines[j][..lo], &lines[j][hi..]);
                     (line != lines[j]).then_some((j, line))
                 })
@@ -264,7 +259,7 @@ fn pad_block(texts: &[String], kind: GapKind, pick: usize) -> Option<Vec<String>
 /// `block_alternatives`), each as the lines it changes: each candidate column for those gaps
 /// alone, then with the block's later gaps (a trailing comment after an aligned `=`) aligned
 /// the same way. Alternatives that change nothing are left out.
-fn block_widths(lines: &[String], rows: &[usize], kind: GapKind) -> Vec<Vec<(usize, String)>> {
+fn block_widths(lines: &[String], rows: &[usize], kind: GapKind) -> Vec<Edits> {
     let texts: Vec<String> = rows.iter().map(|&j| lines[j].clone()).collect();
     let later: Vec<GapKind> = GAP_KINDS.iter().skip_while(|&&k| k != kind).skip(1).copied().collect();
     let mut candidates: Vec<Vec<String>> = Vec::new();
@@ -281,9 +276,9 @@ fn block_widths(lines: &[String], rows: &[usize], kind: GapKind) -> Vec<Vec<(usi
         }
         candidates.push(all);
     }
-    let mut out: Vec<Vec<(usize, String)>> = Vec::new();
+    let mut out: Vec<Edits> = Vec::new();
     for candidate in candidates {
-        let changes: Vec<(usize, String)> = rows
+        let changes: Edits = rows
             .iter()
             .zip(candidate)
             .filter(|(&j, t)| *t != lines[j])

@@ -3,7 +3,7 @@
 //! parameter's description at. Both are habits of a file's authors, so the file decides; a file
 //! that shows no clear habit keeps single spaces.
 
-use super::gaps::Grouped;
+use super::gaps::{Edits, Grouped};
 use super::indent::{pad, pad_exact, width};
 
 /// A line of a block comment's body (` * …`) or its opening.
@@ -248,15 +248,15 @@ pub fn continuation_alternatives(lines: &[String], targets: &[usize]) -> Vec<Gro
         };
         rows.push((h, t, star.len(), column));
     }
-    let restyle = |group: &[(usize, usize, usize, usize)]| -> Vec<Vec<(usize, String)>> {
-        let mut alts: Vec<Vec<(usize, String)>> = Vec::new();
+    let restyle = |group: &[(usize, usize, usize, usize)]| -> Vec<Edits> {
+        let mut alts: Vec<Edits> = Vec::new();
         for style in [
             Continuation::AlignedTabs,
             Continuation::AlignedSpaces,
             Continuation::OneTab,
             Continuation::Single,
         ] {
-            let changes: Vec<(usize, String)> = group
+            let changes: Edits = group
                 .iter()
                 .filter_map(|&(_, t, star, column)| {
                     let line = &lines[t];

@@ -322,29 +322,27 @@ fn gap_doubts(lines: &[String], targets: &[usize], realigned: &[usize]) -> Vec<D
             });
         }
     }
-    for (first, alternatives) in gaps::block_alternatives(lines, targets) {
-        out.push(Doubt {
+    let grouped = [
+        (
+            gaps::block_alternatives(lines, targets),
+            "a block of added lines aligned as one",
+        ),
+        (
+            prose::continuation_alternatives(lines, targets),
+            "a parameter's description continued as the file continues them",
+        ),
+        (
+            gaps::file_alternatives(lines, targets),
+            "one kind of gap spaced one way in every added line",
+        ),
+    ];
+    for (groups, why) in grouped {
+        out.extend(groups.into_iter().map(|(first, alternatives)| Doubt {
             line: first,
-            why: "a block of added lines aligned as one".into(),
+            why: why.into(),
             alternatives,
             likely: true,
-        });
-    }
-    for (first, alternatives) in prose::continuation_alternatives(lines, targets) {
-        out.push(Doubt {
-            line: first,
-            why: "a parameter's description continued as the file continues them".into(),
-            alternatives,
-            likely: true,
-        });
-    }
-    for (first, alternatives) in gaps::file_alternatives(lines, targets) {
-        out.push(Doubt {
-            line: first,
-            why: "one kind of gap spaced one way in every added line".into(),
-            alternatives,
-            likely: true,
-        });
+        }));
     }
     out
 }
