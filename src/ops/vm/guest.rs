@@ -139,6 +139,17 @@ fn rejoin_split_marker<'a>(ours: &'a str, next: Option<&str>) -> Cow<'a, str> {
     }
 }
 
+/// The number after `key` in `text`: its leading digits (and sign and point) only, as a
+/// kernel message can follow our output on the same console line before its newline
+/// (`retval=42clocksource: tsc: mask: …`, seen on 7.2 under TCG).
+fn number_after<T: std::str::FromStr>(text: &str, key: &str) -> Option<T> {
+    let after = text.split(key).nth(1)?.trim_start();
+    let end = after
+        .find(|c: char| !(c.is_ascii_digit() || c == '-' || c == '.'))
+        .unwrap_or(after.len());
+    after[..end].parse().ok()
+}
+
 /// Parse a serial console log.
 pub fn parse_console(text: &str) -> Console {
     let mut c = Console::default();
@@ -155,7 +166,7 @@ pub fn parse_console(text: &str) -> Console {
             match tag {
                 "KFPATCH-BOOTED" => {
                     c.booted = true;
-                    c.boot_seconds = ours.split("uptime=").nth(1).and_then(|v| v.trim().parse().ok());
+                    c.boot_seconds = number_after(ours, "uptime=");
                 }
                 "KFPATCH-BTF" => c.btf_present = Some(words.next() == Some("present")),
                 "KFPATCH-MODULE" => {
@@ -170,7 +181,7 @@ pub fn parse_console(text: &str) -> Console {
                     let rest = words.next().unwrap_or("");
                     let observed = if rest.starts_with("loaded") {
                         Observed::Loaded {
-                            retval: rest.split("retval=").nth(1).and_then(|v| v.trim().parse().ok()),
+                            retval: number_after(rest, "retval="),
                         }
                     } else {
                         Observed::Refused { log: vec![] }
@@ -230,6 +241,16 @@ mod tests {
         let c = parse_console(text);
         assert_eq!(c.module_loaded, Some(true), "{:?}", c.module_error);
         assert!(matches!(c.case("safe_no_lock"), Observed::Loaded { retval: Some(42) }));
+        // The README's `validate --install` on 7.2 under TCG (3 December 2026): the kernel's
+        // clocksource message followed the value before its newline.
+        let c = parse_console(
+            "KFPATCH-BOOTED uptime=3.10\nKFPATCH-CASE safe_under_lock loaded retval=42clocksource: tsc: \
+             mask: 0xffffffffffffffff max_cycles: 0x233fc0f9daa, max_idle_ns: 440795213832 ns\n\
+             KFPATCH-CASE safe_no_lock loaded retval=none\n",
+        );
+        assert_eq!(c.case("safe_under_lock"), Observed::Loaded { retval: Some(42) });
+        assert_eq!(c.case("safe_no_lock"), Observed::Loaded { retval: None });
+        assert_eq!(c.boot_seconds, Some(3.10));
         // A real failure keeps its reason.
         let c = parse_console("KFPATCH-MODULE failed insmod: can't insert: Invalid argument\n");
         assert_eq!(c.module_loaded, Some(false));
