@@ -343,7 +343,7 @@ pub fn reindent_styled(lines: &mut [String], targets: &[usize], style: Option<St
         let (new, rule) = if text.is_empty() {
             (String::new(), Rule::Blank)
         } else if text.starts_with('#') {
-            (align_define(lines, t, &text), Rule::Define)
+            (align_define(lines, t, &text, targets), Rule::Define)
         } else if lexed.in_comment_before[t] {
             let open = comment_opening(&lexed, t);
             let col = open.map(|o| indent_width(&lines[o]) + 1).unwrap_or(1);
@@ -688,45 +688,22 @@ pub fn split_define_with_value(text: &str) -> Option<(&str, &str, &str)> {
     split_define(text).filter(|(_, _, value)| !value.is_empty() && value.trim() != "\\")
 }
 
-/// Pad a new `#define` like the aligned block around it.
-fn align_define(lines: &[String], t: usize, text: &str) -> String {
+/// Pad a new `#define`'s value as `define_gap` says; one of a paragraph of added ones keeps its one
+/// space here and is aligned with the others by `align`.
+fn align_define(lines: &[String], t: usize, text: &str, targets: &[usize]) -> String {
     let Some((head, _, value)) = split_define(text) else {
         return text.to_string();
     };
     if value.is_empty() {
         return head.to_string();
     }
-    let lo = t.saturating_sub(12);
-    let hi = (t + 12).min(lines.len());
-    let mut cols: Vec<(usize, bool)> = Vec::new();
-    for j in (lo..hi).filter(|&j| j != t) {
-        let Some((their_head, sep, v)) = split_define(&lines[j]) else {
-            continue;
-        };
-        if sep == " " || v.is_empty() {
-            continue;
-        }
-        let col = width(sep, width(their_head, 0));
-        cols.push((col, sep.contains('\t')));
-    }
-    if cols.is_empty() {
+    // A macro's head continued on the next line has no value here: its `\` is aligned with
+    // the macro's other backslashes (`align`), not with values.
+    if value == "\\" {
         return format!("{head} {value}");
     }
-    // The most common value column among padded neighbours, and their padding character.
-    let mut best = (0usize, 0usize);
-    for (c, _) in &cols {
-        let n = cols.iter().filter(|(x, _)| x == c).count();
-        if n > best.1 {
-            best = (*c, n);
-        }
-    }
-    let target = best.0;
-    let tabs = cols.iter().filter(|(c, t)| *c == target && *t).count() * 2 > best.1;
-    let head_width = width(head, 0);
-    if head_width >= target {
-        return format!("{head} {value}");
-    }
-    format!("{head}{}{value}", pad(head_width, target, tabs))
+    let gap = super::define_gap::value_gap(lines, t, targets).after(width(head, 0));
+    format!("{head}{gap}{value}")
 }
 
 mod style;

@@ -1,14 +1,16 @@
 //! The kernel model every operation stands on and none owns: a tree on disk and where trees
 //! come from (`tree`, `debian`, `git`), what its KF_* flags are (`flagdefs`, `flagwalk`,
-//! `flagstate`), how kernel code is indented and aligned (`indent`, `align`, `gaps`), how files are written all or nothing
-//! (`write`), and into a tree journaled, locked and confined to it (`journal`), which host
-//! tools are there (`host_tools`), and which blobs a mail was made from (`blobs`). Nothing here
-//! reaches up into `ops`, `output` or `cli`, and nothing here prints.
+//! `flagstate`), how kernel code is indented and aligned (`indent`, `align`, `gaps`,
+//! `define_gap`) and where it puts blank lines (`blank_odds`), how files are written all or
+//! nothing (`write`), and into a tree journaled, locked and confined to it (`journal`), which
+//! host tools are there (`host_tools`), and which blobs a mail was made from (`blobs`). Nothing
+//! here reaches up into `ops`, `output` or `cli`, and nothing here prints.
 
 pub mod align;
 pub mod apt;
 pub mod blobs;
 pub mod debian;
+pub mod define_gap;
 pub mod fetched_tools;
 pub mod flagdefs;
 pub mod flagstate;
