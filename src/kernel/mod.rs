@@ -8,6 +8,7 @@
 
 pub mod align;
 pub mod apt;
+pub mod blank_odds;
 pub mod blobs;
 pub mod debian;
 pub mod define_gap;

@@ -2,6 +2,7 @@
 //! whitespace-damaged hunks — by comparing lines modulo whitespace and skipping blank lines the
 //! archive dropped. Two places that fit are an error, never a guess.
 
+use crate::kernel::blank_odds::BlankOdds;
 use crate::mail::{Hunk, LineKind};
 use serde::Serialize;
 
@@ -71,7 +72,14 @@ fn exact_at(file: &[String], old: &[&str], pos: usize) -> bool {
 
 /// Locate `hunk` in `file` (already changed by earlier hunks), expecting it near `expected`
 /// (0-based) and not before `min_start`.
-pub fn locate(file: &[String], hunk: &Hunk, expected: usize, min_start: usize) -> Result<Placement, Failure> {
+/// `odds` place the blank lines a damaged hunk lost beside its added lines.
+pub fn locate(
+    file: &[String],
+    hunk: &Hunk,
+    expected: usize,
+    min_start: usize,
+    odds: &BlankOdds,
+) -> Result<Placement, Failure> {
     let old: Vec<&str> = hunk.old_lines().map(|l| l.text.as_str()).collect();
     if old.is_empty() {
         // Pure addition without context: only its position says where.
@@ -106,7 +114,7 @@ pub fn locate(file: &[String], hunk: &Hunk, expected: usize, min_start: usize) -
         }
         _ => {}
     }
-    heal(file, hunk, expected, min_start)
+    heal(file, hunk, expected, min_start, odds)
 }
 
 /// [`locate`], and for a damaged hunk that fits nowhere, again with its added and removed lines
@@ -120,8 +128,9 @@ pub fn locate_reading_markers(
     hunk: &Hunk,
     expected: usize,
     min_start: usize,
+    odds: &BlankOdds,
 ) -> Result<(Placement, Option<Hunk>), Failure> {
-    let first = match locate(file, hunk, expected, min_start) {
+    let first = match locate(file, hunk, expected, min_start, odds) {
         Ok(p) => return Ok((p, None)),
         Err(f) => f,
     };
@@ -153,7 +162,7 @@ pub fn locate_reading_markers(
     }
     for which in tries {
         let h = as_context(&which);
-        if let Ok(p) = locate(file, &h, expected, min_start) {
+        if let Ok(p) = locate(file, &h, expected, min_start, odds) {
             return Ok((p, Some(h)));
         }
     }
@@ -198,7 +207,13 @@ fn exact_placement(file: &[String], hunk: &Hunk, pos: usize, strategy: Strategy)
 /// Whitespace-insensitive search over non-blank lines. Of several places that fit, the one
 /// where the hunk's header puts it wins (as `git apply` takes it there), allowing for the blank
 /// lines the mail lost before its first line; any other choice would be a guess.
-fn heal(file: &[String], hunk: &Hunk, expected: usize, min_start: usize) -> Result<Placement, Failure> {
+fn heal(
+    file: &[String],
+    hunk: &Hunk,
+    expected: usize,
+    min_start: usize,
+    odds: &BlankOdds,
+) -> Result<Placement, Failure> {
     let wanted: Vec<String> = hunk
         .old_lines()
         .map(|l| normalize(&l.text))
@@ -240,7 +255,7 @@ fn heal(file: &[String], hunk: &Hunk, expected: usize, min_start: usize) -> Resu
             why: explain_no_match(hunk, &norm_file),
         }),
         1 => {
-            let placement = healed_placement(file, hunk, &non_blank[found[0]..found[0] + wanted.len()]);
+            let placement = healed_placement(file, hunk, &non_blank[found[0]..found[0] + wanted.len()], odds);
             account_for_header(file, hunk, placement, min_start)
         }
         _ => Err(Failure::Ambiguous {
@@ -249,7 +264,7 @@ fn heal(file: &[String], hunk: &Hunk, expected: usize, min_start: usize) -> Resu
     }
 }
 
-fn healed_placement(file: &[String], hunk: &Hunk, matched: &[usize]) -> Placement {
+fn healed_placement(file: &[String], hunk: &Hunk, matched: &[usize], odds: &BlankOdds) -> Placement {
     let start = matched[0];
     let end = matched[matched.len() - 1] + 1;
     let mut lines: Vec<NewLine> = Vec::new();
@@ -308,7 +323,7 @@ fn healed_placement(file: &[String], hunk: &Hunk, matched: &[usize]) -> Placemen
                         let k = if last_old_removed {
                             lines.len() - rs
                         } else {
-                            blank_split(&lines[rs..], last_old, next_old)
+                            blank_split(&lines[rs..], last_old, next_old, odds)
                         };
                         let at = rs + k;
                         let n = lost.len();
@@ -361,15 +376,16 @@ fn healed_placement(file: &[String], hunk: &Hunk, matched: &[usize]) -> Placemen
 }
 
 /// Lost blank context lines between two old lines, with a run of added lines between them too:
-/// after how many of the run's lines do they stand? The tree says how many, not where; kernel
-/// style decides, in this order: never two blank lines in a row; a blank sets a block's
-/// declarations off from its statements; a blank follows the end of a nested statement (the
-/// old line before the run is deeper than the one after it, as after `\t\tgoto out;` or
-/// `\t}`); otherwise after the whole run (the common "append to the block above" case).
-fn blank_split(run: &[NewLine], prev_old: Option<&str>, next_old: Option<&str>) -> usize {
+/// after how many of the run's lines do they stand? The tree says how many, not where. At an
+/// end of the run (98 % of 1,675 such blank lines in the changes between Debian 6.1, 6.12 and
+/// 7.2 stand there), on the side where the file and its neighbours more often put a blank line
+/// between such two lines (`BlankOdds`); never two blank lines in a row, never right after a
+/// label or an opening brace, never right before a closing one. A run that continues the block
+/// below (`#define DRV_NAME_X` above `#define DRV_NAME_X_MS`) is set off from the block above,
+/// and the other way round; of equals, after the run (the common "append to the block above").
+fn blank_split(run: &[NewLine], prev_old: Option<&str>, next_old: Option<&str>, odds: &BlankOdds) -> usize {
     let len = run.len();
     let blank = |t: &str| t.trim().is_empty();
-    let depth = crate::kernel::indent::indent_width;
     let above = |k: usize| {
         if k == 0 {
             prev_old
@@ -378,28 +394,7 @@ fn blank_split(run: &[NewLine], prev_old: Option<&str>, next_old: Option<&str>) 
         }
     };
     let below = |k: usize| if k == len { next_old } else { Some(run[k].text.as_str()) };
-    let comment = |t: &str| {
-        let t = t.trim_start();
-        t.starts_with('*') || t.starts_with("/*") || t.starts_with("//")
-    };
-    // A nested statement or block ends with `;` or `}` on a line indented by tabs (a deeper
-    // line ending otherwise is a continuation, which closes nothing).
-    let closes = match (prev_old, next_old) {
-        (Some(p), Some(n)) => {
-            let end = p.trim_end();
-            !blank(n)
-                && !comment(p)
-                && depth(p) >= depth(n) + 8
-                && depth(p).is_multiple_of(8)
-                && (end.ends_with(';') || end.ends_with('}'))
-                // At file level only a brace closes: a deeper line ending with `;` there is a
-                // declaration's continuation.
-                && (depth(n) > 0 || end.ends_with('}') || end.ends_with("};"))
-        }
-        _ => false,
-    };
-    // A run that continues the block below (`#define DRV_NAME_X` above `#define DRV_NAME_X_MS`)
-    // is set off from the block above, and the other way round: the longer shared beginning.
+    // The longer shared beginning says which block the run continues.
     let shared = |a: Option<&str>, b: Option<&str>| match (a, b) {
         (Some(a), Some(b)) => {
             let (a, b) = (a.trim_start(), b.trim_start());
@@ -419,118 +414,37 @@ fn blank_split(run: &[NewLine], prev_old: Option<&str>, next_old: Option<&str>) 
             && t[..t.len() - 1].bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
             && t.len() > 1
     };
-    // A comment opening the run introduces what follows it: the blank goes before the comment.
-    let run_opens_comment = run.first().is_some_and(|l| l.text.trim_start().starts_with("/*"));
-    let score = |k: usize| -> i32 {
+    let score = |k: usize| -> f64 {
         let (a, b) = (above(k), below(k));
-        let mut s = 0;
         if a.is_some_and(blank) || b.is_some_and(blank) {
-            s -= 100;
+            return -100.0;
         }
-        if k == 0
-            && run_opens_comment
-            && b.is_some()
-            && a.is_some_and(|a| a.trim_end().ends_with('}') || a.trim_end().ends_with(';'))
-        {
-            s += 5;
-        }
-        if a.is_some_and(is_declaration) && b.is_some_and(|b| is_statement(b) || b.trim_start().starts_with("/*")) {
-            s += 20;
-        }
-        // The nesting closes between the old lines around the run: the blank follows the
-        // close, which is the run's last `}` line, or the old line before the run if the run
-        // closes nothing.
-        if closes {
-            let closer = run.iter().rposition(|l| l.text.trim_start().starts_with('}'));
-            match closer {
-                Some(m) if k == m + 1 => s += 10,
-                None if k == 0 => s += 10,
-                _ => {}
-            }
-        }
-        // Never a blank line right after a label or an opening brace, or right before a
-        // closing one; a label is set off from what it follows.
+        let mut s = 0.0;
         if a.is_some_and(|a| label(a) || a.trim_end().ends_with('{'))
             || b.is_some_and(|b| b.trim_start().starts_with('}'))
         {
-            s -= 30;
+            s -= 30.0;
         }
-        if b.is_some_and(label) {
-            s += 8;
+        if k > 0 && k < len {
+            s -= INSIDE_THE_RUN;
+        } else if let (Some(a), Some(b)) = (a, b) {
+            s += odds.log_odds(a, b);
         }
         if len > 0 && k == 0 && like_below > like_above + 3 {
-            s += 6;
+            s += 0.5;
         }
         if len > 0 && k == len && like_above > like_below + 3 {
-            s += 6;
-        }
-        // Inside the run only for a reason; at its ends, after it by default.
-        if k == len {
-            s += 2;
-        } else if k > 0 {
-            s -= 1;
+            s += 0.5;
         }
         s
     };
-    (0..=len).rev().max_by_key(|&k| score(k)).unwrap_or(len)
+    // `max_by` keeps the last of equals: after the run.
+    (0..=len).max_by(|&x, &y| score(x).total_cmp(&score(y))).unwrap_or(len)
 }
 
-/// A statement of a function body (not a declaration, a comment or a brace), read loosely.
-fn is_statement(line: &str) -> bool {
-    let t = line.trim();
-    let keyword = [
-        "if (",
-        "for (",
-        "while (",
-        "return",
-        "switch (",
-        "goto ",
-        "do ",
-        "break;",
-        "continue;",
-    ]
-    .iter()
-    .any(|k| t.starts_with(k));
-    let call_or_assign = t.ends_with(';')
-        && (t.contains('(') || t.contains(" = ") || t.contains("++") || t.contains("--") || t.contains("->"));
-    (keyword || call_or_assign) && !is_declaration(t)
-}
-
-/// A local declaration (`u64 skip = flags & MASK;`, `struct foo *p;`), read loosely.
-fn is_declaration(line: &str) -> bool {
-    const TYPES: [&str; 27] = [
-        "u8",
-        "u16",
-        "u32",
-        "u64",
-        "s8",
-        "s16",
-        "s32",
-        "s64",
-        "__u32",
-        "__u64",
-        "int",
-        "long",
-        "unsigned",
-        "signed",
-        "char",
-        "short",
-        "bool",
-        "size_t",
-        "ssize_t",
-        "void",
-        "struct",
-        "union",
-        "enum",
-        "const",
-        "static",
-        "u8*",
-        "phys_addr_t",
-    ];
-    let t = line.trim();
-    let first = t.split([' ', '\t', '*']).next().unwrap_or("");
-    t.ends_with(';') && TYPES.contains(&first) && !t.starts_with("return")
-}
+/// What a lost blank line between two of a run's added lines costs, in log odds: the proof
+/// search tries those places; the first guess only when both ends are very unlikely.
+const INSIDE_THE_RUN: f64 = 5.0;
 
 /// A healed hunk may only have lost blank lines: extend it over blank lines at its edges until
 /// it spans the header's old line count, and refuse it when the counts still disagree. It never

@@ -18,6 +18,7 @@ pub mod proof;
 pub mod restore;
 
 use super::Context;
+use crate::kernel::blank_odds::BlankOdds;
 use crate::kernel::journal::{self, JournalError, Recovery};
 use crate::kernel::{blobs, git, write, KernelTree, TreeError};
 use crate::mail::{FilePatch, LineKind, Patch, Series};
@@ -313,6 +314,8 @@ struct FileState {
     mode: u32,
     /// The permission bits the file is written back with (600, 444, 755 stay so).
     perm: u32,
+    /// Where blank lines go in this file and its neighbours: learned for damaged mails only.
+    blank_odds: BlankOdds,
 }
 
 impl FileState {
@@ -421,6 +424,7 @@ fn plan(tree: &KernelTree, series: &Series, snapshots_wanted: bool) -> Result<Pl
                         eol: "\n",
                         mode: 0o100644,
                         perm: 0o644,
+                        blank_odds: BlankOdds::default(),
                     }
                 } else {
                     if !tree.exists(&path) {
@@ -433,9 +437,14 @@ fn plan(tree: &KernelTree, series: &Series, snapshots_wanted: bool) -> Result<Pl
                     }
                     let original = tree.read(&path)?;
                     let trailing_newline = original.ends_with('\n');
-                    let lines = original.lines().map(str::to_string).collect();
+                    let lines: Vec<String> = original.lines().map(str::to_string).collect();
                     let (mode, perm) = file_mode(&real)?;
+                    let blank_odds = match (fp.hunks.iter().any(|h| h.damaged), real.parent(), real.file_name()) {
+                        (true, Some(dir), Some(name)) => BlankOdds::learn(&lines, dir, &name.to_string_lossy()),
+                        _ => BlankOdds::default(),
+                    };
                     FileState {
+                        blank_odds,
                         eol: line_ending(&original),
                         mode,
                         perm,
@@ -488,33 +497,33 @@ fn plan(tree: &KernelTree, series: &Series, snapshots_wanted: bool) -> Result<Pl
                         header: hunk.header(),
                     })
                 };
-                let (placement, read_as) = match locate::locate_reading_markers(&state.lines, hunk, expected, min_start)
-                {
-                    Ok(p) => p,
-                    // The input ended inside this hunk and the tree cannot make it whole: cut.
-                    Err(_) if hunk.short_at_end.is_some() => {
-                        let (old_left, new_left) = hunk.short_at_end.expect("checked");
-                        return Err(ApplyError::Truncated {
-                            mail: mail.clone(),
-                            line: hunk.line,
-                            header: hunk.header(),
-                            old_left,
-                            new_left,
-                        });
-                    }
-                    Err(Failure::NoMatch { why }) => {
-                        let why = format!(
+                let (placement, read_as) =
+                    match locate::locate_reading_markers(&state.lines, hunk, expected, min_start, &state.blank_odds) {
+                        Ok(p) => p,
+                        // The input ended inside this hunk and the tree cannot make it whole: cut.
+                        Err(_) if hunk.short_at_end.is_some() => {
+                            let (old_left, new_left) = hunk.short_at_end.expect("checked");
+                            return Err(ApplyError::Truncated {
+                                mail: mail.clone(),
+                                line: hunk.line,
+                                header: hunk.header(),
+                                old_left,
+                                new_left,
+                            });
+                        }
+                        Err(Failure::NoMatch { why }) => {
+                            let why = format!(
                             "{why}; the code has another shape in this tree (`kfpatch regen` writes the change for it)"
                         );
-                        return Err(ApplyError::NoMatch { at: at(), why });
-                    }
-                    Err(Failure::Ambiguous { lines }) => {
-                        return Err(ApplyError::Ambiguous {
-                            at: at(),
-                            places: lines,
-                        })
-                    }
-                };
+                            return Err(ApplyError::NoMatch { at: at(), why });
+                        }
+                        Err(Failure::Ambiguous { lines }) => {
+                            return Err(ApplyError::Ambiguous {
+                                at: at(),
+                                places: lines,
+                            })
+                        }
+                    };
                 // The hunk as it was finally read (a context line may have been taken for an
                 // added or removed one).
                 let hunk = read_as.as_ref().unwrap_or(hunk);

@@ -45,7 +45,7 @@ fn heal_restores_lost_blank_lines_and_tree_bytes() {
     // The header still counts the blank line the archive dropped.
     h.old_count += 1;
     h.new_count += 1;
-    let p = locate(&f, &h, 40, 0).unwrap();
+    let p = locate(&f, &h, 40, 0, &BlankOdds::default()).unwrap();
     assert_eq!(p.strategy, Strategy::Healed);
     assert_eq!((p.start, p.end, p.restored_blank_lines), (0, 5, 1));
     let texts: Vec<&str> = p.lines.iter().map(|l| l.text.as_str()).collect();
@@ -68,7 +68,7 @@ fn heal_refuses_a_hunk_that_lost_more_than_blank_lines() {
     let mut h = hunk(&[(Context, "int a;"), (Add, "int x;"), (Context, "int b;")]);
     h.old_count = 3;
     h.new_count = 4;
-    match locate(&f, &h, 50, 0) {
+    match locate(&f, &h, 50, 0, &BlankOdds::default()) {
         Err(Failure::NoMatch { why }) => assert!(why.contains("lost more than whitespace"), "{why}"),
         other => panic!("{other:?}"),
     }
@@ -78,8 +78,11 @@ fn heal_refuses_a_hunk_that_lost_more_than_blank_lines() {
 fn exact_then_offset() {
     let f = file("a\nb\nc\nd\n");
     let h = hunk(&[(Context, "b"), (Del, "c"), (Add, "C")]);
-    assert_eq!(locate(&f, &h, 1, 0).unwrap().strategy, Strategy::Exact);
-    let p = locate(&f, &h, 0, 0).unwrap();
+    assert_eq!(
+        locate(&f, &h, 1, 0, &BlankOdds::default()).unwrap().strategy,
+        Strategy::Exact
+    );
+    let p = locate(&f, &h, 0, 0, &BlankOdds::default()).unwrap();
     assert_eq!((p.strategy, p.start), (Strategy::Offset, 1));
 }
 
@@ -87,7 +90,7 @@ fn exact_then_offset() {
 fn twice_present_context_is_ambiguous() {
     let f = file("x\n\tfoo();\n\tbar();\ny\n\tfoo();\n\tbar();\n");
     let h = hunk(&[(Context, "foo();"), (Add, "baz();"), (Context, "bar();")]);
-    match locate(&f, &h, 100, 0) {
+    match locate(&f, &h, 100, 0, &BlankOdds::default()) {
         Err(Failure::Ambiguous { lines }) => assert_eq!(lines, vec![2, 5]),
         other => panic!("{other:?}"),
     }
@@ -103,9 +106,12 @@ fn of_several_healed_places_the_headers_wins() {
         (Add, ".arg1_type = ARG_B,"),
         (Context, "};"),
     ]);
-    let p = locate(&f, &h, 4, 0).unwrap();
+    let p = locate(&f, &h, 4, 0, &BlankOdds::default()).unwrap();
     assert_eq!((p.strategy, p.start), (Strategy::Healed, 4));
-    assert!(matches!(locate(&f, &h, 2, 0), Err(Failure::Ambiguous { .. })));
+    assert!(matches!(
+        locate(&f, &h, 2, 0, &BlankOdds::default()),
+        Err(Failure::Ambiguous { .. })
+    ));
 }
 
 #[test]
@@ -119,8 +125,11 @@ fn a_context_line_starting_with_a_minus_is_read_back_as_context() {
         (Context, "return ret;"),
     ]);
     h.new_count = 4;
-    assert!(matches!(locate(&f, &h, 0, 0), Err(Failure::NoMatch { .. })));
-    let (p, read_as) = locate_reading_markers(&f, &h, 0, 0).unwrap();
+    assert!(matches!(
+        locate(&f, &h, 0, 0, &BlankOdds::default()),
+        Err(Failure::NoMatch { .. })
+    ));
+    let (p, read_as) = locate_reading_markers(&f, &h, 0, 0, &BlankOdds::default()).unwrap();
     assert_eq!((p.start, p.end), (0, 3));
     assert_eq!(read_as.unwrap().lines[1].kind, Context);
     assert_eq!(p.lines[1].text, "\t\t\t-EINVAL : 0;");
@@ -130,7 +139,7 @@ fn a_context_line_starting_with_a_minus_is_read_back_as_context() {
 fn no_match_names_the_missing_line() {
     let f = file("a\nb\n");
     let h = hunk(&[(Context, "a"), (Del, "zzz"), (Add, "q")]);
-    match locate(&f, &h, 0, 0) {
+    match locate(&f, &h, 0, 0, &BlankOdds::default()) {
         Err(Failure::NoMatch { why }) => assert!(why.contains("removed line 2") && why.contains("zzz"), "{why}"),
         other => panic!("{other:?}"),
     }
@@ -145,14 +154,14 @@ fn heal_never_reaches_back_before_min_start() {
     let mut h = hunk(&[(Context, "b"), (Add, "y")]);
     h.old_count = 3;
     h.new_count = 4;
-    match locate(&f, &h, 40, 3) {
+    match locate(&f, &h, 40, 3, &BlankOdds::default()) {
         Err(Failure::NoMatch { why }) => assert!(why.contains("lost more than whitespace"), "{why}"),
         other => panic!("{other:?}"),
     }
     // With the room it needs after min_start it heals, and never starts before it.
     h.old_count = 2;
     h.new_count = 3;
-    let p = locate(&f, &h, 40, 3).unwrap();
+    let p = locate(&f, &h, 40, 3, &BlankOdds::default()).unwrap();
     assert_eq!(
         (p.strategy, p.start, p.end, p.restored_blank_lines),
         (Strategy::Healed, 3, 5, 1)
@@ -167,7 +176,7 @@ fn split_of(run: &[&str], prev: &str, next: &str) -> usize {
             added: true,
         })
         .collect();
-    blank_split(&run, Some(prev), Some(next))
+    blank_split(&run, Some(prev), Some(next), &BlankOdds::default())
 }
 
 #[test]
@@ -214,4 +223,27 @@ fn a_lost_blank_sets_a_label_off_and_follows_the_block_a_run_continues() {
     );
     // Appending to the block above stays the default.
     assert_eq!(split_of(&["\tx = 2;"], "\tx = 1;", "\treturn x;"), 1);
+}
+
+#[test]
+fn a_lost_blank_stands_where_the_file_puts_blank_lines_between_such_two_lines() {
+    // include/linux/err.h, 6.12: a kernel-doc comment added between `#ifndef __ASSEMBLY__`, a
+    // blank line, and the `#define` it documents. The file puts its comments right above what
+    // they describe, so the lost blank line stands before the comment, not between it and the
+    // `#define`.
+    let err_h = file(
+        "#include <asm/errno.h>\n\n/*\n * Kernel pointers have redundant information.\n */\n#define MAX_ERRNO\t4095\n\n#ifndef __ASSEMBLY__\n\n#define IS_ERR_VALUE(x) unlikely((unsigned long)(void *)(x) >= (unsigned long)-MAX_ERRNO)\n",
+    );
+    let odds = BlankOdds::learn(&err_h, std::path::Path::new("/nonexistent"), "err.h");
+    let run: Vec<NewLine> = ["/**", " * IS_ERR_VALUE - Detect an error pointer.", " */"]
+        .iter()
+        .map(|t| NewLine {
+            text: t.to_string(),
+            added: true,
+        })
+        .collect();
+    let (above, below) = ("#ifndef __ASSEMBLY__", "#define IS_ERR_VALUE(x) unlikely(x)");
+    assert_eq!(blank_split(&run, Some(above), Some(below), &odds), 0);
+    // A file that says nothing: after the run.
+    assert_eq!(blank_split(&run, Some(above), Some(below), &BlankOdds::default()), 3);
 }

@@ -1,0 +1,202 @@
+//! How likely a blank line is between two lines of kernel code, learned from the tree.
+//!
+//! A mail that lost a blank context line next to a run of added lines says how many blank
+//! lines there were, not on which side of the run, nor between which two of its lines. Kernel
+//! code is regular about where it puts blank lines: after a block of `#include`s, after a
+//! function's closing brace, before a comment that opens a new paragraph, rarely between a
+//! comment and the code it describes. Each line is read as a kind (a directive, a comment's
+//! opening or closing, a closing brace, a statement, …) and the tree says, for two kinds, how
+//! often one line of the first kind is followed by the second directly and how often after
+//! one blank line: in the file itself, and in its neighbours in the directory (the file's own
+//! habits first, the directory's as the prior).
+//!
+//! Measured on the changes between Debian 6.1, 6.12 and 7.2 under kernel/bpf and
+//! include/linux (1,675 blank context lines beside runs of added lines): the side the
+//! blank line stood on is right for 58 % of them with "after the run" always, for 89 % with
+//! these odds (file and nine neighbours), for 68 % with the file alone.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+/// A line's kind. Indentation is not part of it: the added lines of a damaged mail have lost
+/// theirs when the blank lines are placed (and with it, measured, the odds are as right).
+type Kind = &'static str;
+
+/// How many files of the directory (the nearest by name, the file among them) teach the prior.
+const NEIGHBOURS: usize = 9;
+
+/// For two kinds: how often the second follows the first directly, and after one blank line.
+#[derive(Debug, Default, Clone)]
+struct Counts(HashMap<(Kind, Kind), [u32; 2]>);
+
+impl Counts {
+    fn learn<S: AsRef<str>>(&mut self, lines: &[S]) {
+        let mut prev: Option<Kind> = None;
+        let mut blanks = 0usize;
+        for line in lines {
+            let line = line.as_ref();
+            if line.trim().is_empty() {
+                blanks += 1;
+                continue;
+            }
+            let k = kind(line);
+            if let Some(p) = prev.filter(|_| blanks <= 1) {
+                self.0.entry((p, k)).or_default()[blanks] += 1;
+            }
+            prev = Some(k);
+            blanks = 0;
+        }
+    }
+
+    fn get(&self, a: Kind, b: Kind) -> (f64, f64) {
+        let [direct, blank] = self.0.get(&(a, b)).copied().unwrap_or_default();
+        (f64::from(direct), f64::from(blank))
+    }
+}
+
+/// The odds of a blank line between two kinds of line, in one file of the tree.
+#[derive(Debug, Default, Clone)]
+pub struct BlankOdds {
+    file: Counts,
+    prior: Counts,
+}
+
+impl BlankOdds {
+    /// Learned from `lines` (the file as the tree has it) and from the `.c` and `.h` files
+    /// nearest by name to `name` in `dir` (the tree's directory of the file), if it can be read.
+    pub fn learn<S: AsRef<str>>(lines: &[S], dir: &Path, name: &str) -> BlankOdds {
+        let mut odds = BlankOdds::default();
+        odds.file.learn(lines);
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+            .filter_map(|e| e.file_name().into_string().ok())
+            .filter(|n| n.ends_with(".c") || n.ends_with(".h"))
+            .collect();
+        names.sort();
+        let at = names.partition_point(|n| n.as_str() < name);
+        let from = at.saturating_sub(NEIGHBOURS / 2);
+        for n in names.iter().skip(from).take(NEIGHBOURS) {
+            if let Ok(text) = std::fs::read(dir.join(n)) {
+                let text = String::from_utf8_lossy(&text);
+                odds.prior.learn(&text.lines().collect::<Vec<_>>());
+            }
+        }
+        odds
+    }
+
+    /// The log odds of a blank line between `above` and `below` rather than none: the file's
+    /// counts, smoothed towards the neighbours' rate (worth four lines of the file).
+    pub fn log_odds(&self, above: &str, below: &str) -> f64 {
+        let (a, b) = (kind(above), kind(below));
+        let (direct, blank) = self.file.get(a, b);
+        let (g_direct, g_blank) = self.prior.get(a, b);
+        let rate = (g_blank + 1.0) / (g_direct + g_blank + 2.0);
+        ((blank + 4.0 * rate) / (direct + 4.0 * (1.0 - rate))).ln()
+    }
+}
+
+/// What a line is, as far as blank lines around it go.
+fn kind(line: &str) -> Kind {
+    let t = line.trim();
+    if let Some(directive) = t.strip_prefix('#') {
+        let word: String = directive
+            .trim_start()
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        return match word.as_str() {
+            "if" | "ifdef" | "ifndef" => "#if",
+            "else" | "elif" => "#else",
+            "endif" => "#endif",
+            "include" => "#include",
+            "define" if t.ends_with('\\') => "#define\\",
+            "define" => "#define",
+            _ => "#other",
+        };
+    }
+    if t.starts_with("/*") && t.ends_with("*/") {
+        return "comment";
+    }
+    if t.starts_with("/*") {
+        return "comment open";
+    }
+    if t.starts_with("*/") || (t.starts_with('*') && t.ends_with("*/")) {
+        return "comment close";
+    }
+    if t.starts_with('*') {
+        return "comment middle";
+    }
+    if t.starts_with("//") {
+        return "// comment";
+    }
+    if t == "};" {
+        return "};";
+    }
+    if t.starts_with('}') {
+        return "}";
+    }
+    if t == "{" {
+        return "{";
+    }
+    if t.ends_with('{') {
+        return "head {";
+    }
+    if t.len() > 1 && t.ends_with(':') && t[..t.len() - 1].bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return "label";
+    }
+    if t.starts_with("case ") || t.starts_with("default:") {
+        return "case";
+    }
+    if t.ends_with('\\') {
+        return "macro line";
+    }
+    if t.starts_with("return") {
+        return "return";
+    }
+    match t.chars().last() {
+        Some(';') => ";",
+        Some(')') => ")",
+        Some(',') => ",",
+        _ => "other",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_blank_line_is_likely_after_includes_and_unlikely_inside_a_comment() {
+        // include/linux/restart_block.h and gpio/consumer.h: includes, a blank line, forward
+        // declarations.
+        let file = [
+            "#include <linux/compiler.h>",
+            "#include <linux/types.h>",
+            "",
+            "struct __kernel_timespec;",
+            "struct timespec;",
+            "",
+            "/* a comment */",
+            "struct old_timespec32;",
+        ];
+        let odds = BlankOdds::learn(&file, Path::new("/nonexistent"), "restart_block.h");
+        assert!(odds.log_odds("#include <linux/types.h>", "struct acpi_device;") > 0.0);
+        assert!(odds.log_odds("struct acpi_device;", "struct device;") < 0.0);
+        assert!(odds.log_odds("/* Get the ISHTP workqueue */", "struct workqueue_struct *wq;") < 0.0);
+    }
+
+    #[test]
+    fn kinds_tell_directives_comments_braces_and_statements_apart() {
+        assert_eq!(kind("#ifdef CONFIG_X"), "#if");
+        assert_eq!(kind("# define X 1"), "#define");
+        assert_eq!(kind("\t/* one line */"), "comment");
+        assert_eq!(kind(" * middle"), "comment middle");
+        assert_eq!(kind("};"), "};");
+        assert_eq!(kind("out:"), "label");
+        assert_eq!(kind("\treturn 0;"), "return");
+        assert_eq!(kind("\tfoo(a,"), ",");
+    }
+}
