@@ -3,9 +3,11 @@
 //! Input: a file's text, a NUL byte, then a patch. A patch that starts at `@@` gets a
 //! `--- a/f`/`+++ b/f` header. Every file patch in it is applied hunk by hunk to a fresh copy of
 //! the file, with apply's `expected`/`min_start` bookkeeping; each placement is spliced in, so a
-//! range outside the file panics here.
+//! range outside the file panics here. Blank lines are placed by odds learned from the file
+//! alone (as `apply` learns them from it and its directory).
 #![no_main]
 
+use kfpatch::kernel::blank_odds::BlankOdds;
 use kfpatch::mail::diff::parse_diff;
 use kfpatch::ops::apply::locate::locate;
 use libfuzzer_sys::fuzz_target;
@@ -33,6 +35,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let original: Vec<String> = file_text.lines().map(str::to_string).collect();
+    let odds = BlankOdds::learn(&original, std::path::Path::new(""), "f");
     for fp in &parsed.files {
         let mut file = original.clone();
         let mut delta: i64 = 0;
@@ -40,7 +43,7 @@ fuzz_target!(|data: &[u8]| {
         for hunk in &fp.hunks {
             let header_pos = hunk.old_start.saturating_sub(1) as i64;
             let expected = (header_pos + delta).max(0) as usize;
-            let Ok(p) = locate(&file, hunk, expected, min_start) else {
+            let Ok(p) = locate(&file, hunk, expected, min_start, &odds) else {
                 break;
             };
             assert!(
