@@ -121,15 +121,15 @@ fn by_vote(tree: &[Voter]) -> ValueGap {
         .iter()
         .filter_map(|v| v.padded.map(|(c, t)| (v.distance, c, t)))
         .collect();
+    if padded.is_empty() {
+        return ValueGap::One;
+    }
     let mut best = (0usize, 0usize);
     for &(_, c, _) in &padded {
         let n = padded.iter().filter(|(_, x, _)| *x == c).count();
         if n > best.1 {
             best = (c, n);
         }
-    }
-    if padded.is_empty() {
-        return ValueGap::One;
     }
     let col = best.0;
     // One space that reaches the column is the column's padding, not a vote against it.

@@ -314,7 +314,7 @@ struct FileState {
     mode: u32,
     /// The permission bits the file is written back with (600, 444, 755 stay so).
     perm: u32,
-    /// Where blank lines go in this file and its neighbours: learned for damaged mails only.
+    /// Where blank lines go in this file and its neighbours: learned for damaged series only.
     blank_odds: BlankOdds,
 }
 
@@ -376,6 +376,13 @@ fn plan(tree: &KernelTree, series: &Series, snapshots_wanted: bool) -> Result<Pl
     let mut states: BTreeMap<String, FileState> = BTreeMap::new();
     let mut reports = Vec::new();
     let mut snapshots = Vec::new();
+    // A file's blank-line odds are learned when it is first read, from its original lines; a
+    // later patch of the series may be the damaged one.
+    let damaged = series
+        .patches
+        .iter()
+        .flat_map(|p| &p.files)
+        .any(|fp| fp.hunks.iter().any(|h| h.damaged));
     for patch in &series.patches {
         let mail = patch.source.display().to_string();
         let label = patch.label();
@@ -439,7 +446,7 @@ fn plan(tree: &KernelTree, series: &Series, snapshots_wanted: bool) -> Result<Pl
                     let trailing_newline = original.ends_with('\n');
                     let lines: Vec<String> = original.lines().map(str::to_string).collect();
                     let (mode, perm) = file_mode(&real)?;
-                    let blank_odds = match (fp.hunks.iter().any(|h| h.damaged), real.parent(), real.file_name()) {
+                    let blank_odds = match (damaged, real.parent(), real.file_name()) {
                         (true, Some(dir), Some(name)) => BlankOdds::learn(&lines, dir, &name.to_string_lossy()),
                         _ => BlankOdds::default(),
                     };
@@ -497,33 +504,33 @@ fn plan(tree: &KernelTree, series: &Series, snapshots_wanted: bool) -> Result<Pl
                         header: hunk.header(),
                     })
                 };
-                let (placement, read_as) =
-                    match locate::locate_reading_markers(&state.lines, hunk, expected, min_start, &state.blank_odds) {
-                        Ok(p) => p,
-                        // The input ended inside this hunk and the tree cannot make it whole: cut.
-                        Err(_) if hunk.short_at_end.is_some() => {
-                            let (old_left, new_left) = hunk.short_at_end.expect("checked");
-                            return Err(ApplyError::Truncated {
-                                mail: mail.clone(),
-                                line: hunk.line,
-                                header: hunk.header(),
-                                old_left,
-                                new_left,
-                            });
-                        }
-                        Err(Failure::NoMatch { why }) => {
-                            let why = format!(
+                let found = locate::locate_reading_markers(&state.lines, hunk, expected, min_start, &state.blank_odds);
+                let (placement, read_as) = match found {
+                    Ok(p) => p,
+                    // The input ended inside this hunk and the tree cannot make it whole: cut.
+                    Err(_) if hunk.short_at_end.is_some() => {
+                        let (old_left, new_left) = hunk.short_at_end.expect("checked");
+                        return Err(ApplyError::Truncated {
+                            mail: mail.clone(),
+                            line: hunk.line,
+                            header: hunk.header(),
+                            old_left,
+                            new_left,
+                        });
+                    }
+                    Err(Failure::NoMatch { why }) => {
+                        let why = format!(
                             "{why}; the code has another shape in this tree (`kfpatch regen` writes the change for it)"
                         );
-                            return Err(ApplyError::NoMatch { at: at(), why });
-                        }
-                        Err(Failure::Ambiguous { lines }) => {
-                            return Err(ApplyError::Ambiguous {
-                                at: at(),
-                                places: lines,
-                            })
-                        }
-                    };
+                        return Err(ApplyError::NoMatch { at: at(), why });
+                    }
+                    Err(Failure::Ambiguous { lines }) => {
+                        return Err(ApplyError::Ambiguous {
+                            at: at(),
+                            places: lines,
+                        })
+                    }
+                };
                 // The hunk as it was finally read (a context line may have been taken for an
                 // added or removed one).
                 let hunk = read_as.as_ref().unwrap_or(hunk);
