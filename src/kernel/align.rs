@@ -301,7 +301,8 @@ fn nearest_macro_backslashes(lines: &[String], targets: &[usize], t: usize) -> O
 /// Widen the collapsed gaps of `targets` (indices into `lines`, ascending) to their neighbours'
 /// columns, then align the blocks they say nothing about. Returns the lines changed.
 pub fn realign(lines: &mut [String], targets: &[usize]) -> Vec<usize> {
-    // Found before the neighbours widen any gap: a macro whose backslashes they set is left be.
+    // Found before the neighbours widen any gap; a macro whose head's backslash they set is
+    // left be (`align_blocks`).
     let whole = whole_macros(lines, targets);
     let mut changed = realign_by_neighbours(lines, targets);
     align_blocks(lines, targets, &whole, &mut changed);
