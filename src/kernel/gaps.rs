@@ -68,8 +68,9 @@ fn gaps(line: &str) -> Vec<(usize, usize)> {
 
 /// `line` with its gap `lo..hi` as wide as it might have been, likeliest first (the search
 /// pairs the first alternatives of every two doubts before the later ones): the next tab stop,
-/// one space, the stop after, two spaces, spaces to the next stop, further stops, a tab wider
-/// or narrower than it stands. Never the line itself.
+/// one space, the stop after, two spaces, spaces to the next stop, further stops, spaces to
+/// the column it stands at and one either side, a tab wider or narrower than it stands. Never
+/// the line itself.
 fn widths_at(line: &str, lo: usize, hi: usize) -> Vec<String> {
     let (before, now, after) = (&line[..lo], &line[lo..hi], &line[hi..]);
     let from = width(before, 0);
@@ -78,6 +79,14 @@ fn widths_at(line: &str, lo: usize, hi: usize) -> Vec<String> {
     // Spaces to the next stop: what an editor without tabs writes for the same column.
     let spaces = pad(from, first_stop, false);
     let mut widths: Vec<String> = vec![stop(0), " ".into(), stop(1), "  ".into(), spaces, stop(2), stop(3)];
+    // The column it stands at in spaces, and one column either side: an author aligning by eye
+    // with spaces (include/linux/hdmi.h's `HDMI_MAX_INFOFRAME_SIZE    27`, one short).
+    let col = width(&line[..hi], 0);
+    for c in [col, col.saturating_sub(1), col + 1] {
+        if c > from {
+            widths.push(pad(from, c, false));
+        }
+    }
     if now.contains('\t') {
         widths.push(format!("{now}\t"));
         if let Some(narrower) = now.strip_prefix('\t').filter(|n| !n.is_empty()) {
@@ -323,6 +332,15 @@ mod tests {
         let mut out = lines.to_vec();
         alt.iter().for_each(|(j, t)| out[*j] = t.clone());
         out
+    }
+
+    #[test]
+    fn a_gap_aligned_by_eye_with_spaces_is_tried_a_column_short() {
+        // include/linux/hdmi.h (6.12): the healer padded the value to column 36 with spaces as
+        // the neighbours do; the author's line stops one column short.
+        let alts = alternatives("#define HDMI_MAX_INFOFRAME_SIZE     27");
+        assert!(alts[0].contains(&"#define HDMI_MAX_INFOFRAME_SIZE    27".to_string()));
+        assert!(alts[0].contains(&"#define HDMI_MAX_INFOFRAME_SIZE      27".to_string()));
     }
 
     #[test]
