@@ -143,7 +143,7 @@ fn define_head(line: &str) -> Option<(usize, usize)> {
 /// Runs of added lines the neighbours say nothing about, aligned as most kernel code aligns
 /// them: a paragraph of added `#define`s with no `#define` of the tree in it takes its values
 /// to one column (`define_gap::paragraph_column`); a macro all of whose lines are added sets
-/// its backslashes as the tree's nearest macro does (`nearest_macro_backslashes`), else at
+/// its backslashes as the tree's nearest macro does (`tree_macro_backslashes`), else at
 /// the first tab stop past its longest line (measured on the changes between Debian 6.12 and
 /// 7.2: 64 % of macro lines pad their `\` with tabs).
 fn align_blocks(lines: &mut [String], targets: &[usize], whole_macros: &[(usize, usize)], changed: &mut Vec<usize>) {
@@ -181,6 +181,12 @@ fn align_blocks(lines: &mut [String], targets: &[usize], whole_macros: &[(usize,
             changed.push(j);
         }
     }
+    // Read once for all the whole macros of the file, and only when there is one.
+    let tree_macros = if whole_macros.is_empty() {
+        Vec::new()
+    } else {
+        tree_macro_backslashes(lines, targets)
+    };
     for &(k, end) in whole_macros {
         let continued: Vec<usize> = targets[k..=end]
             .iter()
@@ -201,7 +207,11 @@ fn align_blocks(lines: &mut [String], targets: &[usize], whole_macros: &[(usize,
             .map(|&j| width(&lines[j][..lines[j].len() - 2], 0))
             .max()
             .unwrap_or(0);
-        let col = match nearest_macro_backslashes(lines, targets, targets[k]) {
+        let nearest = tree_macros
+            .iter()
+            .min_by_key(|&&(start, _)| start.abs_diff(targets[k]))
+            .map(|&(_, style)| style);
+        let col = match nearest {
             Some(Backslashes::Single) => continue,
             Some(Backslashes::Column(col)) if col > widest => col,
             _ => (widest / TAB + 1) * TAB,
@@ -245,13 +255,13 @@ enum Backslashes {
     Column(usize),
 }
 
-/// How the tree's macro nearest to line `t` (none of its lines a target) sets its backslashes:
-/// the first one that is single-spaced or tab-aligned at one column, nearest first. A file's
-/// macros mostly agree: measured on the macros of include/linux and kernel/bpf in Debian 7.2,
-/// the nearest macro's way gives a whole macro's backslashes right for 64 % of macros of
-/// several continued lines and 76 % of one (the first tab stop past the longest line: 27 % and
-/// 11 %).
-fn nearest_macro_backslashes(lines: &[String], targets: &[usize], t: usize) -> Option<Backslashes> {
+/// The tree's macros (none of their lines a target) that are single-spaced or tab-aligned at
+/// one column before their backslashes, as (head line, how). A whole added macro sets its
+/// backslashes as the nearest of them does: a file's macros mostly agree. Measured on the
+/// macros of include/linux and kernel/bpf in Debian 7.2, the nearest macro's way gives a whole
+/// macro's backslashes right for 64 % of macros of several continued lines and 76 % of one
+/// (the first tab stop past the longest line: 27 % and 11 %).
+fn tree_macro_backslashes(lines: &[String], targets: &[usize]) -> Vec<(usize, Backslashes)> {
     let is_target = |j: usize| targets.binary_search(&j).is_ok();
     let mut macros: Vec<(usize, Backslashes)> = Vec::new();
     let mut j = 0;
@@ -289,13 +299,10 @@ fn nearest_macro_backslashes(lines: &[String], targets: &[usize], t: usize) -> O
                 .then_some(Backslashes::Column(col))
         };
         if let Some(style) = style {
-            macros.push((start.abs_diff(t), style));
+            macros.push((start, style));
         }
     }
     macros
-        .into_iter()
-        .min_by_key(|&(distance, _)| distance)
-        .map(|(_, style)| style)
 }
 
 /// Widen the collapsed gaps of `targets` (indices into `lines`, ascending) to their neighbours'
