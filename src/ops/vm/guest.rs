@@ -114,28 +114,64 @@ const CRASH_MARKERS: &[&str] = &[
     "RIP: 0010:",
 ];
 
-/// A console printed by a printer thread (7.3's serial console, say) can put a deferred kernel
-/// message inside one of our lines: `KFPATCH-MODULE kfpatch_test_kmod: registered, …` and then
-/// `loaded` on the next line. When a marker's status word is not one it can have, the kernel's
-/// text is dropped and the status is taken from the next line.
-fn rejoin_split_marker<'a>(ours: &'a str, next: Option<&str>) -> Cow<'a, str> {
-    let words: Vec<&str> = ours.split_whitespace().collect();
-    let (head, statuses): (usize, &[&str]) = match words.first().copied() {
-        Some("KFPATCH-MODULE") => (1, &["loaded", "failed"]),
-        Some("KFPATCH-BTF") => (1, &["present", "missing"]),
-        // A case's name comes before its status.
-        Some("KFPATCH-CASE") => (2, &["loaded", "refused"]),
-        _ => return Cow::Borrowed(ours),
+/// The markers whose words [`well_formed_marker`] checks.
+const GRAMMAR_TAGS: &[&str] = &[
+    "KFPATCH-MODULE",
+    "KFPATCH-BTF",
+    "KFPATCH-CASE",
+    "KFPATCH-BOOTED",
+    "KFPATCH-DONE",
+];
+
+/// Whether `line` is one of our marker lines exactly as the init script writes it; a kernel
+/// message printed into it (see [`repair_marker`]) makes it ill-formed.
+fn well_formed_marker(line: &str) -> bool {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let number = |w: &str, key: &str| {
+        w.strip_prefix(key).is_some_and(|n| {
+            n == "none" || (n.parse::<f64>().is_ok() && n.chars().all(|c| c.is_ascii_digit() || c == '-' || c == '.'))
+        })
     };
-    let is_status = |w: Option<&&str>| w.is_some_and(|w| statuses.contains(w));
-    if is_status(words.get(head)) {
+    match words.as_slice() {
+        ["KFPATCH-MODULE", "loaded"] | ["KFPATCH-MODULE", "failed", ..] => true,
+        ["KFPATCH-BTF", "present" | "missing"] => true,
+        ["KFPATCH-CASE", _, "refused"] => true,
+        ["KFPATCH-CASE", _, "loaded", retval] => number(retval, "retval="),
+        ["KFPATCH-BOOTED", uptime] => number(uptime, "uptime="),
+        ["KFPATCH-DONE"] => true,
+        // The others carry free text (verifier log lines, test_progs lines): nothing to check,
+        // unless the tag is one of the above cut short or with a kernel message glued to it.
+        [tag, ..] => !GRAMMAR_TAGS
+            .iter()
+            .any(|known| tag.starts_with(known) || known.starts_with(tag)),
+        [] => false,
+    }
+}
+
+/// A serial console fed by a printer thread (7.3's, say) puts a deferred kernel message, with
+/// its own newline, anywhere inside one of our lines: before the status
+/// (`KFPATCH-MODULE kfpatch_test_kmod: registered, …` then `loaded` on the next line), glued
+/// to it (`KFPATCH-MODULE loadedkfpatch_test_kmod: registered, …` then an empty line, a 7.3
+/// CI run), or after a value (`retval=42clocksource: …`, 7.2). Our line is then a prefix of
+/// this console line followed by the next console line. An ill-formed marker is mended as the
+/// longest prefix that, with the next line (unless that is a marker of its own), or alone,
+/// makes a well-formed one; if none does, the line is read as it is.
+fn repair_marker<'a>(ours: &'a str, next: Option<&str>) -> Cow<'a, str> {
+    if well_formed_marker(ours) {
         return Cow::Borrowed(ours);
     }
-    match next.map(str::trim) {
-        Some(n) if is_status(n.split_whitespace().next().as_ref()) => {
-            Cow::Owned(format!("{} {n}", words[..head.min(words.len())].join(" ")))
+    let cuts = || (1..ours.len()).rev().filter(|&at| ours.is_char_boundary(at));
+    if let Some(next) = next.map(str::trim_end).filter(|n| !n.contains("KFPATCH-")) {
+        if let Some(mended) = cuts()
+            .map(|at| format!("{}{next}", &ours[..at]))
+            .find(|joined| well_formed_marker(joined))
+        {
+            return Cow::Owned(mended);
         }
-        _ => Cow::Borrowed(ours),
+    }
+    match cuts().find(|&at| well_formed_marker(&ours[..at])) {
+        Some(at) => Cow::Borrowed(&ours[..at]),
+        None => Cow::Borrowed(ours),
     }
 }
 
@@ -159,7 +195,7 @@ pub fn parse_console(text: &str) -> Console {
         // Kernel messages may share a line with our output; look for our marker anywhere.
         let line = raw.trim_end();
         if let Some(pos) = line.find("KFPATCH-") {
-            let ours = rejoin_split_marker(&line[pos..], all.get(at + 1).copied());
+            let ours = repair_marker(&line[pos..], all.get(at + 1).copied());
             let ours = ours.as_ref();
             let mut words = ours.splitn(3, ' ');
             let tag = words.next().unwrap_or("");
@@ -258,6 +294,30 @@ mod tests {
             c.module_error.as_deref(),
             Some("insmod: can't insert: Invalid argument")
         );
+    }
+
+    #[test]
+    fn a_kernel_message_glued_to_a_status_word_is_dropped() {
+        // A 7.3 CI run (4 December 2026): the module's deferred pr_info right after `loaded`,
+        // then our newline alone. Read as a failed load, it failed a row that had passed.
+        let c = parse_console(include_str!(
+            "../../../tests/fixtures/console/7.3-module-message-glued.log"
+        ));
+        assert_eq!(c.module_loaded, Some(true), "{:?}", c.module_error);
+        assert!(c.booted && c.done && c.crashes.is_empty(), "{:?}", c.crashes);
+        assert_eq!(c.case("safe_under_lock"), Observed::Loaded { retval: Some(42) });
+        assert!(matches!(c.case("unsafe_under_lock"), Observed::Refused { .. }));
+        // The same glue on the other markers, and one a kernel message left nothing to mend.
+        let c = parse_console(
+            "KFPATCH-BTF presentrandom: crng init done\n\nKFPATCH-CASE a refusedrandom: x\n\n\
+             KFPATCH-CASE b loaded retval=-1clocksource: tsc\n\nKFPATCH-DONEreboot: Power down\n",
+        );
+        assert_eq!(c.btf_present, Some(true));
+        assert!(matches!(c.case("a"), Observed::Refused { .. }));
+        assert_eq!(c.case("b"), Observed::Loaded { retval: Some(-1) });
+        assert!(c.done);
+        let c = parse_console("KFPATCH-MODULE kfpatch_test_kmod: registered\nKFPATCH-DONE\n");
+        assert_eq!(c.module_loaded, Some(false));
     }
 
     #[test]
