@@ -382,12 +382,13 @@ fn comment_opening(lexed: &Lexed, t: usize) -> Option<usize> {
 
 /// The code line above `before` that its indentation is measured from: preprocessor lines
 /// are skipped, and so are a macro's continued lines, unless `before` is one of them itself
-/// (then the macro's own lines count, its `#define` line included).
+/// (then the macro's own lines count, its `#define` line included, but not its empty ones:
+/// a lone `\` stands where the macro's backslashes stand, deep to the right).
 fn previous_non_blank(lines: &[String], lexed: &Lexed, before: usize) -> Option<usize> {
     let inside = lexed.in_macro.get(before).copied().unwrap_or(false);
     for j in (0..before).rev() {
         let text = lines[j].trim();
-        if text.is_empty() {
+        if text.is_empty() || (inside && text == "\\") {
             continue;
         }
         if inside {

@@ -401,3 +401,22 @@ fn a_continuation_that_would_pass_100_columns_takes_the_next_style_that_fits() {
     );
     assert_eq!(out, ["\t\t\tlocal_storage, selem, true, reuse_now);"]);
 }
+
+#[test]
+fn an_empty_macro_line_says_nothing_of_depth() {
+    // include/linux/once_lite.h (7.2): the lone `\` above stands nine tabs in, with the other
+    // backslashes; the statement under it is measured from the statement above it.
+    let before = "#define __ONCE_LITE_IF(condition)\t\t\t\t\t\\\n\
+                  \t({\t\t\t\t\t\t\t\t\\\n\
+                  \t\tbool __ret_once = false;\t\t\t\t\\\n\
+                  \t\t\t\t\t\t\t\t\t\\";
+    let out = run(
+        before,
+        &["if (unlikely(__ret_cond) && unlikely(!__already_done)) {\\"],
+        "\t\t\t__already_done = true;\t\t\t\t\\\n\t})",
+    );
+    assert_eq!(
+        out,
+        vec!["\t\tif (unlikely(__ret_cond) && unlikely(!__already_done)) {\\"]
+    );
+}
