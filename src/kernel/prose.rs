@@ -136,7 +136,7 @@ fn description_column(line: &str) -> Option<usize> {
 
 /// The comment's ` *` (up to and including the star) and the gap after it, for a body line
 /// with text.
-fn star_gap(line: &str) -> Option<(&str, &str)> {
+pub fn star_gap(line: &str) -> Option<(&str, &str)> {
     let star = line.len() - line.trim_start_matches([' ', '\t']).len();
     if !line[star..].starts_with('*') || line[star..].starts_with("*/") {
         return None;

@@ -8,7 +8,7 @@ use super::locate::BlankChoice;
 use super::proof::{self, Budget, Doubt, Proof, Search};
 use super::restore::{self, Interior, Language, Model};
 use crate::kernel::indent::{self, indent_width, leading, Rule, Style};
-use crate::kernel::{align, gaps, prose, twin};
+use crate::kernel::{align, comment_lists, gaps, prose, twin};
 use serde::Serialize;
 
 const TAB: &str = "\t";
@@ -87,6 +87,7 @@ pub fn finish(lines: &mut [String], work: &FileWork, model: &Model, eol: &str, t
     if model.interior == Interior::Collapsed {
         if work.language == Language::C {
             prose::respace(lines, targets);
+            doubts.extend(list_doubts(comment_lists::realign(lines, targets)));
         }
         for (&t, &h) in targets.iter().zip(&work.added_hunk) {
             if let Some((_, healed)) = twin::best(&lines[t], work.removed_in(h)) {
@@ -190,6 +191,24 @@ fn indent_doubts(lines: &[String], targets: &[usize], rules: &[Rule]) -> Vec<Dou
                     if alt != lines[t] {
                         alternatives.push(vec![(t, alt)]);
                     }
+                }
+            }
+        }
+        if *rule == Rule::ContinuationParen {
+            // Aligned by eye: a column short of the parenthesis or past it, alone or with the
+            // continuations under it that stand where it stands.
+            let mut run = vec![t];
+            for (&u, &r) in targets[k + 1..].iter().zip(&rules[k + 1..]) {
+                if u != run[run.len() - 1] + 1 || r != Rule::ContinuationParen || indent_width(&lines[u]) != width {
+                    break;
+                }
+                run.push(u);
+            }
+            for col in [Some(width + 1), width.checked_sub(1)].into_iter().flatten() {
+                let moved = |u: usize| (u, format!("{}{}", indent::pad_exact(0, col), lines[u].trim_start()));
+                alternatives.push(vec![moved(t)]);
+                if run.len() > 1 {
+                    alternatives.push(run.iter().map(|&u| moved(u)).collect());
                 }
             }
         }
@@ -347,6 +366,32 @@ fn gap_doubts(lines: &[String], targets: &[usize], realigned: &[usize]) -> Vec<D
     out
 }
 
+/// A comment's list item or its continuation re-gapped as the file's lists are may have been
+/// as the mail had it; each run of them (one item's) also as a whole.
+fn list_doubts(changed: Vec<(usize, String)>) -> Vec<Doubt> {
+    let mut out = Vec::new();
+    let mut runs: Vec<Vec<(usize, String)>> = Vec::new();
+    for (t, mail) in changed {
+        out.push(Doubt {
+            line: t,
+            why: "a comment's list spaced as the file's lists are".into(),
+            alternatives: vec![vec![(t, mail.clone())]],
+            likely: true,
+        });
+        match runs.last_mut() {
+            Some(run) if run[run.len() - 1].0 + 1 == t => run.push((t, mail)),
+            _ => runs.push(vec![(t, mail)]),
+        }
+    }
+    out.extend(runs.into_iter().filter(|run| run.len() > 1).map(|run| Doubt {
+        line: run[0].0,
+        why: "a comment's list spaced as the mail had it throughout".into(),
+        alternatives: vec![run],
+        likely: true,
+    }));
+    out
+}
+
 /// An added comment line's stops may have been spaced the other way than the file's habit
 /// (`kernel::prose`); an author who did so in one line of a comment usually did in all of its
 /// added lines, so each run of such lines is also tried switched as a whole.
@@ -493,5 +538,21 @@ mod tests {
                 vec!["\ta();", "\tb();", "", "\tc();"],
             ]
         );
+    }
+
+    #[test]
+    fn a_continuation_under_a_parenthesis_is_tried_a_column_either_side() {
+        // include/linux/sched/task.h (6.12): `unsigned long flags);` stands a column past the
+        // parenthesis of `kernel_thread(`.
+        let lines: Vec<String> = [
+            "extern pid_t kernel_thread(int (*fn)(void *), void *arg, const char *name,",
+            "\t\t\t   unsigned long flags);",
+        ]
+        .map(String::from)
+        .to_vec();
+        let doubts = indent_doubts(&lines, &[1], &[Rule::ContinuationParen]);
+        let tried: Vec<&str> = doubts[0].alternatives.iter().map(|alt| alt[0].1.as_str()).collect();
+        assert!(tried.contains(&"\t\t\t    unsigned long flags);"), "{tried:?}");
+        assert!(tried.contains(&"\t\t\t  unsigned long flags);"), "{tried:?}");
     }
 }

@@ -1,0 +1,234 @@
+//! Lists inside block comments (` *  1. text`, ` * - text`) whose spacing an archive collapsed.
+//! Measured on include/linux and kernel/bpf of 6.1 and 7.2: a list item's gap after the star
+//! is its neighbour item's in 99 % of items; the first line continuing an item stands under
+//! the item's text in 79 % (one space in 8 %), mostly reached with spaces; a further line
+//! stands where the line above it stands, or under the text, in 89 %. A file whose own
+//! continued items mostly do otherwise keeps what the mail had.
+
+use super::indent::{pad_exact, width};
+use super::prose::star_gap;
+
+/// What marks an item: items of one list share it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Marker {
+    /// `1.`, `2)`, `(3)`.
+    Number,
+    /// `a.`, `b)`.
+    Letter,
+    /// `-`, `*`.
+    Bullet(char),
+}
+
+/// A comment line that is a list item: its star (with what precedes it), the gap after the
+/// star, its marker, and the column its text starts at.
+struct Item<'a> {
+    star: &'a str,
+    gap: &'a str,
+    marker: Marker,
+    text_column: usize,
+}
+
+fn item(line: &str) -> Option<Item<'_>> {
+    let (star, gap) = star_gap(line)?;
+    let rest = &line[star.len() + gap.len()..];
+    let bytes = rest.as_bytes();
+    let (marker, len) = match bytes.first()? {
+        // `+` opens a footnote more often than an item.
+        b'-' | b'*' => (Marker::Bullet(bytes[0] as char), 1),
+        b'(' => {
+            let digits = rest[1..].bytes().take_while(u8::is_ascii_digit).count();
+            (digits > 0 && rest[1 + digits..].starts_with(')')).then_some((Marker::Number, digits + 2))?
+        }
+        b'0'..=b'9' => {
+            let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+            matches!(bytes.get(digits), Some(b'.' | b')')).then_some((Marker::Number, digits + 1))?
+        }
+        b'a'..=b'z' => matches!(bytes.get(1), Some(b'.' | b')')).then_some((Marker::Letter, 2))?,
+        _ => return None,
+    };
+    // `*/` closes the comment; `e.g.` and `-1` are words, not markers.
+    let after = &rest[len..];
+    let text = after.trim_start_matches([' ', '\t']);
+    if text.is_empty() || text.len() == after.len() || rest.starts_with("*/") {
+        return None;
+    }
+    let text_column = width(&line[..line.len() - text.len()], 0);
+    Some(Item {
+        star,
+        gap,
+        marker,
+        text_column,
+    })
+}
+
+/// A comment body line with text that is not an item (nor a kernel-doc `@name:` line).
+fn is_plain_text(line: &str) -> bool {
+    star_gap(line).is_some() && item(line).is_none() && !line.trim_start()[1..].trim_start().starts_with('@')
+}
+
+/// The item line that `j` continues: the nearest item above with only plain text lines
+/// between (a bare ` *` ends an item).
+fn continued_item(lines: &[String], j: usize) -> Option<usize> {
+    if !is_plain_text(&lines[j]) {
+        return None;
+    }
+    (j.saturating_sub(12)..j).rev().find_map(|k| match item(&lines[k]) {
+        Some(_) => Some(Some(k)),
+        None if is_plain_text(&lines[k]) => None,
+        None => Some(None),
+    })?
+}
+
+/// The nearest item of the same list as `t` (same marker, same comment), items of the tree
+/// before added ones: above first, then below.
+fn neighbour_item(lines: &[String], t: usize, marker: Marker, targets: &[usize]) -> Option<usize> {
+    let in_comment = |k: usize| star_gap(&lines[k]).is_some() || lines[k].trim() == "*";
+    let above = (t.saturating_sub(40)..t).rev().take_while(|&k| in_comment(k));
+    let below = (t + 1..lines.len().min(t + 40)).take_while(|&k| in_comment(k));
+    let same = |k: &usize| item(&lines[*k]).is_some_and(|i| i.marker == marker);
+    let candidates: Vec<usize> = above.chain(below).filter(same).collect();
+    let tree = candidates.iter().find(|k| targets.binary_search(k).is_err());
+    tree.or(candidates.first()).copied()
+}
+
+/// How the file's own items are continued on their first next line: under the item's text
+/// (and whether reached with tabs), or otherwise. `None` when they mostly stand otherwise.
+fn continues_under(lines: &[String], targets: &[usize]) -> Option<bool> {
+    let (mut tabs, mut spaces, mut other) = (0, 0, 0);
+    for j in 1..lines.len() {
+        if targets.binary_search(&j).is_ok() || item(&lines[j - 1]).is_none() || !is_plain_text(&lines[j]) {
+            continue;
+        }
+        let text_column = item(&lines[j - 1]).map(|i| i.text_column).unwrap_or(0);
+        let Some((star, gap)) = star_gap(&lines[j]) else {
+            continue;
+        };
+        match (width(gap, width(star, 0)) == text_column, gap.contains('\t')) {
+            (true, true) => tabs += 1,
+            (true, false) => spaces += 1,
+            (false, _) => other += 1,
+        }
+    }
+    (tabs + spaces >= other).then_some(tabs > spaces)
+}
+
+/// Re-gap the added comment lines `targets` that an archive left with one space after the
+/// star where they are list items or continue one. Returns the lines changed, each with the
+/// text the mail gave it.
+pub fn realign(lines: &mut [String], targets: &[usize]) -> Vec<(usize, String)> {
+    let mut changed = Vec::new();
+    let mut under: Option<Option<bool>> = None;
+    for &t in targets {
+        let Some((star, " ")) = star_gap(&lines[t]) else {
+            continue;
+        };
+        let star = star.to_string();
+        let star_column = width(&star, 0);
+        let text = lines[t][star.len() + 1..].to_string();
+        let gap = if let Some(own) = item(&lines[t]) {
+            let Some(k) = neighbour_item(lines, t, own.marker, targets) else {
+                continue;
+            };
+            let Some(other) = item(&lines[k]) else { continue };
+            (other.star == star).then(|| other.gap.to_string())
+        } else if let Some(k) = continued_item(lines, t) {
+            let tabs = *under.get_or_insert_with(|| continues_under(lines, targets));
+            let (Some(tabs), Some(head)) = (tabs, item(&lines[k])) else {
+                continue;
+            };
+            // A further line stands where the line above it stands.
+            let column = match k + 1 < t {
+                true => star_gap(&lines[t - 1]).map(|(s, g)| width(g, width(s, 0))),
+                false => Some(head.text_column),
+            };
+            column.filter(|&c| c > star_column + 1).map(|c| match tabs {
+                true => pad_exact(star_column, c),
+                false => " ".repeat(c - star_column),
+            })
+        } else {
+            None
+        };
+        if let Some(gap) = gap.filter(|g| g != " ") {
+            let mail = std::mem::replace(&mut lines[t], format!("{star}{gap}{text}"));
+            changed.push((t, mail));
+        }
+    }
+    changed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(tree: &[&str], added: &[&str], after: &[&str]) -> (Vec<String>, Vec<usize>) {
+        let mut lines: Vec<String> = tree.iter().map(|s| s.to_string()).collect();
+        let first = lines.len();
+        lines.extend(added.iter().map(|s| s.to_string()));
+        lines.extend(after.iter().map(|s| s.to_string()));
+        (lines, (first..first + added.len()).collect())
+    }
+
+    #[test]
+    fn an_added_item_takes_its_neighbours_gap_and_its_continuation_stands_under_its_text() {
+        // kernel/bpf/cgroup_iter.c (7.2): its walk orders are numbered two spaces after the star.
+        let (mut lines, targets) = file(
+            &[
+                "/*",
+                " *  1. Walk the descendants of a cgroup in pre-order.",
+                " *  4. Show the given cgroup only.",
+            ],
+            &[
+                " * 5. Walk the children of a given parent cgroup.",
+                " *",
+                " * See above.",
+            ],
+            &[" */"],
+        );
+        let changed = realign(&mut lines, &targets);
+        assert_eq!(
+            changed,
+            vec![(3, " * 5. Walk the children of a given parent cgroup.".to_string())]
+        );
+        assert_eq!(lines[3], " *  5. Walk the children of a given parent cgroup.");
+        assert_eq!(lines[5], " * See above.", "a line after an item's end is its own");
+        // include/linux/entry-common.h (6.12): a numbered step continued under its text.
+        let (mut lines, targets) = file(
+            &[
+                "/**",
+                " * 2) call tick_nohz_user_enter_prepare()",
+                " * 3) call exit_to_user_mode_loop() if any flags from",
+            ],
+            &[
+                " * EXIT_TO_USER_MODE_WORK are set",
+                " * and more",
+                " * 4) check that interrupts are still disabled",
+            ],
+            &[" */"],
+        );
+        let changed: Vec<usize> = realign(&mut lines, &targets).into_iter().map(|(t, _)| t).collect();
+        assert_eq!(changed, vec![3, 4]);
+        assert_eq!(lines[3], " *    EXIT_TO_USER_MODE_WORK are set");
+        assert_eq!(lines[4], " *    and more");
+        assert_eq!(lines[5], " * 4) check that interrupts are still disabled");
+    }
+
+    #[test]
+    fn a_file_whose_items_continue_otherwise_keeps_the_single_space() {
+        let (mut lines, targets) = file(
+            &[
+                "/*",
+                " * - one item",
+                " * that goes on",
+                " * - another",
+                " * goes on too",
+                " *",
+            ],
+            &[" * - a new item", " * continued"],
+            &[" */"],
+        );
+        assert!(realign(&mut lines, &targets).is_empty());
+        // Words are not markers.
+        assert!(item(" * e.g. this").is_none() && item(" * -1 is an error").is_none());
+        assert!(item(" * (2) second").is_some_and(|i| i.text_column == 7));
+    }
+}
