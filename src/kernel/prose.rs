@@ -51,6 +51,44 @@ fn two_spaces_after_stops(lines: &[String], targets: &[usize]) -> bool {
     two >= 3 && two > 2 * one
 }
 
+/// The lines of the block comment around line `t`: its body lines (` * …`) and its opening
+/// line (`/*`, which may have text too); just `t` when it is not in one.
+fn comment_span(lines: &[String], t: usize) -> std::ops::RangeInclusive<usize> {
+    let body = |j: usize| {
+        let text = lines[j].trim_start();
+        text.starts_with('*') && !text.starts_with("*/")
+    };
+    let first = (t.saturating_sub(200)..t)
+        .rev()
+        .take_while(|&j| body(j))
+        .last()
+        .unwrap_or(t);
+    let last = (t + 1..lines.len().min(t + 200))
+        .take_while(|&j| body(j))
+        .last()
+        .unwrap_or(t);
+    let opening = first
+        .checked_sub(1)
+        .filter(|&j| lines[j].trim_start().starts_with("/*"));
+    opening.unwrap_or(first)..=last
+}
+
+/// How the block comment around line `t` spaces its stops, counted on its lines that are not
+/// being rebuilt: two spaces (`true`), one, or `None` when they show no majority. Measured on
+/// include/linux and kernel/bpf (7.2): a comment line spaces its stops as the other lines of
+/// its comment do in 91 % of lines, as the file's majority does in 84 %.
+fn comment_habit(lines: &[String], targets: &[usize], t: usize) -> Option<bool> {
+    let (mut two, mut one) = (0, 0);
+    for j in comment_span(lines, t) {
+        if j == t || targets.binary_search(&j).is_ok() {
+            continue;
+        }
+        two += sentence_gaps(&lines[j], "  ").len();
+        one += sentence_gaps(&lines[j], " ").len();
+    }
+    (two != one).then_some(two > one)
+}
+
 /// A comment line with its sentences' stops spaced the other way (one space where it has two,
 /// two where it has one), for the proof search: a file's habit is a majority, not a rule, and
 /// a new comment often follows its author's.
@@ -98,7 +136,11 @@ enum ParamStyle {
     Spaces,
 }
 
-/// How the file's kernel-doc parameters (not being rebuilt) put their descriptions.
+/// How the file's kernel-doc parameters (not being rebuilt) put their descriptions: the
+/// file's majority. (The parameters of the nearest comment instead: right more often for one
+/// parameter taken out of the tree, 95 % against 92 % on include/linux and kernel/bpf, but
+/// worse for comments one author adds together: benchmark archive without `index` lines, 23
+/// fewer added lines exact, no more files identical.)
 fn param_style(lines: &[String], targets: &[usize]) -> ParamStyle {
     let (mut single, mut tabs, mut spaces) = (0, 0, 0);
     for (j, line) in lines.iter().enumerate() {
@@ -318,15 +360,14 @@ fn realign_continuations(lines: &mut [String], targets: &[usize], changed: &mut 
 /// them. Returns the lines changed.
 pub fn respace(lines: &mut [String], targets: &[usize]) -> Vec<usize> {
     let mut changed = Vec::new();
-    if two_spaces_after_stops(lines, targets) {
-        for &t in targets {
-            if !is_comment_text(&lines[t]) {
-                continue;
-            }
-            if let Some(line) = stops_respaced(&lines[t], " ") {
-                lines[t] = line;
-                changed.push(t);
-            }
+    let file_habit = two_spaces_after_stops(lines, targets);
+    for &t in targets {
+        if !is_comment_text(&lines[t]) || !comment_habit(lines, targets, t).unwrap_or(file_habit) {
+            continue;
+        }
+        if let Some(line) = stops_respaced(&lines[t], " ") {
+            lines[t] = line;
+            changed.push(t);
         }
     }
     let style = param_style(lines, targets);
@@ -424,6 +465,27 @@ mod tests {
         // A file with single spaces keeps them.
         let (mut lines, targets) = file(&[" * One. Two. Three. Four."], &[" * call. However"]);
         assert!(respace(&mut lines, &targets).is_empty());
+    }
+
+    #[test]
+    fn a_line_spaces_its_stops_as_the_rest_of_its_comment_does() {
+        // include/linux/pgtable.h (7.2) writes two spaces after most stops, but not in every
+        // comment: a line added to a comment of single spaces keeps one, and the other way.
+        let tree = [
+            "/* Two.  Spaces.  Here.  And.  There. */",
+            "/*",
+            " * The caller holds the page table lock. The PTEs map consecutive",
+        ];
+        let (mut lines, targets) = file(&tree, &[" * pages. They are all in the same PMD.", " */"]);
+        assert!(respace(&mut lines, &targets).is_empty());
+        let tree = [
+            "/* One. Space. Here. And. There. */",
+            "/*",
+            " * The lock.  The PTEs map",
+        ];
+        let (mut lines, targets) = file(&tree, &[" * pages. They are all in the same PMD.", " */"]);
+        respace(&mut lines, &targets);
+        assert_eq!(lines[3], " * pages.  They are all in the same PMD.");
     }
 
     #[test]
