@@ -204,7 +204,9 @@ fn indent_doubts(lines: &[String], targets: &[usize], rules: &[Rule]) -> Vec<Dou
                 }
                 run.push(u);
             }
-            for col in [Some(width + 1), width.checked_sub(1)].into_iter().flatten() {
+            // Or tabs on to the next tab stop past it (thread_info.h's `arch_dup_task_struct`).
+            let next_stop = (!width.is_multiple_of(8)).then_some((width / 8 + 1) * 8);
+            for col in [Some(width + 1), width.checked_sub(1), next_stop].into_iter().flatten() {
                 let moved = |u: usize| (u, format!("{}{}", indent::pad_exact(0, col), lines[u].trim_start()));
                 alternatives.push(vec![moved(t)]);
                 if run.len() > 1 {
@@ -541,7 +543,7 @@ mod tests {
     }
 
     #[test]
-    fn a_continuation_under_a_parenthesis_is_tried_a_column_either_side() {
+    fn a_continuation_under_a_parenthesis_is_tried_a_column_either_side_and_at_the_next_tab_stop() {
         // include/linux/sched/task.h (6.12): `unsigned long flags);` stands a column past the
         // parenthesis of `kernel_thread(`.
         let lines: Vec<String> = [
@@ -554,5 +556,15 @@ mod tests {
         let tried: Vec<&str> = doubts[0].alternatives.iter().map(|alt| alt[0].1.as_str()).collect();
         assert!(tried.contains(&"\t\t\t    unsigned long flags);"), "{tried:?}");
         assert!(tried.contains(&"\t\t\t  unsigned long flags);"), "{tried:?}");
+        // include/linux/thread_info.h (6.12): tabs on to the stop past the parenthesis.
+        let lines: Vec<String> = [
+            "int arch_dup_task_struct(struct task_struct *dst,",
+            "\t\t\t struct task_struct *src);",
+        ]
+        .map(String::from)
+        .to_vec();
+        let doubts = indent_doubts(&lines, &[1], &[Rule::ContinuationParen]);
+        let tried: Vec<&str> = doubts[0].alternatives.iter().map(|alt| alt[0].1.as_str()).collect();
+        assert!(tried.contains(&"\t\t\t\tstruct task_struct *src);"), "{tried:?}");
     }
 }
