@@ -96,14 +96,13 @@ fn neighbour_item(lines: &[String], t: usize, marker: Marker, targets: &[usize])
 fn continues_under(lines: &[String], targets: &[usize]) -> Option<bool> {
     let (mut tabs, mut spaces, mut other) = (0, 0, 0);
     for j in 1..lines.len() {
-        if targets.binary_search(&j).is_ok() || item(&lines[j - 1]).is_none() || !is_plain_text(&lines[j]) {
+        if targets.binary_search(&j).is_ok() || !is_plain_text(&lines[j]) {
             continue;
         }
-        let text_column = item(&lines[j - 1]).map(|i| i.text_column).unwrap_or(0);
-        let Some((star, gap)) = star_gap(&lines[j]) else {
+        let (Some(head), Some((star, gap))) = (item(&lines[j - 1]), star_gap(&lines[j])) else {
             continue;
         };
-        match (width(gap, width(star, 0)) == text_column, gap.contains('\t')) {
+        match (width(gap, width(star, 0)) == head.text_column, gap.contains('\t')) {
             (true, true) => tabs += 1,
             (true, false) => spaces += 1,
             (false, _) => other += 1,

@@ -362,10 +362,14 @@ pub fn respace(lines: &mut [String], targets: &[usize]) -> Vec<usize> {
     let mut changed = Vec::new();
     let file_habit = two_spaces_after_stops(lines, targets);
     for &t in targets {
-        if !is_comment_text(&lines[t]) || !comment_habit(lines, targets, t).unwrap_or(file_habit) {
+        if !is_comment_text(&lines[t]) {
             continue;
         }
-        if let Some(line) = stops_respaced(&lines[t], " ") {
+        // The comment is read only for a line that has a stop to respace.
+        let Some(line) = stops_respaced(&lines[t], " ") else {
+            continue;
+        };
+        if comment_habit(lines, targets, t).unwrap_or(file_habit) {
             lines[t] = line;
             changed.push(t);
         }
