@@ -100,6 +100,19 @@ fn same_column_gap(gap: &str, twin_col: usize, col: usize) -> String {
 /// side by side in `twin` too, set to reach the twin's column. Returns the new line and how
 /// many word pairs the twin vouched for (0: it says nothing about this line).
 pub fn apply(line: &str, twin: &str) -> (String, usize) {
+    apply_anchored(line, twin, false)
+}
+
+/// `line` with the twin's gaps, but where it inserted words after a word both have, the twin's
+/// gap kept after that word and a single space before the twin's next word
+/// (kernfs.h's `const char\t\t__rcu *name;` for `const char\t\t*name;`): the other reading of an
+/// insertion, which [`apply`] does not take. `None` when the line inserts nothing.
+pub fn inserted_left(line: &str, twin: &str) -> Option<String> {
+    let alt = apply_anchored(line, twin, true).0;
+    (alt != apply(line, twin).0).then_some(alt)
+}
+
+fn apply_anchored(line: &str, twin: &str, inserted_left: bool) -> (String, usize) {
     let (lead, mine) = split(line);
     let (twin_lead, theirs) = split(twin);
     if mine.words.len() < 2 || mine.words.len() > 400 || theirs.words.len() > 400 {
@@ -119,16 +132,35 @@ pub fn apply(line: &str, twin: &str) -> (String, usize) {
     }
     let end_of = |j: usize| width(theirs.words[j], twin_cols[j]);
     let mut vouched = 0;
+    let mut single = Vec::new();
     for (k, &(i, j)) in pairs.iter().enumerate() {
         // The gap before a word both lines have, measured from the twin's word before it.
         if i > 0 && j > 0 {
             twin_gap[i] = Some((theirs.gaps[j], end_of(j - 1)));
         }
         // The gap after a word both have, when the next words differ: left-anchored.
-        let next_matched = pairs.get(k + 1).is_some_and(|&(i1, _)| i1 == i + 1);
-        if !next_matched && i + 1 < mine.words.len() && j + 1 < theirs.words.len() {
+        // Left-anchored only where both lines replaced what follows: where this line inserted
+        // words before the twin's next one (`unsigned int x;` for `unsigned\t\t\tx;`), the
+        // twin's gap is the one before that word, not after this one.
+        let inserted = pairs.get(k + 1).filter(|&&(i1, j1)| j1 == j + 1 && i1 > i + 1);
+        if let (Some(&(i1, _)), true) = (inserted, inserted_left) {
+            single.push(i1);
+        }
+        let next_matched =
+            pairs.get(k + 1).is_some_and(|&(i1, _)| i1 == i + 1) || (inserted.is_some() && !inserted_left);
+        // A macro's closing `\\` stands at the macro's column, not where the twin's next word
+        // stood (percpu-defs.h's `#define per_cpu_ptr(ptr, cpu)\t({ …` became a macro).
+        let continues = |words: &[&str], at: usize| at + 1 == words.len() && words[at] == "\\";
+        if !next_matched
+            && i + 1 < mine.words.len()
+            && j + 1 < theirs.words.len()
+            && continues(&mine.words, i + 1) == continues(&theirs.words, j + 1)
+        {
             twin_gap[i + 1] = Some((theirs.gaps[j + 1], end_of(j)));
         }
+    }
+    for i in single {
+        twin_gap[i] = Some((" ", 0));
     }
     vouched += twin_gap.iter().filter(|g| g.is_some()).count();
     if vouched == 0 {
@@ -145,6 +177,13 @@ pub fn apply(line: &str, twin: &str) -> (String, usize) {
             Some((their_gap, their_col)) if i == last && *word == "\\" && their_gap.contains('\t') => {
                 same_column_gap(their_gap, (*their_col as isize - shift).max(0) as usize, col)
             }
+            // Spaces after a full stop space a sentence; they align nothing (cred.h's
+            // `credentials.  The caller`, one word shorter before it than its twin).
+            Some((their_gap, _))
+                if i > 0 && ends_sentence(mine.words[i - 1]) && their_gap.bytes().all(|b| b == b' ') =>
+            {
+                their_gap.to_string()
+            }
             Some((their_gap, their_col)) => same_column_gap(their_gap, *their_col, col),
             None => gap.to_string(),
         };
@@ -153,6 +192,12 @@ pub fn apply(line: &str, twin: &str) -> (String, usize) {
         out.push_str(word);
     }
     (out, vouched)
+}
+
+/// A word that ends a sentence (`credentials.`, `it?`), not an abbreviation's dot in a
+/// word (`e.g.` ends one too: an author spacing sentences writes it so).
+fn ends_sentence(word: &str) -> bool {
+    word.len() > 1 && word.ends_with(['.', '?', '!'])
 }
 
 /// A word that says something: it has a letter or a digit (`=`, `{`, `\\` are in every line).
@@ -189,6 +234,49 @@ pub fn best<'a>(line: &str, removed: impl IntoIterator<Item = &'a str>) -> Optio
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sentence_keeps_its_twins_two_spaces_wherever_it_stands() {
+        // include/linux/cred.h, 6.1 -> 6.12: `Get a reference` became `Get references`, one
+        // column shorter; the two spaces after the stop are a sentence's, not a column.
+        let (healed, _) = apply(
+            " * Get references on the specified set of credentials. The caller must release",
+            " * Get a reference on the specified set of credentials.  The caller must",
+        );
+        assert_eq!(
+            healed,
+            " * Get references on the specified set of credentials.  The caller must release"
+        );
+    }
+
+    #[test]
+    fn a_closing_backslash_takes_no_gap_from_a_twin_without_one() {
+        // include/linux/percpu-defs.h, 6.12 -> 7.2: a one-line macro became a block.
+        let (healed, _) = apply(
+            "#define per_cpu_ptr(ptr, cpu) \\",
+            "#define per_cpu_ptr(ptr, cpu)\t({ (void)(cpu); VERIFY_PERCPU_PTR(ptr); })",
+        );
+        assert_eq!(healed, "#define per_cpu_ptr(ptr, cpu) \\");
+    }
+
+    #[test]
+    fn words_inserted_before_the_name_take_the_twins_gap_before_the_name() {
+        // include/linux/iio/iio-opaque.h and if_pppox.h, 6.12 -> 7.2.
+        let (healed, _) = apply("\tunsigned int cached_reg_addr;", "\tunsigned\t\t\tcached_reg_addr;");
+        assert_eq!(healed, "\tunsigned int\t\t\tcached_reg_addr;");
+        let (healed, _) = apply(
+            "\tstruct pppox_sock __rcu *next; /* for hash table */",
+            "\tstruct pppox_sock\t*next;\t  /* for hash table */",
+        );
+        assert!(healed.starts_with("\tstruct pppox_sock __rcu\t*next;"), "{healed}");
+        // include/linux/kernfs.h, 6.12 -> 7.2: the other reading, for the search.
+        let line = "\tconst char __rcu *name;";
+        assert_eq!(
+            inserted_left(line, "\tconst char\t\t*name;").as_deref(),
+            Some("\tconst char\t\t__rcu *name;")
+        );
+        assert_eq!(inserted_left("\tconst char *x;", "\tconst char\t\t*name;"), None);
+    }
 
     #[test]
     fn a_changed_define_keeps_its_twins_single_space() {

@@ -311,6 +311,14 @@ fn twin_doubts(lines: &[String], work: &FileWork) -> Vec<Doubt> {
         let Some((twin, _)) = twin::best(&lines[t], work.removed_in(h)) else {
             continue;
         };
+        if let Some(alt) = twin::inserted_left(&lines[t], twin) {
+            out.push(Doubt {
+                line: t,
+                why: "words inserted after the removed line's gap, not before its next word".into(),
+                alternatives: vec![vec![(t, alt)]],
+                likely: true,
+            });
+        }
         let alt = format!("{}{}", leading(twin), lines[t].trim_start());
         if alt != lines[t] {
             out.push(Doubt {
