@@ -3,7 +3,7 @@
 //! parameter's description at. Both are habits of a file's authors, so the file decides; a file
 //! that shows no clear habit keeps single spaces.
 
-use super::gaps::{Edits, Grouped};
+use super::gaps::{param_text_widths, Edits, Grouped};
 use super::indent::{pad, pad_exact, width};
 
 /// A line of a block comment's body (` * …`) or its opening.
@@ -273,6 +273,9 @@ fn continuation_gap(style: Continuation, from: usize, column: usize) -> Option<S
     }
 }
 
+/// How many of a parameter's likeliest description gaps move its continuations with them.
+const MOVED_WIDTHS: usize = 6;
+
 /// The added lines that continue a kernel-doc parameter's description may follow another
 /// habit than the file's (the author's): for each parameter's run of them, and for all of
 /// them at once, the first line and the run in each continuation style (under the
@@ -290,6 +293,19 @@ pub fn continuation_alternatives(lines: &[String], targets: &[usize]) -> Vec<Gro
         };
         rows.push((h, t, star.len(), column));
     }
+    // The continuations in `style`, under `column` when given (else under their own head).
+    let restyled = |group: &[(usize, usize, usize, usize)], style: Continuation, under: Option<usize>| -> Edits {
+        group
+            .iter()
+            .filter_map(|&(_, t, star, column)| {
+                let line = &lines[t];
+                let gap = continuation_gap(style, width(&line[..star], 0), under.unwrap_or(column))?;
+                let text = line[star..].trim_start_matches([' ', '\t']);
+                let new = format!("{}{gap}{text}", &line[..star]);
+                (new != *line).then_some((t, new))
+            })
+            .collect()
+    };
     let restyle = |group: &[(usize, usize, usize, usize)]| -> Vec<Edits> {
         let mut alts: Vec<Edits> = Vec::new();
         for style in [
@@ -298,33 +314,52 @@ pub fn continuation_alternatives(lines: &[String], targets: &[usize]) -> Vec<Gro
             Continuation::OneTab,
             Continuation::Single,
         ] {
-            let changes: Edits = group
-                .iter()
-                .filter_map(|&(_, t, star, column)| {
-                    let line = &lines[t];
-                    let gap = continuation_gap(style, width(&line[..star], 0), column)?;
-                    let text = line[star..].trim_start_matches([' ', '\t']);
-                    let new = format!("{}{gap}{text}", &line[..star]);
-                    (new != *line).then_some((t, new))
-                })
-                .collect();
+            let changes = restyled(group, style, None);
             if !changes.is_empty() && !alts.contains(&changes) {
                 alts.push(changes);
             }
         }
         alts
     };
+    // An added parameter whose description starts elsewhere moves its continuations with it
+    // (` * @pm_nb:\tThe notifier …` over ` *\t\ton resume.`): the search pairs only two
+    // doubts, and a parameter of two continuations would need three.
+    let moved = |group: &[(usize, usize, usize, usize)]| -> Vec<Edits> {
+        let head = group[0].0;
+        if targets.binary_search(&head).is_err() {
+            return Vec::new();
+        }
+        let mut alts: Vec<Edits> = Vec::new();
+        for alt in param_text_widths(&lines[head]).into_iter().take(MOVED_WIDTHS) {
+            let Some(column) = description_column(&alt) else {
+                continue;
+            };
+            for style in [Continuation::AlignedTabs, Continuation::AlignedSpaces] {
+                let mut changes = vec![(head, alt.clone())];
+                changes.extend(restyled(group, style, Some(column)));
+                if changes.len() > 1 && !alts.contains(&changes) {
+                    alts.push(changes);
+                }
+            }
+        }
+        alts
+    };
     let mut out = Vec::new();
-    let mut k = 0;
+    let (mut k, mut params) = (0, 0);
     while k < rows.len() {
         let end = k + rows[k..].iter().take_while(|r| r.0 == rows[k].0).count();
-        let alts = restyle(&rows[k..end]);
-        if !alts.is_empty() {
-            out.push((rows[k].1, alts));
+        let restyled = restyle(&rows[k..end]);
+        if !restyled.is_empty() {
+            out.push((rows[k].1, restyled));
+            params += 1;
+        }
+        let moved = moved(&rows[k..end]);
+        if !moved.is_empty() {
+            out.push((rows[k].1, moved));
         }
         k = end;
     }
-    if out.len() > 1 {
+    if params > 1 {
         let alts = restyle(&rows);
         if !alts.is_empty() {
             out.push((rows[0].1, alts));
@@ -450,9 +485,40 @@ mod tests {
         .map(String::from)
         .to_vec();
         let alts = continuation_alternatives(&lines, &[1, 2, 3]);
-        assert_eq!(alts.len(), 1);
+        // The continuation restyled, and moved with its parameter's description.
+        assert_eq!(alts.len(), 2);
         assert_eq!(alts[0].0, 3);
         assert!(alts[0].1.contains(&vec![(3, " *            incremented".to_string())]));
+    }
+
+    #[test]
+    fn a_parameter_description_moves_its_continuation_with_it() {
+        // include/linux/watchdog.h (7.2): the archive left ` * @pm_nb: The notifier …` and
+        // the continuation under `The`; the author tabbed the description out to column 16
+        // and the continuation with it. The search pairs two doubts: this is one.
+        let (lines, targets) = file(
+            &["/**"],
+            &[
+                " * @pm_nb: The notifier block to stop watchdog on suspend and restart it",
+                " *\t   on resume.",
+            ],
+        );
+        let alts = continuation_alternatives(&lines, &targets);
+        let truth = vec![
+            (
+                1,
+                " * @pm_nb:\tThe notifier block to stop watchdog on suspend and restart it".to_string(),
+            ),
+            (2, " *\t\ton resume.".to_string()),
+        ];
+        assert!(
+            alts.iter().any(|(first, a)| *first == 2 && a.contains(&truth)),
+            "{alts:?}"
+        );
+        // A parameter line that was not added stays as the tree has it.
+        assert!(continuation_alternatives(&lines, &targets[1..])
+            .iter()
+            .all(|(_, a)| a.iter().all(|e| e.iter().all(|(i, _)| *i == 2))));
     }
 
     #[test]

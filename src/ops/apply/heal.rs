@@ -118,7 +118,15 @@ pub fn finish(lines: &mut [String], work: &FileWork, model: &Model, eol: &str, t
     }
     let (proof, tried) = match &work.postimage {
         None => (Proof::NoProof, 0),
-        Some(post) => match proof::search(lines, eol, trailing, post, &doubts, Budget::default()) {
+        Some(post) => match proof::search(
+            lines,
+            eol,
+            trailing,
+            post,
+            &doubts,
+            &last_resorts(lines, targets, model),
+            Budget::default(),
+        ) {
             Search::AsHealed => (Proof::Proven, 0),
             Search::Found { tried, .. } => (Proof::Proven, tried),
             Search::NotFound { tried } => (Proof::NotProven, tried),
@@ -141,6 +149,32 @@ pub fn finish(lines: &mut [String], work: &FileWork, model: &Model, eol: &str, t
         uncertain,
         tried,
     }
+}
+
+/// Where the archive collapsed runs of blanks, every added line's gaps and indentation as an
+/// author's habit could have had them ([`gaps::inner_alternatives`]): not doubts a maintainer
+/// is told of, as nothing in the tree points at them, but tried alone when the doubts' pairs
+/// are spent.
+fn last_resorts(lines: &[String], targets: &[usize], model: &Model) -> Vec<Doubt> {
+    if model.interior != Interior::Collapsed {
+        return Vec::new();
+    }
+    targets
+        .iter()
+        .filter(|&&t| !lines[t].trim().is_empty())
+        .map(|&t| {
+            let mut alternatives = gaps::inner_alternatives(&lines[t]);
+            if t > 0 {
+                alternatives.extend(gaps::comment_text_alternatives(&lines[t], &lines[t - 1]));
+            }
+            Doubt {
+                line: t,
+                why: "a gap as an author's habit could have had it".into(),
+                alternatives: alternatives.into_iter().map(|alt| vec![(t, alt)]).collect(),
+                likely: true,
+            }
+        })
+        .collect()
 }
 
 /// The other ways a re-indented line could have stood: a tab deeper or shallower, alone or with

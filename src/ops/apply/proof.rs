@@ -33,7 +33,7 @@ pub struct Budget {
 impl Default for Budget {
     fn default() -> Self {
         Budget {
-            max_tries: 12000,
+            max_tries: 30000,
             max_bytes: 768 << 20,
         }
     }
@@ -58,73 +58,150 @@ pub fn blob_of(content: &[u8]) -> String {
         .to_string()
 }
 
-/// The full git blob id of `content`, hashed by the processor's SHA instructions where it has
-/// them: the search hashes whole files thousands of times, about four times faster so than
-/// with libgit2's collision-detecting SHA-1 (a mail naming its own postimage has nothing to
-/// gain from a collision). Equal to [`blob_of`].
-fn fast_blob_of(content: &[u8]) -> String {
-    use sha1::{Digest, Sha1};
-    let mut hasher = Sha1::new();
-    hasher.update(format!("blob {}\0", content.len()).as_bytes());
-    hasher.update(content);
-    format!("{:x}", hasher.finalize())
+/// The file as the healer left it, hashed under a set of line replacements without being
+/// rebuilt. The search hashes whole files thousands of times; the bytes before the first
+/// changed line are the same in every try of the same total length (the length is in git's blob
+/// header), so the hasher's state there is kept per length, at every [`STRIDE`] bytes, and each
+/// try hashes only from the checkpoint before its first change. The processor's SHA instructions
+/// do the rest, about four times faster than libgit2's collision-detecting SHA-1 (a mail naming
+/// its own postimage has nothing to gain from a collision).
+struct Rehasher {
+    base: Vec<u8>,
+    /// Byte offset and length of each line in `base`.
+    spans: Vec<(usize, usize)>,
+    /// Per total length, the hasher after the blob header and `base[..k * STRIDE]`.
+    checkpoints: std::collections::HashMap<usize, Vec<sha1::Sha1>>,
+    /// Bytes hashed so far (the budget's measure).
+    bytes: usize,
 }
 
-/// Does the file given by `lines` (joined by `eol`, `trailing` newline) hash to `postimage`
-/// (a prefix of a blob id)?
-fn matches(lines: &[String], eol: &str, trailing: bool, postimage: &str, bytes: &mut usize) -> bool {
-    let mut content = lines.join(eol);
-    if trailing && !lines.is_empty() {
-        content.push_str(eol);
+const STRIDE: usize = 4096;
+
+impl Rehasher {
+    fn new(lines: &[String], eol: &str, trailing: bool) -> Self {
+        let mut base = Vec::new();
+        let mut spans = Vec::with_capacity(lines.len());
+        for (i, line) in lines.iter().enumerate() {
+            if i > 0 {
+                base.extend_from_slice(eol.as_bytes());
+            }
+            spans.push((base.len(), line.len()));
+            base.extend_from_slice(line.as_bytes());
+        }
+        if trailing && !lines.is_empty() {
+            base.extend_from_slice(eol.as_bytes());
+        }
+        Rehasher {
+            base,
+            spans,
+            checkpoints: Default::default(),
+            bytes: 0,
+        }
     }
-    *bytes += content.len();
-    fast_blob_of(content.as_bytes()).starts_with(postimage)
+
+    /// The full blob id of the file after `changes` (sets of whole-line replacements; a later
+    /// set wins on a line two sets touch).
+    fn blob_with(&mut self, changes: &[&[(usize, String)]]) -> String {
+        use sha1::Digest;
+        let mut merged: Vec<(usize, &str)> = changes
+            .iter()
+            .flat_map(|set| set.iter().map(|(i, t)| (*i, t.as_str())))
+            .collect();
+        // Stable: of two replacements of one line, the later one stays last and is kept.
+        merged.sort_by_key(|&(i, _)| i);
+        merged.reverse();
+        merged.dedup_by_key(|&mut (i, _)| i);
+        merged.reverse();
+        let total = merged.iter().fold(self.base.len() as isize, |n, &(i, t)| {
+            n + t.len() as isize - self.spans[i].1 as isize
+        }) as usize;
+        let first = merged.first().map_or(self.base.len(), |&(i, _)| self.spans[i].0);
+        let states = self.checkpoints.entry(total).or_insert_with(|| {
+            let mut header = sha1::Sha1::new();
+            header.update(format!("blob {total}\0").as_bytes());
+            vec![header]
+        });
+        while states.len() <= first / STRIDE {
+            let from = (states.len() - 1) * STRIDE;
+            let mut next = states[states.len() - 1].clone();
+            next.update(&self.base[from..from + STRIDE]);
+            self.bytes += STRIDE;
+            states.push(next);
+        }
+        let mut at = (first / STRIDE) * STRIDE;
+        let mut hasher = states[first / STRIDE].clone();
+        let start = at;
+        let mut replaced = 0;
+        for (i, text) in merged {
+            let (offset, len) = self.spans[i];
+            hasher.update(&self.base[at..offset]);
+            hasher.update(text.as_bytes());
+            replaced += text.len() + len;
+            at = offset + len;
+        }
+        hasher.update(&self.base[at..]);
+        self.bytes += self.base.len() - start + replaced;
+        format!("{:x}", hasher.finalize())
+    }
 }
 
-/// Search for the combination of alternatives that makes `lines` the postimage blob; on
-/// success `lines` holds it.
+/// Search for the combination of alternatives that makes `lines` the postimage blob (a prefix
+/// of a blob id); on success `lines` holds it. `last_resorts` are tried alone, after every
+/// pair of `doubts` (the changes ([`Search::Found`]) index them after `doubts`): too many to
+/// pair, and too unlikely to spend the budget on before the doubts are.
 pub fn search(
     lines: &mut [String],
     eol: &str,
     trailing: bool,
     postimage: &str,
     doubts: &[Doubt],
+    last_resorts: &[Doubt],
     budget: Budget,
 ) -> Search {
-    let mut bytes = 0;
-    if matches(lines, eol, trailing, postimage, &mut bytes) {
+    let mut hashed = Rehasher::new(lines, eol, trailing);
+    if hashed.blob_with(&[]).starts_with(postimage) {
         return Search::AsHealed;
     }
+    let all = |d: usize| {
+        if d < doubts.len() {
+            &doubts[d]
+        } else {
+            &last_resorts[d - doubts.len()]
+        }
+    };
+    let found = |lines: &mut [String], changes: Vec<(usize, usize)>, tried: usize| {
+        for &(d, a) in &changes {
+            for (i, t) in &all(d).alternatives[a] {
+                lines[*i] = t.clone();
+            }
+        }
+        Search::Found { changes, tried }
+    };
     // The unsure decisions first, then the likely ones; in file order within each.
     let mut order: Vec<usize> = (0..doubts.len()).collect();
     order.sort_by_key(|&d| (doubts[d].likely, doubts[d].line));
     let mut tried = 0;
     let over = |tried: usize, bytes: usize| tried >= budget.max_tries || bytes >= budget.max_bytes;
-    let apply = |lines: &mut [String], changes: &[(usize, String)]| -> Vec<(usize, String)> {
-        changes
-            .iter()
-            .map(|(i, t)| (*i, std::mem::replace(&mut lines[*i], t.clone())))
-            .collect()
-    };
-    let undo = |lines: &mut [String], saved: Vec<(usize, String)>| {
-        for (i, t) in saved.into_iter().rev() {
-            lines[i] = t;
-        }
-    };
     for &d in &order {
         for (a, alt) in doubts[d].alternatives.iter().enumerate() {
-            if over(tried, bytes) {
+            if over(tried, hashed.bytes) {
                 return Search::NotFound { tried };
             }
             tried += 1;
-            let saved = apply(lines, alt);
-            if matches(lines, eol, trailing, postimage, &mut bytes) {
-                return Search::Found {
-                    changes: vec![(d, a)],
-                    tried,
-                };
+            if hashed.blob_with(&[alt]).starts_with(postimage) {
+                return found(lines, vec![(d, a)], tried);
             }
-            undo(lines, saved);
+        }
+    }
+    for (r, resort) in last_resorts.iter().enumerate() {
+        for (a, alt) in resort.alternatives.iter().enumerate() {
+            if over(tried, hashed.bytes) {
+                return Search::NotFound { tried };
+            }
+            tried += 1;
+            if hashed.blob_with(&[alt]).starts_with(postimage) {
+                return found(lines, vec![(doubts.len() + r, a)], tried);
+            }
         }
     }
     // Pairs by the rank of their alternatives (each doubt lists its likelier ones first): the
@@ -141,20 +218,13 @@ pub fn search(
                 for a1 in level.saturating_sub(n2.saturating_sub(1))..n1.min(level + 1) {
                     let a2 = level - a1;
                     let (alt1, alt2) = (&doubts[d1].alternatives[a1], &doubts[d2].alternatives[a2]);
-                    if over(tried, bytes) {
+                    if over(tried, hashed.bytes) {
                         return Search::NotFound { tried };
                     }
                     tried += 1;
-                    let saved1 = apply(lines, alt1);
-                    let saved2 = apply(lines, alt2);
-                    if matches(lines, eol, trailing, postimage, &mut bytes) {
-                        return Search::Found {
-                            changes: vec![(d1, a1), (d2, a2)],
-                            tried,
-                        };
+                    if hashed.blob_with(&[alt1, alt2]).starts_with(postimage) {
+                        return found(lines, vec![(d1, a1), (d2, a2)], tried);
                     }
-                    undo(lines, saved2);
-                    undo(lines, saved1);
                 }
             }
         }
@@ -202,7 +272,7 @@ mod tests {
                 likely: false,
             },
         ];
-        let found = search(&mut healed, "\n", true, post, &doubts, Budget::default());
+        let found = search(&mut healed, "\n", true, post, &doubts, &[], Budget::default());
         assert_eq!(
             found,
             Search::Found {
@@ -227,7 +297,7 @@ mod tests {
             likely: false,
         };
         let doubts = vec![doubt(0, "A", "a2"), doubt(1, "B", "b2"), doubt(2, "C", "c2")];
-        let found = search(&mut healed, "\n", true, post, &doubts, Budget::default());
+        let found = search(&mut healed, "\n", true, post, &doubts, &[], Budget::default());
         assert_eq!(
             found,
             Search::Found {
@@ -238,9 +308,49 @@ mod tests {
     }
 
     #[test]
-    fn the_fast_blob_id_is_gits() {
-        for content in ["", "a", "int x;\n", &"\tline\r\n".repeat(5000)] {
-            assert_eq!(fast_blob_of(content.as_bytes()), blob_of(content.as_bytes()));
+    fn the_rehashed_blob_id_is_gits() {
+        // Files around the checkpoint stride, and changes before, across and after checkpoints,
+        // alone, in pairs and on one line twice (the later set wins), in both line endings.
+        let rebuilt = |lines: &[String], eol: &str, trailing: bool| {
+            let mut text = lines.join(eol);
+            if trailing && !lines.is_empty() {
+                text.push_str(eol);
+            }
+            blob_of(text.as_bytes())
+        };
+        for (text, eol) in [
+            ("", "\n"),
+            ("a", "\n"),
+            ("int x;\n", "\n"),
+            (&"\tline\r\n".repeat(5000)[..], "\r\n"),
+        ] {
+            for trailing in [true, false] {
+                let base: Vec<String> = text.lines().map(str::to_string).collect();
+                let mut hashed = Rehasher::new(&base, eol, trailing);
+                assert_eq!(hashed.blob_with(&[]), rebuilt(&base, eol, trailing));
+                if base.is_empty() {
+                    continue;
+                }
+                let last = base.len() - 1;
+                let sets: Vec<Vec<(usize, String)>> = vec![
+                    vec![(0, "\t\tfirst".into())],
+                    vec![(last / 2, String::new()), (last, "\tend;".into())],
+                    vec![(last / 3, "x".repeat(5000))],
+                    vec![(last, "y".into())],
+                ];
+                for x in 0..sets.len() {
+                    for y in x..sets.len() {
+                        let mut expected = base.clone();
+                        for (i, t) in sets[x].iter().chain(&sets[y]) {
+                            expected[*i] = t.clone();
+                        }
+                        assert_eq!(
+                            hashed.blob_with(&[&sets[x], &sets[y]]),
+                            rebuilt(&expected, eol, trailing)
+                        );
+                    }
+                }
+            }
         }
     }
 
@@ -253,7 +363,7 @@ mod tests {
             alternatives: vec![vec![(0, "\ta".into())]],
             likely: false,
         }];
-        let found = search(&mut healed, "\n", true, "0123456789ab", &doubts, Budget::default());
+        let found = search(&mut healed, "\n", true, "0123456789ab", &doubts, &[], Budget::default());
         assert_eq!(found, Search::NotFound { tried: 1 });
         assert_eq!(healed, lines("a\nb\n"), "the lines are put back");
     }
