@@ -229,6 +229,29 @@ pub fn search(
             }
         }
     }
+    // A small file's doubts leave budget: a last resort with a doubt, or with another last
+    // resort of another line (two gaps of two lines that no rule speaks for). Two changes of
+    // one line are not a pair: the later would undo the earlier.
+    let n = doubts.len();
+    for (x, d1) in order.iter().copied().chain(n..n + last_resorts.len()).enumerate() {
+        for d2 in n.max(x + 1)..n + last_resorts.len() {
+            let line = last_resorts[d2 - n].line;
+            for (a1, alt1) in all(d1).alternatives.iter().enumerate() {
+                if alt1.iter().any(|(i, _)| *i == line) {
+                    continue;
+                }
+                for (a2, alt2) in last_resorts[d2 - n].alternatives.iter().enumerate() {
+                    if over(tried, hashed.bytes) {
+                        return Search::NotFound { tried };
+                    }
+                    tried += 1;
+                    if hashed.blob_with(&[alt1, alt2]).starts_with(postimage) {
+                        return found(lines, vec![(d1, a1), (d2, a2)], tried);
+                    }
+                }
+            }
+        }
+    }
     Search::NotFound { tried }
 }
 
@@ -352,6 +375,33 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn two_last_resorts_of_two_lines_are_paired_when_the_budget_allows() {
+        // include/linux/microchipphy.h (7.2): two added `#define  X` lines, two spaces each.
+        let truth = "#define  A\tBIT(4)\n#define  B\tBIT(3)\n";
+        let post = &blob_of(truth.as_bytes())[..12];
+        let mut healed = lines("#define A\tBIT(4)\n#define B\tBIT(3)\n");
+        let resort = |line: usize, text: &str| Doubt {
+            line,
+            why: "x".into(),
+            alternatives: vec![
+                vec![(line, text.replace("define ", "define\t"))],
+                vec![(line, text.replace("define ", "define  "))],
+            ],
+            likely: true,
+        };
+        let resorts = vec![resort(0, &healed[0]), resort(1, &healed[1])];
+        let found = search(&mut healed, "\n", true, post, &[], &resorts, Budget::default());
+        assert_eq!(
+            found,
+            Search::Found {
+                changes: vec![(0, 1), (1, 1)],
+                tried: 8
+            }
+        );
+        assert_eq!(healed.join("\n") + "\n", truth);
     }
 
     #[test]
