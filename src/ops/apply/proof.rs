@@ -6,8 +6,9 @@
 //! guess is not, the decisions the healer could have taken otherwise are tried (indentation a
 //! tab deeper or shallower, alone or with the lines under it; a statement's continuations in
 //! another style; an aligned gap another width; a blank line on the other side of the lines
-//! added next to it: `heal` lists them), single changes first, then pairs, within a bounded
-//! budget, until the id matches. Nothing is ever called proven without a matching id.
+//! added next to it: `heal` lists them, and its last resorts: every gap of every added line
+//! another way), single changes first, then pairs, within a bounded budget, until the id
+//! matches. Nothing is ever called proven without a matching id.
 
 use serde::Serialize;
 
@@ -146,9 +147,11 @@ impl Rehasher {
 }
 
 /// Search for the combination of alternatives that makes `lines` the postimage blob (a prefix
-/// of a blob id); on success `lines` holds it. `last_resorts` are tried alone, after every
-/// pair of `doubts` (the changes ([`Search::Found`]) index them after `doubts`): too many to
-/// pair, and too unlikely to spend the budget on before the doubts are.
+/// of a blob id); on success `lines` holds it. The order: each doubt alone (the unsure before
+/// the likely), each of `last_resorts` alone, pairs of doubts, then a last resort paired with a
+/// doubt or another last resort. Last resorts (every gap of every added line another way) are
+/// too many to pair before the doubts are, and only small files leave budget for them; the
+/// changes ([`Search::Found`]) index them after `doubts`.
 pub fn search(
     lines: &mut [String],
     eol: &str,
