@@ -244,8 +244,20 @@ pub fn json(results: &[PairResult], rows: &[Row]) -> serde_json::Value {
                            "wrong_placements": rec.wrong, "differences": rec.differences})
                 })
                 .collect();
+            // The five slowest mails, to find what a maintainer would wait for.
+            let mut slowest: Vec<&Record> = r.records.iter().collect();
+            slowest.sort_by(|a, b| b.seconds.total_cmp(&a.seconds));
+            let slowest: Vec<_> = slowest
+                .iter()
+                .take(5)
+                .map(|rec| {
+                    let (form, shape, path) = at(rec);
+                    json!({"form": form, "shape": shape, "path": path, "seconds": rec.seconds,
+                           "lines": r.entries[rec.file].size, "proof": rec.proof})
+                })
+                .collect();
             json!({
-                "pair": r.label, "old": r.old, "new": r.new,
+                "pair": r.label, "old": r.old, "new": r.new, "slowest": slowest,
                 "files": r.entries.len(), "skipped": r.skipped,
                 "big_patch": r.big.map(|i| json!({"path": r.entries[i].path, "lines": r.entries[i].size})),
                 "corpus_seconds": r.corpus_seconds, "heal_seconds": r.heal_seconds,
