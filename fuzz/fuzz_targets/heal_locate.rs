@@ -9,7 +9,7 @@
 
 use kfpatch::kernel::blank_odds::BlankOdds;
 use kfpatch::mail::diff::parse_diff;
-use kfpatch::ops::apply::locate::locate;
+use kfpatch::ops::apply::locate::{locate, normalized};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -43,7 +43,7 @@ fuzz_target!(|data: &[u8]| {
         for hunk in &fp.hunks {
             let header_pos = hunk.old_start.saturating_sub(1) as i64;
             let expected = (header_pos + delta).max(0) as usize;
-            let Ok(p) = locate(&file, hunk, expected, min_start, &odds) else {
+            let Ok(p) = locate(&file, &normalized(&file), hunk, expected, min_start, &odds) else {
                 break;
             };
             assert!(

@@ -10,6 +10,7 @@ use super::restore::{self, Interior, Language, Model};
 use crate::kernel::indent::{self, indent_width, leading, Rule, Style};
 use crate::kernel::{align, comment_lists, gaps, prose, twin};
 use serde::Serialize;
+use std::collections::HashMap;
 
 const TAB: &str = "\t";
 
@@ -32,12 +33,17 @@ pub struct FileWork {
 }
 
 impl FileWork {
-    /// The removed lines of report hunk `h`: the twins its added lines may rewrite.
-    fn removed_in(&self, h: usize) -> impl Iterator<Item = &str> {
-        self.removed
-            .iter()
-            .filter(move |(rh, _)| *rh == h)
-            .map(|(_, l)| l.as_str())
+    /// The removed lines of each report hunk, split once: the twins its added lines may
+    /// rewrite.
+    fn removed_by_hunk(&self) -> HashMap<usize, twin::Removed<'_>> {
+        let mut by_hunk: HashMap<usize, Vec<&str>> = HashMap::new();
+        for (h, line) in &self.removed {
+            by_hunk.entry(*h).or_default().push(line);
+        }
+        by_hunk
+            .into_iter()
+            .map(|(h, lines)| (h, twin::Removed::new(lines)))
+            .collect()
     }
 }
 
@@ -78,6 +84,7 @@ pub fn finish(lines: &mut [String], work: &FileWork, model: &Model, eol: &str, t
     let before: Vec<String> = targets.iter().map(|&t| lines[t].clone()).collect();
     let mut doubts = Vec::new();
     let rules = restore::restore(lines, targets, model, work.language);
+    let removed = work.removed_by_hunk();
     let styled = styled_leads(lines, targets, &rules);
     let realigned = if model.interior == Interior::Collapsed && work.language == Language::C {
         align::realign(lines, targets)
@@ -90,7 +97,7 @@ pub fn finish(lines: &mut [String], work: &FileWork, model: &Model, eol: &str, t
             doubts.extend(list_doubts(comment_lists::realign(lines, targets)));
         }
         for (&t, &h) in targets.iter().zip(&work.added_hunk) {
-            if let Some((_, healed)) = twin::best(&lines[t], work.removed_in(h)) {
+            if let Some((_, healed)) = removed.get(&h).and_then(|r| twin::best(&lines[t], r)) {
                 lines[t] = healed;
             }
         }
@@ -100,7 +107,7 @@ pub fn finish(lines: &mut [String], work: &FileWork, model: &Model, eol: &str, t
     if !rules.is_empty() {
         doubts.extend(indent_doubts(lines, targets, &rules));
         doubts.extend(continuation_doubts(lines, targets, &rules, &styled));
-        doubts.extend(twin_doubts(lines, work));
+        doubts.extend(twin_doubts(lines, work, &removed));
     }
     if model.interior == Interior::Collapsed && work.language == Language::C {
         doubts.extend(gap_doubts(lines, targets, &realigned));
@@ -339,10 +346,10 @@ fn continuation_doubts(lines: &[String], targets: &[usize], rules: &[Rule], styl
 /// An added line that rewrites a removed one may keep the removed line's indentation, whatever
 /// the rules say (a declaration whose return type changed keeps its old continuation column:
 /// compaction.h's `compaction_suitable`).
-fn twin_doubts(lines: &[String], work: &FileWork) -> Vec<Doubt> {
+fn twin_doubts(lines: &[String], work: &FileWork, removed: &HashMap<usize, twin::Removed>) -> Vec<Doubt> {
     let mut out = Vec::new();
     for (&t, &h) in work.added.iter().zip(&work.added_hunk) {
-        let Some((twin, _)) = twin::best(&lines[t], work.removed_in(h)) else {
+        let Some((twin, _)) = removed.get(&h).and_then(|r| twin::best(&lines[t], r)) else {
             continue;
         };
         if let Some(alt) = twin::inserted_left(&lines[t], twin) {
@@ -549,7 +556,7 @@ mod tests {
             removed: vec![(0, "\t\tunsigned int alloc_flags, unsigned int highest_zoneidx);".into())],
             ..FileWork::default()
         };
-        let doubts = twin_doubts(&lines, &work);
+        let doubts = twin_doubts(&lines, &work, &work.removed_by_hunk());
         assert_eq!(doubts.len(), 1);
         assert_eq!(
             doubts[0].alternatives,

@@ -66,6 +66,14 @@ pub fn normalize(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Every line of a file [`normalize`]d: what [`locate`] matches damaged hunks on. The caller
+/// keeps it beside the file and splices it as it splices the file, so that a patch of many
+/// hunks does not normalize the whole file again for each (verifier.c's 460 hunks from 6.12
+/// to 7.2 spent three quarters of their time there).
+pub fn normalized(file: &[String]) -> Vec<String> {
+    file.iter().map(|l| normalize(l)).collect()
+}
+
 fn exact_at(file: &[String], old: &[&str], pos: usize) -> bool {
     pos + old.len() <= file.len() && old.iter().zip(&file[pos..]).all(|(a, b)| *a == b.as_str())
 }
@@ -75,6 +83,7 @@ fn exact_at(file: &[String], old: &[&str], pos: usize) -> bool {
 /// `odds` place the blank lines a damaged hunk lost beside its added lines.
 pub fn locate(
     file: &[String],
+    norm_file: &[String],
     hunk: &Hunk,
     expected: usize,
     min_start: usize,
@@ -114,7 +123,7 @@ pub fn locate(
         }
         _ => {}
     }
-    heal(file, hunk, expected, min_start, odds)
+    heal(file, norm_file, hunk, expected, min_start, odds)
 }
 
 /// [`locate`], and for a damaged hunk that fits nowhere, again with its added and removed lines
@@ -125,12 +134,13 @@ pub fn locate(
 /// hunk as finally read is returned when it is not the mail's.
 pub fn locate_reading_markers(
     file: &[String],
+    norm_file: &[String],
     hunk: &Hunk,
     expected: usize,
     min_start: usize,
     odds: &BlankOdds,
 ) -> Result<(Placement, Option<Hunk>), Failure> {
-    let first = match locate(file, hunk, expected, min_start, odds) {
+    let first = match locate(file, norm_file, hunk, expected, min_start, odds) {
         Ok(p) => return Ok((p, None)),
         Err(f) => f,
     };
@@ -162,7 +172,7 @@ pub fn locate_reading_markers(
     }
     for which in tries {
         let h = as_context(&which);
-        if let Ok(p) = locate(file, &h, expected, min_start, odds) {
+        if let Ok(p) = locate(file, norm_file, &h, expected, min_start, odds) {
             return Ok((p, Some(h)));
         }
     }
@@ -209,6 +219,7 @@ fn exact_placement(file: &[String], hunk: &Hunk, pos: usize, strategy: Strategy)
 /// lines the mail lost before its first line; any other choice would be a guess.
 fn heal(
     file: &[String],
+    norm_file: &[String],
     hunk: &Hunk,
     expected: usize,
     min_start: usize,
@@ -219,7 +230,7 @@ fn heal(
         .map(|l| normalize(&l.text))
         .filter(|t| !t.is_empty())
         .collect();
-    let norm_file: Vec<String> = file.iter().map(|l| normalize(l)).collect();
+    debug_assert_eq!(file.len(), norm_file.len());
     let non_blank: Vec<usize> = (0..file.len()).filter(|&i| !norm_file[i].is_empty()).collect();
     if wanted.is_empty() {
         return Err(Failure::NoMatch {
@@ -252,7 +263,7 @@ fn heal(
     }
     match found.len() {
         0 => Err(Failure::NoMatch {
-            why: explain_no_match(hunk, &norm_file),
+            why: explain_no_match(hunk, norm_file),
         }),
         1 => {
             let placement = healed_placement(file, hunk, &non_blank[found[0]..found[0] + wanted.len()], odds);

@@ -307,6 +307,8 @@ struct FileState {
     original: String,
     /// Without their line endings (hunks are placed on text, not on `\r`).
     lines: Vec<String>,
+    /// `lines` normalized ([`locate::normalized`]), spliced with them.
+    norm_lines: Vec<String>,
     trailing_newline: bool,
     /// What the lines are joined with again: the file's own line ending.
     eol: &'static str,
@@ -427,6 +429,7 @@ fn plan(tree: &KernelTree, series: &Series, snapshots_wanted: bool) -> Result<Pl
                     FileState {
                         original: String::new(),
                         lines: vec![],
+                        norm_lines: vec![],
                         trailing_newline: true,
                         eol: "\n",
                         mode: 0o100644,
@@ -456,6 +459,7 @@ fn plan(tree: &KernelTree, series: &Series, snapshots_wanted: bool) -> Result<Pl
                         mode,
                         perm,
                         original,
+                        norm_lines: locate::normalized(&lines),
                         lines,
                         trailing_newline,
                     }
@@ -504,7 +508,14 @@ fn plan(tree: &KernelTree, series: &Series, snapshots_wanted: bool) -> Result<Pl
                         header: hunk.header(),
                     })
                 };
-                let found = locate::locate_reading_markers(&state.lines, hunk, expected, min_start, &state.blank_odds);
+                let found = locate::locate_reading_markers(
+                    &state.lines,
+                    &state.norm_lines,
+                    hunk,
+                    expected,
+                    min_start,
+                    &state.blank_odds,
+                );
                 let (placement, read_as) = match found {
                     Ok(p) => p,
                     // The input ended inside this hunk and the tree cannot make it whole: cut.
@@ -555,6 +566,10 @@ fn plan(tree: &KernelTree, series: &Series, snapshots_wanted: bool) -> Result<Pl
                         run_start: placement.start + c.run_start,
                         ..*c
                     }));
+                state.norm_lines.splice(
+                    placement.start..placement.end,
+                    new_texts.iter().map(|l| locate::normalize(l)),
+                );
                 state.lines.splice(placement.start..placement.end, new_texts);
                 report.hunks.push(HunkReport {
                     file: path.clone(),

@@ -45,7 +45,7 @@ fn heal_restores_lost_blank_lines_and_tree_bytes() {
     // The header still counts the blank line the archive dropped.
     h.old_count += 1;
     h.new_count += 1;
-    let p = locate(&f, &h, 40, 0, &BlankOdds::default()).unwrap();
+    let p = locate(&f, &normalized(&f), &h, 40, 0, &BlankOdds::default()).unwrap();
     assert_eq!(p.strategy, Strategy::Healed);
     assert_eq!((p.start, p.end, p.restored_blank_lines), (0, 5, 1));
     let texts: Vec<&str> = p.lines.iter().map(|l| l.text.as_str()).collect();
@@ -68,7 +68,7 @@ fn heal_refuses_a_hunk_that_lost_more_than_blank_lines() {
     let mut h = hunk(&[(Context, "int a;"), (Add, "int x;"), (Context, "int b;")]);
     h.old_count = 3;
     h.new_count = 4;
-    match locate(&f, &h, 50, 0, &BlankOdds::default()) {
+    match locate(&f, &normalized(&f), &h, 50, 0, &BlankOdds::default()) {
         Err(Failure::NoMatch { why }) => assert!(why.contains("lost more than whitespace"), "{why}"),
         other => panic!("{other:?}"),
     }
@@ -79,10 +79,12 @@ fn exact_then_offset() {
     let f = file("a\nb\nc\nd\n");
     let h = hunk(&[(Context, "b"), (Del, "c"), (Add, "C")]);
     assert_eq!(
-        locate(&f, &h, 1, 0, &BlankOdds::default()).unwrap().strategy,
+        locate(&f, &normalized(&f), &h, 1, 0, &BlankOdds::default())
+            .unwrap()
+            .strategy,
         Strategy::Exact
     );
-    let p = locate(&f, &h, 0, 0, &BlankOdds::default()).unwrap();
+    let p = locate(&f, &normalized(&f), &h, 0, 0, &BlankOdds::default()).unwrap();
     assert_eq!((p.strategy, p.start), (Strategy::Offset, 1));
 }
 
@@ -90,7 +92,7 @@ fn exact_then_offset() {
 fn twice_present_context_is_ambiguous() {
     let f = file("x\n\tfoo();\n\tbar();\ny\n\tfoo();\n\tbar();\n");
     let h = hunk(&[(Context, "foo();"), (Add, "baz();"), (Context, "bar();")]);
-    match locate(&f, &h, 100, 0, &BlankOdds::default()) {
+    match locate(&f, &normalized(&f), &h, 100, 0, &BlankOdds::default()) {
         Err(Failure::Ambiguous { lines }) => assert_eq!(lines, vec![2, 5]),
         other => panic!("{other:?}"),
     }
@@ -106,10 +108,10 @@ fn of_several_healed_places_the_headers_wins() {
         (Add, ".arg1_type = ARG_B,"),
         (Context, "};"),
     ]);
-    let p = locate(&f, &h, 4, 0, &BlankOdds::default()).unwrap();
+    let p = locate(&f, &normalized(&f), &h, 4, 0, &BlankOdds::default()).unwrap();
     assert_eq!((p.strategy, p.start), (Strategy::Healed, 4));
     assert!(matches!(
-        locate(&f, &h, 2, 0, &BlankOdds::default()),
+        locate(&f, &normalized(&f), &h, 2, 0, &BlankOdds::default()),
         Err(Failure::Ambiguous { .. })
     ));
 }
@@ -126,10 +128,10 @@ fn a_context_line_starting_with_a_minus_is_read_back_as_context() {
     ]);
     h.new_count = 4;
     assert!(matches!(
-        locate(&f, &h, 0, 0, &BlankOdds::default()),
+        locate(&f, &normalized(&f), &h, 0, 0, &BlankOdds::default()),
         Err(Failure::NoMatch { .. })
     ));
-    let (p, read_as) = locate_reading_markers(&f, &h, 0, 0, &BlankOdds::default()).unwrap();
+    let (p, read_as) = locate_reading_markers(&f, &normalized(&f), &h, 0, 0, &BlankOdds::default()).unwrap();
     assert_eq!((p.start, p.end), (0, 3));
     assert_eq!(read_as.unwrap().lines[1].kind, Context);
     assert_eq!(p.lines[1].text, "\t\t\t-EINVAL : 0;");
@@ -139,7 +141,7 @@ fn a_context_line_starting_with_a_minus_is_read_back_as_context() {
 fn no_match_names_the_missing_line() {
     let f = file("a\nb\n");
     let h = hunk(&[(Context, "a"), (Del, "zzz"), (Add, "q")]);
-    match locate(&f, &h, 0, 0, &BlankOdds::default()) {
+    match locate(&f, &normalized(&f), &h, 0, 0, &BlankOdds::default()) {
         Err(Failure::NoMatch { why }) => assert!(why.contains("removed line 2") && why.contains("zzz"), "{why}"),
         other => panic!("{other:?}"),
     }
@@ -154,14 +156,14 @@ fn heal_never_reaches_back_before_min_start() {
     let mut h = hunk(&[(Context, "b"), (Add, "y")]);
     h.old_count = 3;
     h.new_count = 4;
-    match locate(&f, &h, 40, 3, &BlankOdds::default()) {
+    match locate(&f, &normalized(&f), &h, 40, 3, &BlankOdds::default()) {
         Err(Failure::NoMatch { why }) => assert!(why.contains("lost more than whitespace"), "{why}"),
         other => panic!("{other:?}"),
     }
     // With the room it needs after min_start it heals, and never starts before it.
     h.old_count = 2;
     h.new_count = 3;
-    let p = locate(&f, &h, 40, 3, &BlankOdds::default()).unwrap();
+    let p = locate(&f, &normalized(&f), &h, 40, 3, &BlankOdds::default()).unwrap();
     assert_eq!(
         (p.strategy, p.start, p.end, p.restored_blank_lines),
         (Strategy::Healed, 3, 5, 1)
