@@ -348,14 +348,14 @@ pub fn continuation_alternatives(lines: &[String], targets: &[usize]) -> Vec<Gro
     let (mut k, mut params) = (0, 0);
     while k < rows.len() {
         let end = k + rows[k..].iter().take_while(|r| r.0 == rows[k].0).count();
-        let restyled = restyle(&rows[k..end]);
-        if !restyled.is_empty() {
-            out.push((rows[k].1, restyled));
+        let by_style = restyle(&rows[k..end]);
+        if !by_style.is_empty() {
+            out.push((rows[k].1, by_style));
             params += 1;
         }
-        let moved = moved(&rows[k..end]);
-        if !moved.is_empty() {
-            out.push((rows[k].1, moved));
+        let with_head = moved(&rows[k..end]);
+        if !with_head.is_empty() {
+            out.push((rows[k].1, with_head));
         }
         k = end;
     }

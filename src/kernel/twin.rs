@@ -134,6 +134,9 @@ fn apply_anchored(line: &str, twin: &str, inserted_left: bool) -> (String, usize
     let end_of = |j: usize| width(theirs.words[j], twin_cols[j]);
     let mut vouched = 0;
     let mut single = Vec::new();
+    // A macro's closing `\\` stands at the macro's column, not where the twin's next word
+    // stood (percpu-defs.h's `#define per_cpu_ptr(ptr, cpu)\t({ …` became a macro).
+    let continues = |words: &[&str], at: usize| at + 1 == words.len() && words[at] == "\\";
     for (k, &(i, j)) in pairs.iter().enumerate() {
         // The gap before a word both lines have, measured from the twin's word before it.
         if i > 0 && j > 0 {
@@ -149,9 +152,6 @@ fn apply_anchored(line: &str, twin: &str, inserted_left: bool) -> (String, usize
         }
         let next_matched =
             pairs.get(k + 1).is_some_and(|&(i1, _)| i1 == i + 1) || (inserted.is_some() && !inserted_left);
-        // A macro's closing `\\` stands at the macro's column, not where the twin's next word
-        // stood (percpu-defs.h's `#define per_cpu_ptr(ptr, cpu)\t({ …` became a macro).
-        let continues = |words: &[&str], at: usize| at + 1 == words.len() && words[at] == "\\";
         if !next_matched
             && i + 1 < mine.words.len()
             && j + 1 < theirs.words.len()
@@ -206,6 +206,11 @@ fn significant(word: &str) -> bool {
     word.bytes().any(|b| b.is_ascii_alphanumeric())
 }
 
+/// The words of `line` that say something, in order: what twins are matched on.
+fn significant_words(line: &str) -> Vec<&str> {
+    split(line).1.words.into_iter().filter(|w| significant(w)).collect()
+}
+
 /// The removed lines of one hunk, split into their significant words once: every added line of
 /// the hunk looks for its twin among them (verifier.c's 19,076-line change from 6.12 to 7.2
 /// spent most of its 12 s splitting them again for each added line).
@@ -219,10 +224,7 @@ pub struct Removed<'a> {
 impl<'a> Removed<'a> {
     pub fn new(lines: impl IntoIterator<Item = &'a str>) -> Self {
         let lines: Vec<&'a str> = lines.into_iter().collect();
-        let words: Vec<Vec<&'a str>> = lines
-            .iter()
-            .map(|l| split(l).1.words.into_iter().filter(|w| significant(w)).collect())
-            .collect();
+        let words: Vec<Vec<&'a str>> = lines.iter().map(|l| significant_words(l)).collect();
         let mut index: HashMap<&'a str, Vec<(usize, usize)>> = HashMap::new();
         for (k, ws) in words.iter().enumerate() {
             for &w in ws {
@@ -240,7 +242,7 @@ impl<'a> Removed<'a> {
 /// The twin of `line` among `removed` (tree lines): the one sharing the most significant
 /// words, at least half of the longer line's; `None` when no removed line is that close.
 pub fn best<'a>(line: &str, removed: &Removed<'a>) -> Option<(&'a str, String)> {
-    let mine: Vec<&str> = split(line).1.words.into_iter().filter(|w| significant(w)).collect();
+    let mine = significant_words(line);
     if mine.is_empty() {
         return None;
     }

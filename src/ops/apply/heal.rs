@@ -159,9 +159,10 @@ pub fn finish(lines: &mut [String], work: &FileWork, model: &Model, eol: &str, t
 }
 
 /// Where the archive collapsed runs of blanks, every added line's gaps and indentation as an
-/// author's habit could have had them ([`gaps::inner_alternatives`]): not doubts a maintainer
-/// is told of, as nothing in the tree points at them, but tried alone when the doubts' pairs
-/// are spent.
+/// author's habit could have had them ([`gaps::inner_alternatives`]), and a comment line's text
+/// under the words of the line above ([`gaps::comment_text_alternatives`]): not doubts a
+/// maintainer is told of, as nothing in the tree points at them. The search tries them alone
+/// after the doubts, and paired once the doubts' pairs are spent.
 fn last_resorts(lines: &[String], targets: &[usize], model: &Model) -> Vec<Doubt> {
     if model.interior != Interior::Collapsed {
         return Vec::new();
