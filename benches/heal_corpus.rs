@@ -13,15 +13,19 @@
 //!
 //! ```sh
 //! CARGO_TARGET_DIR=/tmp/bench-target cargo bench --bench heal_corpus -- OLD NEW [OLD NEW ...] \
-//!     [--forms archive,nbsp] [--shapes index,bare] [--limit N] [--json FILE] [--dump DIR] [--verbose]
+//!     [--forms archive,nbsp] [--shapes index,bare] [--limit N] [--json FILE] [--dump DIR] [--verbose] \
+//!     [--clang-format clang-format-19]
 //! benches/heal-corpus.sh            # linux-source 6.1 -> 6.12 and 6.12 -> 7.2 from the tree cache
 //! ```
 //! `--limit N` takes the first N corpus files (kernel/bpf/ first); `--dump DIR` writes every
 //! damaged mail to `DIR/<form>/<shape>/PATH.patch` (`DIR/<old>-<new>/…` with several pairs);
 //! `--verbose` lists the refusals, the errors and the first differing lines of each file that
-//! is not identical.
+//! is not identical; `--clang-format BIN` also judges each healed file with the old tree's
+//! `.clang-format` applied to its added lines (`clang_format`).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+#[path = "heal_corpus/clang_format.rs"]
+mod clang_format;
 #[path = "heal_corpus/corpus.rs"]
 mod corpus;
 #[path = "heal_corpus/damage.rs"]
@@ -65,6 +69,10 @@ pub struct Args {
     /// List refusals, errors and the first differing lines of every file that is not identical.
     #[arg(long)]
     verbose: bool,
+    /// Also judge each healed file with the old tree's `.clang-format` applied to the added
+    /// lines by this clang-format binary (see `clang_format`).
+    #[arg(long, value_name = "BIN")]
+    clang_format: Option<PathBuf>,
     /// Worker threads (at most 2: the machine is shared).
     #[arg(long, default_value_t = 2)]
     threads: usize,
@@ -148,6 +156,7 @@ pub struct Record {
     pub added_exact: usize,
     pub wrong: usize,
     pub differences: Vec<String>,
+    pub clang_format: Option<clang_format::Variants>,
 }
 
 /// The `proof` of `path` in the outcome's first patch report, read by name so the bench builds
@@ -176,6 +185,7 @@ struct Pair<'a> {
     entries: &'a [corpus::Entry],
     truths: &'a [Truth],
     dump: Option<PathBuf>,
+    clang_format: Option<&'a Path>,
 }
 
 /// Damage, parse and heal one mail; judge the result.
@@ -221,6 +231,7 @@ fn heal(ctx: &Context, pair: &Pair, (file, form, shape): (usize, Form, Shape)) -
         added_exact: 0,
         wrong: 0,
         differences: vec![],
+        clang_format: None,
     };
     let outcome = match result {
         Ok(Ok(outcome)) => outcome,
@@ -259,6 +270,10 @@ fn heal(ctx: &Context, pair: &Pair, (file, form, shape): (usize, Form, Shape)) -
                 format!("no result for the file (verdict: {})", outcome.verdict.describe()),
             );
         }
+    }
+    if let Some(bin) = pair.clang_format {
+        rec.clang_format =
+            clang_format::variants(bin, &pair.tree.root, &entry.path, &entry.old, healed, &entry.new, truth);
     }
     rec
 }
@@ -334,6 +349,7 @@ fn run_pair(
         entries: &entries,
         truths: &truths,
         dump,
+        clang_format: args.clang_format.as_deref(),
     };
     let n = entries.len();
     let jobs: Vec<(usize, Form, Shape)> = forms
@@ -413,6 +429,9 @@ fn main() -> anyhow::Result<()> {
         results.push(run_pair(&args, &pair[0], &pair[1], &forms, &shapes, several)?);
     }
     let summary = report::print(&results, &forms, &shapes, args.verbose);
+    if args.clang_format.is_some() {
+        clang_format::print(&results);
+    }
     if let Some(path) = &args.json {
         std::fs::write(path, serde_json::to_string_pretty(&report::json(&results, &summary))?)?;
         println!("figures written to {}", path.display());
