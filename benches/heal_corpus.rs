@@ -152,6 +152,8 @@ pub struct Record {
     pub seconds: f64,
     pub identical: bool,
     pub proof: Option<String>,
+    /// Alternatives the proof search tried (0 without `index` lines).
+    pub proof_tries: usize,
     pub added_lines: usize,
     pub added_exact: usize,
     pub wrong: usize,
@@ -159,17 +161,21 @@ pub struct Record {
     pub clang_format: Option<clang_format::Variants>,
 }
 
-/// The `proof` of `path` in the outcome's first patch report, read by name so the bench builds
-/// whether or not the healer reports one: a string, or an object's verdict-like field.
-fn proof_of(outcome: &serde_json::Value, path: &str) -> Option<String> {
+/// The report of `path` in the outcome's first patch, read by name so the bench builds
+/// whether or not the healer reports one.
+fn file_report<'v>(outcome: &'v serde_json::Value, path: &str) -> Option<&'v serde_json::Value> {
     let files = outcome.pointer("/patches/0/files")?.as_array()?;
     let named = |f: &&serde_json::Value| {
         ["file", "path"]
             .iter()
             .any(|k| f.get(k).and_then(|v| v.as_str()) == Some(path))
     };
-    let file = files.iter().find(named).or(files.first())?;
-    match file.get("proof")? {
+    files.iter().find(named).or(files.first())
+}
+
+/// The `proof` of `path`: a string, or an object's verdict-like field.
+fn proof_of(outcome: &serde_json::Value, path: &str) -> Option<String> {
+    match file_report(outcome, path)?.get("proof")? {
         serde_json::Value::Null => None,
         serde_json::Value::String(s) => Some(s.clone()),
         serde_json::Value::Object(m) => ["verdict", "status", "kind", "proof", "state"]
@@ -227,6 +233,7 @@ fn heal(ctx: &Context, pair: &Pair, (file, form, shape): (usize, Form, Shape)) -
         seconds,
         identical: false,
         proof: None,
+        proof_tries: 0,
         added_lines: 0,
         added_exact: 0,
         wrong: 0,
@@ -255,6 +262,9 @@ fn heal(ctx: &Context, pair: &Pair, (file, form, shape): (usize, Form, Shape)) -
     let truth = &pair.truths[file];
     let value = serde_json::to_value(&outcome).unwrap_or_default();
     rec.proof = proof_of(&value, &entry.path);
+    rec.proof_tries = file_report(&value, &entry.path)
+        .and_then(|f| f.get("proof_tries")?.as_u64())
+        .map_or(0, |n| n as usize);
     // With nothing written (`check`), a file the series does not touch is the old tree's.
     let healed = outcome.after.get(&entry.path).unwrap_or(&entry.old);
     rec.added_lines = truth.added();

@@ -241,7 +241,7 @@ pub fn json(results: &[PairResult], rows: &[Row]) -> serde_json::Value {
                 .map(|rec| {
                     let (form, shape, path) = at(rec);
                     json!({"form": form, "shape": shape, "path": path, "proof": rec.proof,
-                           "wrong_placements": rec.wrong, "differences": rec.differences})
+                           "proof_tries": rec.proof_tries, "wrong_placements": rec.wrong, "differences": rec.differences})
                 })
                 .collect();
             // The five slowest mails, to find what a maintainer would wait for.

@@ -7,8 +7,8 @@
 //! tab deeper or shallower, alone or with the lines under it; a statement's continuations in
 //! another style; an aligned gap another width; a blank line on the other side of the lines
 //! added next to it: `heal` lists them, and its last resorts: every gap of every added line
-//! another way), single changes first, then pairs, within a bounded budget, until the id
-//! matches. Nothing is ever called proven without a matching id.
+//! another way), single changes first, then pairs, then three doubts at once, within a bounded
+//! budget, until the id matches. Nothing is ever called proven without a matching id.
 
 use serde::Serialize;
 
@@ -148,10 +148,11 @@ impl Rehasher {
 
 /// Search for the combination of alternatives that makes `lines` the postimage blob (a prefix
 /// of a blob id); on success `lines` holds it. The order: each doubt alone (the unsure before
-/// the likely), each of `last_resorts` alone, pairs of doubts, then a last resort paired with a
-/// doubt or another last resort. Last resorts (every gap of every added line another way) are
-/// too many to pair before the doubts are, and only small files leave budget for them; the
-/// changes ([`Search::Found`]) index them after `doubts`.
+/// the likely), each of `last_resorts` alone, pairs of doubts, a last resort paired with a
+/// doubt or another last resort, then three doubts at once. Last resorts (every gap of every
+/// added line another way) are too many to pair before the doubts are, and only small files
+/// leave budget for them or for triples; the changes ([`Search::Found`]) index last resorts
+/// after `doubts`.
 pub fn search(
     lines: &mut [String],
     eol: &str,
@@ -255,6 +256,43 @@ pub fn search(
             }
         }
     }
+    // What budget is left goes to three doubts at once, by the rank of their alternatives as
+    // the pairs go. Most triples of a high rank have none (most doubts have one or two
+    // alternatives): the triples looked at are bounded too.
+    let mut looked = 0usize;
+    for level in 0..(3 * most).saturating_sub(2) {
+        for (x, &d1) in order.iter().enumerate() {
+            for (y, &d2) in order.iter().enumerate().skip(x + 1) {
+                for &d3 in &order[y + 1..] {
+                    looked += 1;
+                    if looked > 8 * budget.max_tries {
+                        return Search::NotFound { tried };
+                    }
+                    let n = [d1, d2, d3].map(|d| doubts[d].alternatives.len());
+                    for a1 in 0..n[0].min(level + 1) {
+                        for a2 in 0..n[1].min(level - a1 + 1) {
+                            let a3 = level - a1 - a2;
+                            if a3 >= n[2] {
+                                continue;
+                            }
+                            if over(tried, hashed.bytes) {
+                                return Search::NotFound { tried };
+                            }
+                            tried += 1;
+                            let alts = [
+                                &doubts[d1].alternatives[a1],
+                                &doubts[d2].alternatives[a2],
+                                &doubts[d3].alternatives[a3],
+                            ];
+                            if hashed.blob_with(&alts.map(Vec::as_slice)).starts_with(postimage) {
+                                return found(lines, vec![(d1, a1), (d2, a2), (d3, a3)], tried);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
     Search::NotFound { tried }
 }
 
@@ -331,6 +369,38 @@ mod tests {
                 tried: 8
             }
         );
+    }
+
+    #[test]
+    fn three_doubts_at_once_come_after_every_pair() {
+        // Four doubts of one alternative each; the author changed lines 0, 1 and 3: the four
+        // singles and six pairs fail, then the second triple is the truth.
+        let truth = "A\nB\nc\nD\n";
+        let post = &blob_of(truth.as_bytes())[..12];
+        let mut healed = lines("a\nb\nc\nd\n");
+        let doubt = |line: usize, alt: &str| Doubt {
+            line,
+            why: "x".into(),
+            alternatives: vec![vec![(line, alt.into())]],
+            likely: false,
+        };
+        let doubts = vec![doubt(0, "A"), doubt(1, "B"), doubt(2, "C"), doubt(3, "D")];
+        let found = search(&mut healed, "\n", true, post, &doubts, &[], Budget::default());
+        assert_eq!(
+            found,
+            Search::Found {
+                changes: vec![(0, 0), (1, 0), (3, 0)],
+                tried: 12
+            }
+        );
+        assert_eq!(healed.join("\n") + "\n", truth);
+        let small = Budget {
+            max_tries: 11,
+            ..Budget::default()
+        };
+        let mut healed = lines("a\nb\nc\nd\n");
+        let spent = search(&mut healed, "\n", true, post, &doubts, &[], small);
+        assert_eq!(spent, Search::NotFound { tried: 11 });
     }
 
     #[test]
