@@ -329,34 +329,8 @@ fn healed_placement(file: &[String], hunk: &Hunk, matched: &[usize], odds: &Blan
                 match run_start {
                     Some(rs) if !lost.is_empty() => {
                         let next_old = file.get(target).map(String::as_str);
-                        // Added lines right after removed ones take their place, before the
-                        // blank lines that followed them.
-                        let k = if last_old_removed {
-                            lines.len() - rs
-                        } else {
-                            blank_split(&lines[rs..], last_old, next_old, odds)
-                        };
-                        let at = rs + k;
-                        let n = lost.len();
-                        let run_len = lines.len() - at;
-                        lines.splice(at..at, lost);
-                        // The blanks stand before the added lines from `at` on (all of them,
-                        // or those after the run's declarations), or after the whole run.
-                        blank_choices.push(if run_len > 0 {
-                            BlankChoice {
-                                run_start: at + n,
-                                run_len,
-                                blanks: n,
-                                before: true,
-                            }
-                        } else {
-                            BlankChoice {
-                                run_start: rs,
-                                run_len: k,
-                                blanks: n,
-                                before: false,
-                            }
-                        });
+                        let beside = (last_old, last_old_removed, next_old);
+                        blank_choices.push(place_beside_run(&mut lines, rs, lost, beside, odds));
                     }
                     _ => lines.extend(lost),
                 }
@@ -375,6 +349,25 @@ fn healed_placement(file: &[String], hunk: &Hunk, matched: &[usize], odds: &Blan
             }
         }
     }
+    let mut end = end;
+    // Blank lines the header counts after the last old line, with added lines after it: the
+    // end of the hunk is a boundary like any old line (the last hunk of a file that lost its
+    // blank context lines says so only by its counts), so they may stand inside the run too.
+    if let Some(rs) = run_start {
+        let mut lost = Vec::new();
+        while end - start < hunk.old_count && file.get(end).is_some_and(|l| l.trim().is_empty()) {
+            lost.push(NewLine {
+                text: file[end].clone(),
+                added: false,
+            });
+            end += 1;
+        }
+        if !lost.is_empty() {
+            restored += lost.len();
+            let beside = (last_old, last_old_removed, file.get(end).map(String::as_str));
+            blank_choices.push(place_beside_run(&mut lines, rs, lost, beside, odds));
+        }
+    }
     Placement {
         strategy: Strategy::Healed,
         start,
@@ -383,6 +376,46 @@ fn healed_placement(file: &[String], hunk: &Hunk, matched: &[usize], odds: &Blan
         restored_blank_lines: restored,
         pairs,
         blank_choices,
+    }
+}
+
+/// Put `lost` blank context lines into the run of added lines `lines[rs..]`, between the old
+/// lines `beside` names (the one before, whether it was removed, the one after): where
+/// [`blank_split`] says, or after the whole run when the line before was removed (added lines
+/// right after removed ones take their place, before the blank lines that followed them).
+/// Returns the choice, for the proof search to try the other places.
+fn place_beside_run(
+    lines: &mut Vec<NewLine>,
+    rs: usize,
+    lost: Vec<NewLine>,
+    (last_old, last_old_removed, next_old): (Option<&str>, bool, Option<&str>),
+    odds: &BlankOdds,
+) -> BlankChoice {
+    let k = if last_old_removed {
+        lines.len() - rs
+    } else {
+        blank_split(&lines[rs..], last_old, next_old, odds)
+    };
+    let at = rs + k;
+    let n = lost.len();
+    let run_len = lines.len() - at;
+    lines.splice(at..at, lost);
+    // The blanks stand before the added lines from `at` on (all of them, or those after the
+    // run's declarations), or after the whole run.
+    if run_len > 0 {
+        BlankChoice {
+            run_start: at + n,
+            run_len,
+            blanks: n,
+            before: true,
+        }
+    } else {
+        BlankChoice {
+            run_start: rs,
+            run_len: k,
+            blanks: n,
+            before: false,
+        }
     }
 }
 

@@ -249,3 +249,47 @@ fn a_lost_blank_stands_where_the_file_puts_blank_lines_between_such_two_lines() 
     // A file that says nothing: after the run.
     assert_eq!(blank_split(&run, Some(above), Some(below), &BlankOdds::default()), 3);
 }
+
+#[test]
+fn blank_lines_lost_at_the_end_of_the_last_hunk_are_a_choice_beside_the_added_run() {
+    // include/linux/sync_core.h, 6.1 -> 6.12: the file's last line is blank, and the hunk that
+    // replaces the guard's `#endif` ends in added lines; the archive lost both blank context
+    // lines. The header counts them; the one after the removed line may stand anywhere in
+    // the run (the author put it before the new `#endif` guard), so it is a choice the proof
+    // search can take the other way.
+    let f = file("}\n#endif\n\n#endif /* _LINUX_SYNC_CORE_H */\n\n");
+    let mut h = hunk(&[
+        (Context, "}"),
+        (Context, "#endif"),
+        (Del, "#endif /* _LINUX_SYNC_CORE_H */"),
+        (Add, "#ifdef CONFIG_X"),
+        (Add, "#endif"),
+        (Add, "#endif /* _LINUX_SYNC_CORE_H */"),
+    ]);
+    h.old_count += 2;
+    h.new_count += 2;
+    let p = locate(&f, &normalized(&f), &h, 1, 0, &BlankOdds::default()).unwrap();
+    assert_eq!((p.start, p.end, p.restored_blank_lines), (0, 5, 2));
+    let texts: Vec<&str> = p.lines.iter().map(|l| l.text.as_str()).collect();
+    assert_eq!(
+        texts,
+        vec![
+            "}",
+            "#endif",
+            "",
+            "#ifdef CONFIG_X",
+            "#endif",
+            "#endif /* _LINUX_SYNC_CORE_H */",
+            ""
+        ]
+    );
+    assert_eq!(
+        p.blank_choices,
+        vec![BlankChoice {
+            run_start: 3,
+            run_len: 3,
+            blanks: 1,
+            before: false
+        }]
+    );
+}
