@@ -180,6 +180,7 @@ fn last_resorts(lines: &[String], targets: &[usize], model: &Model) -> Vec<Doubt
                 why: "a gap as an author's habit could have had it".into(),
                 alternatives: alternatives.into_iter().map(|alt| vec![(t, alt)]).collect(),
                 likely: true,
+                sources: Vec::new(),
             }
         })
         .collect()
@@ -261,6 +262,7 @@ fn indent_doubts(lines: &[String], targets: &[usize], rules: &[Rule]) -> Vec<Dou
             why: rule.describe().to_string(),
             alternatives,
             likely: rule.sure(),
+            sources: Vec::new(),
         });
     }
     out
@@ -326,6 +328,7 @@ fn continuation_doubts(lines: &[String], targets: &[usize], rules: &[Rule], styl
                     .into(),
                 alternatives,
                 likely: true,
+                sources: Vec::new(),
             })
         })
         .collect();
@@ -338,6 +341,7 @@ fn continuation_doubts(lines: &[String], targets: &[usize], rules: &[Rule], styl
                 why: "every continuation of the file in another style".into(),
                 alternatives,
                 likely: true,
+                sources: Vec::new(),
             });
         }
     }
@@ -359,6 +363,7 @@ fn twin_doubts(lines: &[String], work: &FileWork, removed: &HashMap<usize, twin:
                 why: "words inserted after the removed line's gap, not before its next word".into(),
                 alternatives: vec![vec![(t, alt)]],
                 likely: true,
+                sources: Vec::new(),
             });
         }
         let alt = format!("{}{}", leading(twin), lines[t].trim_start());
@@ -368,6 +373,7 @@ fn twin_doubts(lines: &[String], work: &FileWork, removed: &HashMap<usize, twin:
                 why: "indented as the removed line it rewrites".into(),
                 alternatives: vec![vec![(t, alt)]],
                 likely: true,
+                sources: Vec::new(),
             });
         }
     }
@@ -390,6 +396,7 @@ fn gap_doubts(lines: &[String], targets: &[usize], realigned: &[usize]) -> Vec<D
                 why: why.into(),
                 alternatives: alternatives.into_iter().map(|alt| vec![(t, alt)]).collect(),
                 likely: true,
+                sources: Vec::new(),
             });
         }
     }
@@ -413,6 +420,7 @@ fn gap_doubts(lines: &[String], targets: &[usize], realigned: &[usize]) -> Vec<D
             why: why.into(),
             alternatives,
             likely: true,
+            sources: Vec::new(),
         }));
     }
     out
@@ -429,6 +437,7 @@ fn list_doubts(changed: Vec<(usize, String)>) -> Vec<Doubt> {
             why: "a comment's list spaced as the file's lists are".into(),
             alternatives: vec![vec![(t, mail.clone())]],
             likely: true,
+            sources: Vec::new(),
         });
         match runs.last_mut() {
             Some(run) if run[run.len() - 1].0 + 1 == t => run.push((t, mail)),
@@ -440,6 +449,7 @@ fn list_doubts(changed: Vec<(usize, String)>) -> Vec<Doubt> {
         why: "a comment's list spaced as the mail had it throughout".into(),
         alternatives: vec![run],
         likely: true,
+        sources: Vec::new(),
     }));
     out
 }
@@ -457,6 +467,7 @@ fn sentence_doubts(lines: &[String], targets: &[usize]) -> Vec<Doubt> {
                 why: "a comment's sentences spaced the other way throughout".into(),
                 alternatives: vec![std::mem::take(run)],
                 likely: true,
+                sources: Vec::new(),
             });
         }
         run.clear();
@@ -470,6 +481,7 @@ fn sentence_doubts(lines: &[String], targets: &[usize]) -> Vec<Doubt> {
             why: "sentences spaced as the file mostly spaces them".into(),
             alternatives: vec![vec![(t, other.clone())]],
             likely: true,
+            sources: Vec::new(),
         });
         // Lines of one comment between the respaced ones (without a stop) do not end the run.
         let same_comment = run.last().is_some_and(|&(last, _)| {
@@ -515,11 +527,28 @@ fn blank_doubt(lines: &[String], c: &BlankChoice) -> Option<Doubt> {
         !above.trim().is_empty() && !below.trim().is_empty() && (ends_something(above) || starts_something(below))
     });
     let other_side = if c.before { c.run_len } else { 0 };
-    let alternatives = std::iter::once(other_side)
-        .chain(between)
-        .map(|p| {
+    let places: Vec<usize> = std::iter::once(other_side).chain(between).collect();
+    let alternatives = places
+        .iter()
+        .map(|&p| {
             let placed = run[..p].iter().chain(blanks).chain(&run[p..]).cloned();
             (lo..hi).zip(placed).collect()
+        })
+        .collect();
+    // Where each placed line stands now, so that a change the search pairs with a move is moved
+    // with its line.
+    let (run_at, blanks_at) = if c.before {
+        (lo + c.blanks, lo)
+    } else {
+        (lo, lo + c.run_len)
+    };
+    let sources = places
+        .iter()
+        .map(|&p| {
+            (run_at..run_at + p)
+                .chain(blanks_at..blanks_at + c.blanks)
+                .chain(run_at + p..run_at + c.run_len)
+                .collect()
         })
         .collect();
     let at = if c.before { lo } else { c.run_start + c.run_len };
@@ -533,6 +562,7 @@ fn blank_doubt(lines: &[String], c: &BlankChoice) -> Option<Doubt> {
         ),
         alternatives,
         likely: false,
+        sources,
     })
 }
 
@@ -590,6 +620,16 @@ mod tests {
                 vec!["\ta();", "\tb();", "", "\tc();"],
             ]
         );
+        // Each placed line names the line it was, for a change the search pairs with it.
+        assert_eq!(
+            doubt.sources,
+            vec![vec![3, 0, 1, 2], vec![0, 3, 1, 2], vec![0, 1, 3, 2]]
+        );
+        for (alt, sources) in doubt.alternatives.iter().zip(&doubt.sources) {
+            for ((_, text), &from) in alt.iter().zip(sources) {
+                assert_eq!(*text, lines[from]);
+            }
+        }
     }
 
     #[test]

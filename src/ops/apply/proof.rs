@@ -22,6 +22,84 @@ pub struct Doubt {
     pub alternatives: Vec<Vec<(usize, String)>>,
     /// Kernel style makes the first guess likely: tried after the unsure ones.
     pub likely: bool,
+    /// For an alternative that moves lines (a blank line to the other side of added ones), the
+    /// line each of its replacements takes its text from, in order; empty for the others.
+    /// Combined with another doubt's change of a moved line, the moved line is the changed one.
+    pub sources: Vec<Vec<usize>>,
+}
+
+/// The doubts and last resorts of one search under one index (last resorts after the doubts).
+struct Choices<'d> {
+    doubts: &'d [Doubt],
+    last_resorts: &'d [Doubt],
+}
+
+impl<'d> Choices<'d> {
+    fn get(&self, d: usize) -> &'d Doubt {
+        if d < self.doubts.len() {
+            &self.doubts[d]
+        } else {
+            &self.last_resorts[d - self.doubts.len()]
+        }
+    }
+
+    fn moves(&self, (d, a): (usize, usize)) -> bool {
+        self.get(d).sources.get(a).is_some_and(|s| !s.is_empty())
+    }
+
+    /// Whether the combination moves a line another of its alternatives changes (else the
+    /// alternatives' replacements can be hashed as they are).
+    fn moves_a_change(&self, changes: &[(usize, usize)]) -> bool {
+        changes.iter().filter(|&&c| self.moves(c)).any(|&(d, a)| {
+            let sources = &self.get(d).sources[a];
+            let (lo, hi) = (sources.iter().min(), sources.iter().max());
+            changes.iter().filter(|&&c| !self.moves(c)).any(|&(e, b)| {
+                self.get(e).alternatives[b]
+                    .iter()
+                    .any(|(i, _)| lo.is_some_and(|lo| lo <= i) && hi.is_some_and(|hi| i <= hi))
+            })
+        })
+    }
+
+    /// The replacements of a combination, (doubt, alternative) each, as one list: a later
+    /// alternative wins on a line two of them touch; an alternative that moves lines moves them
+    /// as the others left them.
+    fn replacements(&self, changes: &[(usize, usize)]) -> Vec<(usize, String)> {
+        let mut out: Vec<(usize, String)> = changes
+            .iter()
+            .filter(|&&c| !self.moves(c))
+            .flat_map(|&(d, a)| self.get(d).alternatives[a].iter().cloned())
+            .collect();
+        for &(d, a) in changes.iter().filter(|&&c| self.moves(c)) {
+            let (alt, sources) = (&self.get(d).alternatives[a], &self.get(d).sources[a]);
+            let changed: std::collections::HashMap<usize, String> = out.drain(..).collect();
+            let moved: Vec<(usize, String)> = alt
+                .iter()
+                .zip(sources)
+                .map(|((i, text), from)| (*i, changed.get(from).unwrap_or(text).clone()))
+                .collect();
+            out = changed
+                .into_iter()
+                .filter(|(i, _)| !alt.iter().any(|(j, _)| j == i))
+                .chain(moved)
+                .collect();
+        }
+        out
+    }
+
+    /// Whether `hashed` under the combination is the postimage.
+    fn hashes_to(&self, hashed: &mut Rehasher, changes: &[(usize, usize)], postimage: &str) -> bool {
+        let blob = if self.moves_a_change(changes) {
+            hashed.blob_with(&[&self.replacements(changes)])
+        } else {
+            let sets: Vec<&[(usize, String)]> = changes
+                .iter()
+                .map(|&(d, a)| self.get(d).alternatives[a].as_slice())
+                .collect();
+            hashed.blob_with(&sets)
+        };
+        blob.starts_with(postimage)
+    }
 }
 
 /// How far the search may go for one file.
@@ -166,18 +244,11 @@ pub fn search(
     if hashed.blob_with(&[]).starts_with(postimage) {
         return Search::AsHealed;
     }
-    let all = |d: usize| {
-        if d < doubts.len() {
-            &doubts[d]
-        } else {
-            &last_resorts[d - doubts.len()]
-        }
-    };
+    let choices = Choices { doubts, last_resorts };
+    let all = |d: usize| choices.get(d);
     let found = |lines: &mut [String], changes: Vec<(usize, usize)>, tried: usize| {
-        for &(d, a) in &changes {
-            for (i, t) in &all(d).alternatives[a] {
-                lines[*i] = t.clone();
-            }
+        for (i, t) in choices.replacements(&changes) {
+            lines[i] = t;
         }
         Search::Found { changes, tried }
     };
@@ -187,23 +258,23 @@ pub fn search(
     let mut tried = 0;
     let over = |tried: usize, bytes: usize| tried >= budget.max_tries || bytes >= budget.max_bytes;
     for &d in &order {
-        for (a, alt) in doubts[d].alternatives.iter().enumerate() {
+        for a in 0..doubts[d].alternatives.len() {
             if over(tried, hashed.bytes) {
                 return Search::NotFound { tried };
             }
             tried += 1;
-            if hashed.blob_with(&[alt]).starts_with(postimage) {
+            if choices.hashes_to(&mut hashed, &[(d, a)], postimage) {
                 return found(lines, vec![(d, a)], tried);
             }
         }
     }
     for (r, resort) in last_resorts.iter().enumerate() {
-        for (a, alt) in resort.alternatives.iter().enumerate() {
+        for a in 0..resort.alternatives.len() {
             if over(tried, hashed.bytes) {
                 return Search::NotFound { tried };
             }
             tried += 1;
-            if hashed.blob_with(&[alt]).starts_with(postimage) {
+            if choices.hashes_to(&mut hashed, &[(doubts.len() + r, a)], postimage) {
                 return found(lines, vec![(doubts.len() + r, a)], tried);
             }
         }
@@ -221,12 +292,11 @@ pub fn search(
                 }
                 for a1 in level.saturating_sub(n2.saturating_sub(1))..n1.min(level + 1) {
                     let a2 = level - a1;
-                    let (alt1, alt2) = (&doubts[d1].alternatives[a1], &doubts[d2].alternatives[a2]);
                     if over(tried, hashed.bytes) {
                         return Search::NotFound { tried };
                     }
                     tried += 1;
-                    if hashed.blob_with(&[alt1, alt2]).starts_with(postimage) {
+                    if choices.hashes_to(&mut hashed, &[(d1, a1), (d2, a2)], postimage) {
                         return found(lines, vec![(d1, a1), (d2, a2)], tried);
                     }
                 }
@@ -244,12 +314,12 @@ pub fn search(
                 if alt1.iter().any(|(i, _)| *i == line) {
                     continue;
                 }
-                for (a2, alt2) in last_resorts[d2 - n].alternatives.iter().enumerate() {
+                for a2 in 0..last_resorts[d2 - n].alternatives.len() {
                     if over(tried, hashed.bytes) {
                         return Search::NotFound { tried };
                     }
                     tried += 1;
-                    if hashed.blob_with(&[alt1, alt2]).starts_with(postimage) {
+                    if choices.hashes_to(&mut hashed, &[(d1, a1), (d2, a2)], postimage) {
                         return found(lines, vec![(d1, a1), (d2, a2)], tried);
                     }
                 }
@@ -279,12 +349,8 @@ pub fn search(
                                 return Search::NotFound { tried };
                             }
                             tried += 1;
-                            let alts = [
-                                &doubts[d1].alternatives[a1],
-                                &doubts[d2].alternatives[a2],
-                                &doubts[d3].alternatives[a3],
-                            ];
-                            if hashed.blob_with(&alts.map(Vec::as_slice)).starts_with(postimage) {
+                            let changes = [(d1, a1), (d2, a2), (d3, a3)];
+                            if choices.hashes_to(&mut hashed, &changes, postimage) {
                                 return found(lines, vec![(d1, a1), (d2, a2), (d3, a3)], tried);
                             }
                         }
@@ -328,12 +394,14 @@ mod tests {
                 why: "return 0".into(),
                 alternatives: vec![vec![(4, "\t\treturn 0;".into())]],
                 likely: true,
+                sources: Vec::new(),
             },
             Doubt {
                 line: 3,
                 why: "unbraced body".into(),
                 alternatives: vec![vec![(3, "return 1;".into())], vec![(3, "\t\treturn 1;".into())]],
                 likely: false,
+                sources: Vec::new(),
             },
         ];
         let found = search(&mut healed, "\n", true, post, &doubts, &[], Budget::default());
@@ -359,6 +427,7 @@ mod tests {
             why: "x".into(),
             alternatives: vec![vec![(line, first.into())], vec![(line, second.into())]],
             likely: false,
+            sources: Vec::new(),
         };
         let doubts = vec![doubt(0, "A", "a2"), doubt(1, "B", "b2"), doubt(2, "C", "c2")];
         let found = search(&mut healed, "\n", true, post, &doubts, &[], Budget::default());
@@ -369,6 +438,48 @@ mod tests {
                 tried: 8
             }
         );
+    }
+
+    #[test]
+    fn a_line_moved_with_a_blank_line_keeps_the_change_paired_with_the_move() {
+        // include/linux/backing-dev-defs.h, 6.1 -> 6.12: the lost blank line stood after the
+        // added comment and field, not before; and the comment's stop had one space, not the
+        // file's two. The blank line's move carries the comment line down by one: paired, the
+        // stop's change goes with it (it was applied to the line the move put there).
+        let truth = "\tint a;\n\t/*\n\t * x. Used\n\t */\n\n\tint b;\n";
+        let post = &blob_of(truth.as_bytes())[..12];
+        let mut healed = lines("\tint a;\n\n\t/*\n\t * x.  Used\n\t */\n\tint b;\n");
+        let moved = vec![
+            (1, "\t/*".to_string()),
+            (2, "\t * x.  Used".to_string()),
+            (3, "\t */".to_string()),
+            (4, String::new()),
+        ];
+        let doubts = vec![
+            Doubt {
+                line: 1,
+                why: "blank".into(),
+                alternatives: vec![moved],
+                likely: false,
+                sources: vec![vec![2, 3, 4, 1]],
+            },
+            Doubt {
+                line: 3,
+                why: "stop".into(),
+                alternatives: vec![vec![(3, "\t * x. Used".into())]],
+                likely: false,
+                sources: Vec::new(),
+            },
+        ];
+        let found = search(&mut healed, "\n", true, post, &doubts, &[], Budget::default());
+        assert_eq!(
+            found,
+            Search::Found {
+                changes: vec![(0, 0), (1, 0)],
+                tried: 3
+            }
+        );
+        assert_eq!(healed.join("\n") + "\n", truth);
     }
 
     #[test]
@@ -383,6 +494,7 @@ mod tests {
             why: "x".into(),
             alternatives: vec![vec![(line, alt.into())]],
             likely: false,
+            sources: Vec::new(),
         };
         let doubts = vec![doubt(0, "A"), doubt(1, "B"), doubt(2, "C"), doubt(3, "D")];
         let found = search(&mut healed, "\n", true, post, &doubts, &[], Budget::default());
@@ -464,6 +576,7 @@ mod tests {
                 vec![(line, text.replace("define ", "define  "))],
             ],
             likely: true,
+            sources: Vec::new(),
         };
         let resorts = vec![resort(0, &healed[0]), resort(1, &healed[1])];
         let found = search(&mut healed, "\n", true, post, &[], &resorts, Budget::default());
@@ -485,6 +598,7 @@ mod tests {
             why: "x".into(),
             alternatives: vec![vec![(0, "\ta".into())]],
             likely: false,
+            sources: Vec::new(),
         }];
         let found = search(&mut healed, "\n", true, "0123456789ab", &doubts, &[], Budget::default());
         assert_eq!(found, Search::NotFound { tried: 1 });
