@@ -61,36 +61,58 @@ impl<'d> Choices<'d> {
         })
     }
 
-    /// The replacements of a combination, (doubt, alternative) each, as one list: a later
-    /// alternative wins on a line two of them touch; an alternative that moves lines moves them
-    /// as the others left them.
-    fn replacements(&self, changes: &[(usize, usize)]) -> Vec<(usize, String)> {
-        let mut out: Vec<(usize, String)> = changes
+    /// Whether two alternatives of the combination that move nothing touch one line.
+    fn overlaps(&self, changes: &[(usize, usize)]) -> bool {
+        let sets: Vec<&[(usize, String)]> = changes
             .iter()
             .filter(|&&c| !self.moves(c))
-            .flat_map(|&(d, a)| self.get(d).alternatives[a].iter().cloned())
+            .map(|&(d, a)| self.get(d).alternatives[a].as_slice())
             .collect();
+        let span = |set: &[(usize, String)]| {
+            let lo = set.iter().map(|(i, _)| *i).min().unwrap_or(usize::MAX);
+            (lo, set.iter().map(|(i, _)| *i).max().unwrap_or(0))
+        };
+        sets.iter().enumerate().any(|(x, a)| {
+            sets[x + 1..].iter().any(|b| {
+                let ((alo, ahi), (blo, bhi)) = (span(a), span(b));
+                alo <= bhi && blo <= ahi && a.iter().any(|(i, _)| b.iter().any(|(j, _)| i == j))
+            })
+        })
+    }
+
+    /// The replacements of a combination, (doubt, alternative) each, as one list. Two
+    /// alternatives of one line merge when one of them changes only its indentation (the other's
+    /// text at the first's indentation); else the later wins. An alternative that moves lines
+    /// moves them as the others left them. `current` is the file as the healer left it.
+    fn replacements(&self, current: &Rehasher, changes: &[(usize, usize)]) -> Vec<(usize, String)> {
+        let mut changed: std::collections::HashMap<usize, String> = std::collections::HashMap::new();
+        for &(d, a) in changes.iter().filter(|&&c| !self.moves(c)) {
+            for (i, text) in &self.get(d).alternatives[a] {
+                let merged = match changed.get(i) {
+                    Some(earlier) => merge(current.line(*i), earlier, text),
+                    None => text.clone(),
+                };
+                changed.insert(*i, merged);
+            }
+        }
         for &(d, a) in changes.iter().filter(|&&c| self.moves(c)) {
             let (alt, sources) = (&self.get(d).alternatives[a], &self.get(d).sources[a]);
-            let changed: std::collections::HashMap<usize, String> = out.drain(..).collect();
             let moved: Vec<(usize, String)> = alt
                 .iter()
                 .zip(sources)
                 .map(|((i, text), from)| (*i, changed.get(from).unwrap_or(text).clone()))
                 .collect();
-            out = changed
-                .into_iter()
-                .filter(|(i, _)| !alt.iter().any(|(j, _)| j == i))
-                .chain(moved)
-                .collect();
+            changed.retain(|i, _| !alt.iter().any(|(j, _)| j == i));
+            changed.extend(moved);
         }
-        out
+        changed.into_iter().collect()
     }
 
     /// Whether `hashed` under the combination is the postimage.
     fn hashes_to(&self, hashed: &mut Rehasher, changes: &[(usize, usize)], postimage: &str) -> bool {
-        let blob = if self.moves_a_change(changes) {
-            hashed.blob_with(&[&self.replacements(changes)])
+        let blob = if self.moves_a_change(changes) || self.overlaps(changes) {
+            let composed = self.replacements(hashed, changes);
+            hashed.blob_with(&[&composed])
         } else {
             let sets: Vec<&[(usize, String)]> = changes
                 .iter()
@@ -99,6 +121,23 @@ impl<'d> Choices<'d> {
             hashed.blob_with(&sets)
         };
         blob.starts_with(postimage)
+    }
+}
+
+fn leading(line: &str) -> &str {
+    &line[..line.len() - line.trim_start().len()]
+}
+
+/// One line as two alternatives changed it from `current`: an indentation-only change takes
+/// the other's text; else the later one wins.
+fn merge(current: &str, earlier: &str, later: &str) -> String {
+    let body = current.trim_start();
+    if earlier.trim_start() == body && later.trim_start() != body {
+        format!("{}{}", leading(earlier), later.trim_start())
+    } else if later.trim_start() == body && earlier.trim_start() != body {
+        format!("{}{}", leading(later), earlier.trim_start())
+    } else {
+        later.to_string()
     }
 }
 
@@ -178,6 +217,12 @@ impl Rehasher {
         }
     }
 
+    /// Line `i` as the healer left it.
+    fn line(&self, i: usize) -> &str {
+        let (offset, len) = self.spans[i];
+        std::str::from_utf8(&self.base[offset..offset + len]).unwrap_or("")
+    }
+
     /// The full blob id of the file after `changes` (sets of whole-line replacements; a later
     /// set wins on a line two sets touch).
     fn blob_with(&mut self, changes: &[&[(usize, String)]]) -> String {
@@ -246,8 +291,8 @@ pub fn search(
     }
     let choices = Choices { doubts, last_resorts };
     let all = |d: usize| choices.get(d);
-    let found = |lines: &mut [String], changes: Vec<(usize, usize)>, tried: usize| {
-        for (i, t) in choices.replacements(&changes) {
+    let found = |lines: &mut [String], hashed: &Rehasher, changes: Vec<(usize, usize)>, tried: usize| {
+        for (i, t) in choices.replacements(hashed, &changes) {
             lines[i] = t;
         }
         Search::Found { changes, tried }
@@ -264,7 +309,7 @@ pub fn search(
             }
             tried += 1;
             if choices.hashes_to(&mut hashed, &[(d, a)], postimage) {
-                return found(lines, vec![(d, a)], tried);
+                return found(lines, &hashed, vec![(d, a)], tried);
             }
         }
     }
@@ -275,7 +320,7 @@ pub fn search(
             }
             tried += 1;
             if choices.hashes_to(&mut hashed, &[(doubts.len() + r, a)], postimage) {
-                return found(lines, vec![(doubts.len() + r, a)], tried);
+                return found(lines, &hashed, vec![(doubts.len() + r, a)], tried);
             }
         }
     }
@@ -297,7 +342,7 @@ pub fn search(
                     }
                     tried += 1;
                     if choices.hashes_to(&mut hashed, &[(d1, a1), (d2, a2)], postimage) {
-                        return found(lines, vec![(d1, a1), (d2, a2)], tried);
+                        return found(lines, &hashed, vec![(d1, a1), (d2, a2)], tried);
                     }
                 }
             }
@@ -305,22 +350,31 @@ pub fn search(
     }
     // A small file's doubts leave budget: a last resort with a doubt, or with another last
     // resort of another line (two gaps of two lines that no rule speaks for). Two changes of
-    // one line are not a pair: the later would undo the earlier.
+    // one line are not a pair, the later would undo the earlier; but a doubt that changes only
+    // the line's indentation merges with its last resort, and those pairs come after the others.
     let n = doubts.len();
-    for (x, d1) in order.iter().copied().chain(n..n + last_resorts.len()).enumerate() {
-        for d2 in n.max(x + 1)..n + last_resorts.len() {
-            let line = last_resorts[d2 - n].line;
-            for (a1, alt1) in all(d1).alternatives.iter().enumerate() {
-                if alt1.iter().any(|(i, _)| *i == line) {
-                    continue;
-                }
-                for a2 in 0..last_resorts[d2 - n].alternatives.len() {
-                    if over(tried, hashed.bytes) {
-                        return Search::NotFound { tried };
+    for same_line in [false, true] {
+        for (x, d1) in order.iter().copied().chain(n..n + last_resorts.len()).enumerate() {
+            for d2 in n.max(x + 1)..n + last_resorts.len() {
+                let line = last_resorts[d2 - n].line;
+                let body = hashed.line(line).trim_start().to_string();
+                for (a1, alt1) in all(d1).alternatives.iter().enumerate() {
+                    let on_line = alt1.iter().find(|(i, _)| *i == line);
+                    let wanted = match on_line {
+                        None => !same_line,
+                        Some((_, t)) => same_line && t.trim_start() == body,
+                    };
+                    if !wanted {
+                        continue;
                     }
-                    tried += 1;
-                    if choices.hashes_to(&mut hashed, &[(d1, a1), (d2, a2)], postimage) {
-                        return found(lines, vec![(d1, a1), (d2, a2)], tried);
+                    for a2 in 0..last_resorts[d2 - n].alternatives.len() {
+                        if over(tried, hashed.bytes) {
+                            return Search::NotFound { tried };
+                        }
+                        tried += 1;
+                        if choices.hashes_to(&mut hashed, &[(d1, a1), (d2, a2)], postimage) {
+                            return found(lines, &hashed, vec![(d1, a1), (d2, a2)], tried);
+                        }
                     }
                 }
             }
@@ -351,7 +405,7 @@ pub fn search(
                             tried += 1;
                             let changes = [(d1, a1), (d2, a2), (d3, a3)];
                             if choices.hashes_to(&mut hashed, &changes, postimage) {
-                                return found(lines, vec![(d1, a1), (d2, a2), (d3, a3)], tried);
+                                return found(lines, &hashed, vec![(d1, a1), (d2, a2), (d3, a3)], tried);
                             }
                         }
                     }
@@ -471,6 +525,34 @@ mod tests {
                 sources: Vec::new(),
             },
         ];
+        let found = search(&mut healed, "\n", true, post, &doubts, &[], Budget::default());
+        assert_eq!(
+            found,
+            Search::Found {
+                changes: vec![(0, 0), (1, 0)],
+                tried: 3
+            }
+        );
+        assert_eq!(healed.join("\n") + "\n", truth);
+    }
+
+    #[test]
+    fn an_indentation_change_and_a_gap_change_of_one_line_merge() {
+        // include/linux/nodemask.h, 6.1 -> 6.12: a macro's continuation stood five spaces
+        // deeper, and its backslash a tab nearer to keep its column. One doubt re-indents the
+        // line, another re-gaps it; paired, the line has both (the later used to undo the
+        // earlier).
+        let truth = "#define X(a)\t\t\\\n\t     (a) < 4;\t\\\n";
+        let post = &blob_of(truth.as_bytes())[..12];
+        let mut healed = lines("#define X(a)\t\t\\\n\t(a) < 4;\t\t\\\n");
+        let doubt = |alt: &str| Doubt {
+            line: 1,
+            why: "x".into(),
+            alternatives: vec![vec![(1, alt.to_string())]],
+            likely: false,
+            sources: Vec::new(),
+        };
+        let doubts = vec![doubt("\t     (a) < 4;\t\t\\"), doubt("\t(a) < 4;\t\\")];
         let found = search(&mut healed, "\n", true, post, &doubts, &[], Budget::default());
         assert_eq!(
             found,
