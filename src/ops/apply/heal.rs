@@ -8,7 +8,7 @@ use super::locate::BlankChoice;
 use super::proof::{self, Budget, Doubt, Proof, Search};
 use super::restore::{self, Interior, Language, Model};
 use crate::kernel::indent::{self, indent_width, leading, Rule, Style};
-use crate::kernel::{align, comment_lists, gaps, prose, twin};
+use crate::kernel::{align, comment_lists, define_gap, gaps, prose, twin};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -83,6 +83,13 @@ pub fn finish(lines: &mut [String], work: &FileWork, model: &Model, eol: &str, t
     let targets = &work.added;
     let before: Vec<String> = targets.iter().map(|&t| lines[t].clone()).collect();
     let mut doubts = Vec::new();
+    let collapsed_c = model.interior == Interior::Collapsed && work.language == Language::C;
+    // Before re-indenting, which pads a `#define`'s value after its name.
+    let named = if collapsed_c {
+        define_gap::respace_names(lines, targets)
+    } else {
+        Vec::new()
+    };
     let rules = restore::restore(lines, targets, model, work.language);
     let removed = work.removed_by_hunk();
     let styled = styled_leads(lines, targets, &rules);
@@ -112,6 +119,21 @@ pub fn finish(lines: &mut [String], work: &FileWork, model: &Model, eol: &str, t
     if model.interior == Interior::Collapsed && work.language == Language::C {
         doubts.extend(gap_doubts(lines, targets, &realigned));
         doubts.extend(sentence_doubts(lines, targets));
+    }
+    // Each name spaced once again, and all of them at once (a file's habit, not a line's).
+    let spaced_once: Vec<(usize, String)> = named
+        .iter()
+        .filter_map(|&t| Some((t, define_gap::name_spaced_once(&lines[t])?)))
+        .collect();
+    let all_at_once = (spaced_once.len() > 1).then(|| spaced_once.clone());
+    for alternative in spaced_once.into_iter().map(|one| vec![one]).chain(all_at_once) {
+        doubts.push(Doubt {
+            line: alternative[0].0,
+            why: "#define's name set off as its paragraph's nearest #define".into(),
+            alternatives: vec![alternative],
+            likely: true,
+            sources: Vec::new(),
+        });
     }
     doubts.extend(work.blanks.iter().filter_map(|c| blank_doubt(lines, c)));
     let mut rebuilt: Vec<(usize, usize)> = Vec::new();
