@@ -612,9 +612,25 @@ fn plan(tree: &KernelTree, series: &Series, snapshots_wanted: bool) -> Result<Pl
             .flat_map(|h| h.added())
             .map(|l| l.text.as_str())
             .collect();
-        // A mail whose every hunk fits byte for byte is clean, whatever its lines look like.
+        // A mail whose every hunk fits byte for byte is clean, whatever its lines look like,
+        // unless its context could not show the damage its added lines show.
         let healed_any = report.hunks.iter().any(|h| h.strategy == Strategy::Healed);
-        let model = if healed_any || markers_lost {
+        let hunk_texts: Vec<&str> = patch
+            .files
+            .iter()
+            .flat_map(|f| &f.hunks)
+            .flat_map(|h| &h.lines)
+            .map(|l| l.text.as_str())
+            .collect();
+        // Kernel C indents with tabs; another file, where the tree's copy does.
+        let indents_with_tabs = works.iter().filter(|(_, w)| !w.added.is_empty()).all(|(_, w)| {
+            w.language == restore::Language::C
+                || states
+                    .get(&w.path)
+                    .is_some_and(|s| s.lines.iter().any(|l| l.starts_with('\t')))
+        });
+        let expanded_unseen = indents_with_tabs && restore::expanded_unseen(&hunk_texts, &added_texts);
+        let model = if healed_any || markers_lost || expanded_unseen {
             restore::learn(&pair_refs, &added_texts, markers_lost)
         } else {
             restore::Model::CLEAN

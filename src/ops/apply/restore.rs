@@ -217,6 +217,22 @@ fn expanded_by_itself<'a>(mail: impl Iterator<Item = &'a str> + Clone) -> Option
     (counted + plain >= 1).then_some(counted >= plain)
 }
 
+/// A mail whose every hunk fits byte for byte may still have had its tabs expanded, where its
+/// context had no tab to lose (`#endif`, `};` and blank lines read the same): no line of it
+/// (`lines`, every hunk line) has a tab, and some of its `added` lines are indented by 7 + 8k
+/// spaces, what a tab after the `+` marker expands to. No author indents kernel code so; the
+/// caller also asks that the touched files indent with tabs (C, or as the tree's copy does).
+pub fn expanded_unseen(lines: &[&str], added: &[&str]) -> bool {
+    let after_marker = added
+        .iter()
+        .filter(|l| {
+            let n = leading(l).len();
+            n >= 7 && (n + 1).is_multiple_of(TAB) && leading(l).bytes().all(|b| b == b' ')
+        })
+        .count();
+    after_marker >= 1 && expanded_by_itself(lines.iter().copied()) == Some(true)
+}
+
 /// What a file is written in, as far as re-indenting it goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Language {
@@ -510,6 +526,33 @@ mod tests {
             mail,
             marker_lost: false,
         }
+    }
+
+    #[test]
+    fn tabs_expanded_where_the_context_had_none_are_seen_in_the_added_lines() {
+        // include/linux/mm_types_task.h, 6.12 -> 7.2, tabs expanded: its context lines
+        // (`#endif`, `};`, blank) have no tab to lose, so every hunk fits byte for byte; the
+        // added struct's lines are indented by seven spaces, a tab after the `+`.
+        let added = [
+            "struct page_frag_cache {",
+            "       unsigned long encoded_page;",
+            "       __u16 offset;",
+            "};",
+        ];
+        let lines: Vec<&str> = ["#endif", "};", ""].into_iter().chain(added).collect();
+        assert!(expanded_unseen(&lines, &added));
+        // include/linux/smp.h, 7.2: one line is enough, a stub's `return false;`.
+        assert!(expanded_unseen(
+            &["}", "       return false;"],
+            &["       return false;"]
+        ));
+        // Not a mail with a tab anywhere, nor one whose added lines are at column 0.
+        assert!(!expanded_unseen(&lines, &added[..1]));
+        let with_tab: Vec<&str> = lines.iter().copied().chain(["\tint x;"]).collect();
+        assert!(!expanded_unseen(&with_tab, &added));
+        // Eight spaces are an author's (bad) indentation, not a tab after the marker.
+        let eight = ["        unsigned long encoded_page;", "        __u16 offset;"];
+        assert!(!expanded_unseen(&eight, &eight));
     }
 
     #[test]
