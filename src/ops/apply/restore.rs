@@ -381,28 +381,39 @@ fn reindent_make(lines: &mut [String], targets: &[usize]) {
 
 /// Where the tree lines near `t` (not themselves rebuilt) end their runs of blanks, by body
 /// column: with a tab or with spaces. An aligned column is padded the way its neighbours pad it.
-fn neighbour_runs(lines: &[String], t: usize, targets: &[usize]) -> Vec<(usize, bool)> {
+fn neighbour_runs(lines: &[String], t: usize, targets: &[usize]) -> Vec<(usize, Padding)> {
     let near = (t.saturating_sub(6)..(t + 7).min(lines.len())).filter(|j| *j != t && targets.binary_search(j).is_err());
     let mut out = Vec::new();
     for j in near {
         let line = &lines[j];
         let body = line.trim_start_matches([' ', '\t']);
         let mut col = width(&line[..line.len() - body.len()], 0);
-        let mut run: Option<(bool, usize)> = None;
+        let mut run: Option<(bool, usize, char)> = None;
         for c in body.chars() {
             let next = if c == '\t' { (col / TAB + 1) * TAB } else { col + 1 };
             if c == ' ' || c == '\t' {
-                let (tab, n) = run.unwrap_or((false, 0));
-                run = Some((tab || c == '\t', n + 1));
-            } else if let Some((tab, n)) = run.take() {
-                if tab || n >= 2 {
-                    out.push((col, tab));
+                let (tab, n, _) = run.unwrap_or((false, 0, c));
+                run = Some((tab || c == '\t', n + 1, c));
+            } else if let Some((tab, n, last)) = run.take() {
+                if tab && last == ' ' {
+                    out.push((col, Padding::TabsThenSpaces));
+                } else if tab || n >= 2 {
+                    out.push((col, if tab { Padding::Tabs } else { Padding::Spaces }));
                 }
             }
             col = next;
         }
     }
     out
+}
+
+/// How a tree line pads a run of blanks up to a column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Padding {
+    Spaces,
+    Tabs,
+    /// Tabs up to the last tab stop before the column, then spaces.
+    TabsThenSpaces,
 }
 
 /// Do the tree's lines near `t` that are indented eight columns or more use spaces only?
@@ -439,7 +450,7 @@ fn retab_line(
     line: &str,
     from: usize,
     inside: bool,
-    neighbours: &[(usize, bool)],
+    neighbours: &[(usize, Padding)],
     define_tabs: bool,
     space_indented: bool,
 ) -> String {
@@ -499,9 +510,17 @@ fn retab_line(
         let trailing = i + run == chars.len();
         // The column the run ends at, as the file will have it (without the marker's column).
         let body_col = width(&out, 0) + (stop_end - col);
-        let said = neighbours.iter().find(|(c, _)| *c == body_col).map(|(_, tab)| *tab);
-        // A run that stops short of a tab stop was spaces (tabs would have reached it).
-        let tabs = said.unwrap_or(true) && stop_end.is_multiple_of(TAB);
+        let said = neighbours
+            .iter()
+            .find(|(c, _)| *c == body_col)
+            .map(|(_, padding)| *padding);
+        // A run that stops short of a tab stop was spaces (tabs would have reached it), unless
+        // the neighbours reach that column with tabs and then spaces (`u8\t   reserved_at_0`).
+        let tabs = match said {
+            Some(Padding::TabsThenSpaces) => true,
+            Some(Padding::Spaces) => false,
+            Some(Padding::Tabs) | None => stop_end.is_multiple_of(TAB),
+        };
         let define_gap = define_tabs && define_gap_at == Some(i) && run == 1;
         if tabs && (run >= 2 || define_gap) && !trailing && stop_end / TAB > col / TAB {
             let n = stop_end / TAB - col / TAB;
@@ -604,7 +623,7 @@ mod tests {
         // Neighbours that pad that column with spaces: spaces; a comment: spaces.
         let spaced = expand("\tARG_A  = 1,", 1);
         assert_eq!(
-            retab_line(&spaced, 1, true, &[(16, false)], false, false),
+            retab_line(&spaced, 1, true, &[(16, Padding::Spaces)], false, false),
             "\tARG_A  = 1,"
         );
         let short = expand("\tLDSX(B,   s8)", 1);
@@ -628,6 +647,21 @@ mod tests {
         assert_eq!(
             retab_line(&one, 1, true, &[], true, false),
             "#define RK801_POWER_ENTER_SLP_OR_SHTD_SEQ3_REG\t0x2e"
+        );
+        // include/linux/serial_core.h (7.2): a macro's backslash at column 78, reached with
+        // tabs then spaces as the macro's other lines of the tree reach it; without such
+        // neighbours the run that stops short of a tab stop stays spaces.
+        let backslash = expand("\tpending;\t\t\t\t\t\t\t      \\", 1);
+        let tree = ["#define X(a) do {\t\t\t\t\t\t\t      \\".to_string()];
+        let near = neighbour_runs(&tree, 1, &[]);
+        assert_eq!(near, vec![(78, Padding::TabsThenSpaces)]);
+        assert_eq!(
+            retab_line(&backslash, 1, true, &near, false, false),
+            "\tpending;\t\t\t\t\t\t\t      \\"
+        );
+        assert_eq!(
+            retab_line(&backslash, 1, true, &[], false, false),
+            format!("\tpending;{}\\", " ".repeat(62))
         );
     }
 
