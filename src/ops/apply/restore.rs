@@ -265,21 +265,23 @@ pub fn restore(lines: &mut [String], targets: &[usize], model: &Model, language:
     match model.indentation {
         Indentation::Kept => {
             if model.interior == Interior::TabsExpanded {
+                let star = star_habit(lines, targets);
                 for &t in targets {
                     let near = neighbour_runs(lines, t, targets);
                     let dt = defines_use_tabs(lines, t, targets);
-                    lines[t] = retab_line(&lines[t], 1, true, &near, dt, false);
+                    lines[t] = retab_line(&lines[t], 1, true, &near, dt, false, star);
                 }
             }
         }
         Indentation::TabsExpanded { marker_counted } => {
             let from = usize::from(marker_counted);
             let inside = model.interior == Interior::TabsExpanded;
+            let star = star_habit(lines, targets);
             for &t in targets {
                 let near = neighbour_runs(lines, t, targets);
                 let dt = defines_use_tabs(lines, t, targets);
                 let si = indented_with_spaces(lines, t, targets);
-                lines[t] = retab_line(&lines[t], from, inside, &near, dt, si);
+                lines[t] = retab_line(&lines[t], from, inside, &near, dt, si, star);
             }
         }
         Indentation::Stripped if language == Language::C => return indent::reindent_explained(lines, targets),
@@ -407,6 +409,49 @@ fn neighbour_runs(lines: &[String], t: usize, targets: &[usize]) -> Vec<(usize, 
     out
 }
 
+/// How the file's comments pad the blanks after a line's leading ` *` (the tree's lines; `None`
+/// where they do not say): with tabs when the run ends on a tab stop, and with tabs then spaces
+/// when it ends short of one. Measured on include/linux and kernel/bpf of 7.2 (each comment
+/// line voted on by the file's others): right for 94 % of runs that end on a tab stop (81 %
+/// always tabs) and 90 % of those that end short of one (66 % always spaces).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct StarHabit {
+    on_stop_tabs: Option<bool>,
+    short_tabs: Option<bool>,
+}
+
+fn star_habit(lines: &[String], targets: &[usize]) -> StarHabit {
+    let (mut stop, mut short) = ([0usize; 2], [0usize; 2]);
+    for (j, line) in lines.iter().enumerate() {
+        if targets.binary_search(&j).is_ok() {
+            continue;
+        }
+        let body = line.trim_start_matches([' ', '\t']);
+        let Some(after) = body.strip_prefix('*') else {
+            continue;
+        };
+        let text = after.trim_start_matches([' ', '\t']);
+        let run = &after[..after.len() - text.len()];
+        if text.is_empty() || text.starts_with('/') {
+            continue;
+        }
+        let start = width(&line[..line.len() - after.len()], 0);
+        let end = width(run, start);
+        let next_stop = (start / TAB + 1) * TAB;
+        let tab = run.contains('\t');
+        if end.is_multiple_of(TAB) && end >= next_stop && run.len() > 1 {
+            stop[usize::from(tab)] += 1;
+        } else if end > next_stop {
+            short[usize::from(tab && run.ends_with(' '))] += 1;
+        }
+    }
+    let vote = |[no, yes]: [usize; 2]| (no != yes).then_some(yes > no);
+    StarHabit {
+        on_stop_tabs: vote(stop),
+        short_tabs: vote(short),
+    }
+}
+
 /// How a tree line pads a run of blanks up to a column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Padding {
@@ -453,6 +498,7 @@ fn retab_line(
     neighbours: &[(usize, Padding)],
     define_tabs: bool,
     space_indented: bool,
+    star: StarHabit,
 ) -> String {
     let lead = leading(line);
     if lead.contains('\t') {
@@ -516,10 +562,16 @@ fn retab_line(
             .map(|(_, padding)| *padding);
         // A run that stops short of a tab stop was spaces (tabs would have reached it), unless
         // the neighbours reach that column with tabs and then spaces (`u8\t   reserved_at_0`).
+        // The blanks after a comment line's leading star, where no neighbour says: as the
+        // file's comments pad them.
+        let after_star = i == 1 && chars[0] == '*';
         let tabs = match said {
             Some(Padding::TabsThenSpaces) => true,
             Some(Padding::Spaces) => false,
-            Some(Padding::Tabs) | None => stop_end.is_multiple_of(TAB),
+            Some(Padding::Tabs) => stop_end.is_multiple_of(TAB),
+            None if after_star && stop_end.is_multiple_of(TAB) => star.on_stop_tabs.unwrap_or(true),
+            None if after_star => star.short_tabs.unwrap_or(false),
+            None => stop_end.is_multiple_of(TAB),
         };
         let define_gap = define_tabs && define_gap_at == Some(i) && run == 1;
         if tabs && (run >= 2 || define_gap) && !trailing && stop_end / TAB > col / TAB {
@@ -536,162 +588,4 @@ fn retab_line(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn pair<'a>(tree: &'a str, mail: &'a str) -> Pair<'a> {
-        Pair {
-            tree,
-            mail,
-            marker_lost: false,
-        }
-    }
-
-    #[test]
-    fn tabs_expanded_where_the_context_had_none_are_seen_in_the_added_lines() {
-        // include/linux/mm_types_task.h, 6.12 -> 7.2, tabs expanded: its context lines
-        // (`#endif`, `};`, blank) have no tab to lose, so every hunk fits byte for byte; the
-        // added struct's lines are indented by seven spaces, a tab after the `+`.
-        let added = [
-            "struct page_frag_cache {",
-            "       unsigned long encoded_page;",
-            "       __u16 offset;",
-            "};",
-        ];
-        let lines: Vec<&str> = ["#endif", "};", ""].into_iter().chain(added).collect();
-        assert!(expanded_unseen(&lines, &added));
-        // include/linux/smp.h, 7.2: one line is enough, a stub's `return false;`.
-        assert!(expanded_unseen(
-            &["}", "       return false;"],
-            &["       return false;"]
-        ));
-        // Not a mail with a tab anywhere, nor one whose added lines are at column 0.
-        assert!(!expanded_unseen(&lines, &added[..1]));
-        let with_tab: Vec<&str> = lines.iter().copied().chain(["\tint x;"]).collect();
-        assert!(!expanded_unseen(&with_tab, &added));
-        // Eight spaces are an author's (bad) indentation, not a tab after the marker.
-        let eight = ["        unsigned long encoded_page;", "        __u16 offset;"];
-        assert!(!expanded_unseen(&eight, &eight));
-    }
-
-    #[test]
-    fn learns_each_form_from_the_tree() {
-        let kept = [pair("\tint a;\t/* x */", "\tint a;\t/* x */")];
-        assert_eq!(learn(&kept, &[], false), Model::CLEAN);
-        // `expand -t 8` of " \tint a;\t/* x */": the marker takes column 0.
-        let expanded = [pair("\tint a;\t/* x */", "       int a;  /* x */")];
-        let m = learn(&expanded, &[], false);
-        assert_eq!(m.indentation, Indentation::TabsExpanded { marker_counted: true });
-        assert_eq!(m.interior, Interior::TabsExpanded);
-        let stripped = [Pair {
-            tree: "\tint a;\t/* x */",
-            mail: "int a; /* x */",
-            marker_lost: true,
-        }];
-        let m = learn(&stripped, &[], true);
-        assert_eq!(
-            (m.indentation, m.interior),
-            (Indentation::Stripped, Interior::Collapsed)
-        );
-        // include/linux/fcntl.h (6.12): `FASYNC\t|` has a tab one column wide, which
-        // expanding and collapsing both make one space; it says nothing either way.
-        let one_column = [Pair {
-            tree: "\t FASYNC\t| O_DIRECT | O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | \\",
-            mail: "FASYNC | O_DIRECT | O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | \\",
-            marker_lost: true,
-        }];
-        let m = learn(&one_column, &[], true);
-        assert_eq!(
-            (m.indentation, m.interior),
-            (Indentation::Stripped, Interior::Collapsed)
-        );
-        let trailing = [pair("\tint a; ", "\tint a;")];
-        assert!(learn(&trailing, &[], false).trailing_lost);
-    }
-
-    #[test]
-    fn retab_restores_indentation_and_aligned_runs() {
-        // "+\t\tfoo(a,\t\tb);" expanded with the marker at column 0.
-        let expanded = expand("\t\tfoo(a,\t\tb);", 1);
-        assert_eq!(retab_line(&expanded, 1, true, &[], false, false), "\t\tfoo(a,\t\tb);");
-        // A continuation aligned with spaces after tabs, and a string keeps its spaces.
-        let cont = expand("\t    bar(\"a    b\");", 1);
-        assert_eq!(retab_line(&cont, 1, true, &[], false, false), "\t    bar(\"a    b\");");
-        // `#define` is seven columns: with the marker, its tab starts at column 8.
-        let define = expand("#define X\t1", 1);
-        assert_eq!(retab_line(&define, 1, true, &[], false, false), "#define X\t1");
-        // Neighbours that pad that column with spaces: spaces; a comment: spaces.
-        let spaced = expand("\tARG_A  = 1,", 1);
-        assert_eq!(
-            retab_line(&spaced, 1, true, &[(16, Padding::Spaces)], false, false),
-            "\tARG_A  = 1,"
-        );
-        let short = expand("\tLDSX(B,   s8)", 1);
-        assert_eq!(retab_line(&short, 1, true, &[], false, false), "\tLDSX(B,   s8)");
-        // include/linux/mfd/rk808.h: a one-column tab after a long name, among tabbed defines.
-        // include/linux/percpu-defs.h (6.12): a continued macro's head has no value gap; its
-        // one space before the backslash stays a space.
-        let continued = expand("#define this_cpu_try_cmpxchg(pcp, ovalp, nval) \\", 1);
-        assert_eq!(
-            retab_line(&continued, 1, true, &[], true, false),
-            "#define this_cpu_try_cmpxchg(pcp, ovalp, nval) \\"
-        );
-        // include/linux/bits.h (7.2): a function-like macro's one-column tab is after its
-        // parameter list, not at the space inside it.
-        let function_like = expand("#define GENMASK_ULL(h, l)\tGENMASK_TYPE(unsigned long long, h, l)", 1);
-        assert_eq!(
-            retab_line(&function_like, 1, true, &[], true, false),
-            "#define GENMASK_ULL(h, l)\tGENMASK_TYPE(unsigned long long, h, l)"
-        );
-        let one = expand("#define RK801_POWER_ENTER_SLP_OR_SHTD_SEQ3_REG\t0x2e", 1);
-        assert_eq!(
-            retab_line(&one, 1, true, &[], true, false),
-            "#define RK801_POWER_ENTER_SLP_OR_SHTD_SEQ3_REG\t0x2e"
-        );
-        // include/linux/serial_core.h (7.2): a macro's backslash at column 78, reached with
-        // tabs then spaces as the macro's other lines of the tree reach it; without such
-        // neighbours the run that stops short of a tab stop stays spaces.
-        let backslash = expand("\tpending;\t\t\t\t\t\t\t      \\", 1);
-        let tree = ["#define X(a) do {\t\t\t\t\t\t\t      \\".to_string()];
-        let near = neighbour_runs(&tree, 1, &[]);
-        assert_eq!(near, vec![(78, Padding::TabsThenSpaces)]);
-        assert_eq!(
-            retab_line(&backslash, 1, true, &near, false, false),
-            "\tpending;\t\t\t\t\t\t\t      \\"
-        );
-        assert_eq!(
-            retab_line(&backslash, 1, true, &[], false, false),
-            format!("\tpending;{}\\", " ".repeat(62))
-        );
-    }
-
-    #[test]
-    fn a_stripped_makefile_gets_its_recipes_back_and_its_rules_at_column_zero() {
-        // kernel/bpf/preload/iterators/Makefile (6.12), every line added and stripped.
-        let truth = [
-            "clean:",
-            "\t$(call msg,CLEAN)",
-            "\t$(Q)rm -rf $(OUTPUT) iterators",
-            "",
-            "iterators.lskel-%.h: $(OUTPUT)/%/iterators.bpf.o | $(BPFTOOL)",
-            "\t$(call msg,GEN-SKEL,$@)",
-            "\t$(Q)$(BPFTOOL) gen skeleton -L $< > $@",
-            "",
-            "LIBBPF_OUTPUT = $(abspath $(OUTPUT))/libbpf",
-            "BPFOBJ := $(LIBBPF_OUTPUT)/libbpf.a",
-            "ifeq ($(V),1)",
-            "Q =",
-            "endif",
-            "$(OUTPUT) $(LIBBPF_OUTPUT) $(BPFTOOL_OUTPUT):",
-            "\t$(call msg,MKDIR,$@)",
-            "\t$(Q)mkdir -p $@",
-        ];
-        let mut lines: Vec<String> = truth.iter().map(|l| l.trim().to_string()).collect();
-        let targets: Vec<usize> = (0..lines.len()).collect();
-        reindent_make(&mut lines, &targets);
-        assert_eq!(lines, truth);
-        assert_eq!(Language::of("kernel/bpf/preload/iterators/Makefile"), Language::Make);
-        assert_eq!(Language::of("kernel/bpf/verifier.c"), Language::C);
-        assert_eq!(Language::of("kernel/bpf/Kconfig"), Language::Other);
-    }
-}
+mod tests;
