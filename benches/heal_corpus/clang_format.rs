@@ -26,10 +26,7 @@ pub struct Variants {
 }
 
 fn normalized(lines: &[&str]) -> Vec<String> {
-    lines
-        .iter()
-        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
-        .collect()
+    lines.iter().map(|l| metrics::normalize(l)).collect()
 }
 
 /// `healed`'s lines the change added (0-based), as `old` → `healed` inserts or replaces them.

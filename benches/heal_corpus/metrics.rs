@@ -17,7 +17,7 @@ pub struct Truth {
     added: Vec<usize>,
 }
 
-fn normalize(line: &str) -> String {
+pub fn normalize(line: &str) -> String {
     line.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 

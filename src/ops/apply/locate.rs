@@ -354,15 +354,9 @@ fn healed_placement(file: &[String], hunk: &Hunk, matched: &[usize], odds: &Blan
     // end of the hunk is a boundary like any old line (the last hunk of a file that lost its
     // blank context lines says so only by its counts), so they may stand inside the run too.
     if let Some(rs) = run_start {
-        let mut lost = Vec::new();
-        while end - start < hunk.old_count && file.get(end).is_some_and(|l| l.trim().is_empty()) {
-            lost.push(NewLine {
-                text: file[end].clone(),
-                added: false,
-            });
-            end += 1;
-        }
+        let lost = blank_lines_at(file, end, hunk.old_count.saturating_sub(end - start));
         if !lost.is_empty() {
+            end += lost.len();
             restored += lost.len();
             let beside = (last_old, last_old_removed, file.get(end).map(String::as_str));
             blank_choices.push(place_beside_run(&mut lines, rs, lost, beside, odds));
@@ -495,14 +489,10 @@ const INSIDE_THE_RUN: f64 = 5.0;
 /// reaches back before `min_start`: lines there are the previous hunk's result.
 fn account_for_header(file: &[String], hunk: &Hunk, mut p: Placement, min_start: usize) -> Result<Placement, Failure> {
     let blank = |i: usize| file.get(i).is_some_and(|l| l.trim().is_empty());
-    while p.end - p.start < hunk.old_count && blank(p.end) {
-        p.lines.push(NewLine {
-            text: file[p.end].clone(),
-            added: false,
-        });
-        p.end += 1;
-        p.restored_blank_lines += 1;
-    }
+    let after = blank_lines_at(file, p.end, hunk.old_count.saturating_sub(p.end - p.start));
+    p.end += after.len();
+    p.restored_blank_lines += after.len();
+    p.lines.extend(after);
     while p.end - p.start < hunk.old_count && p.start > min_start && blank(p.start - 1) {
         p.start -= 1;
         p.lines.insert(
@@ -530,6 +520,19 @@ fn account_for_header(file: &[String], hunk: &Hunk, mut p: Placement, min_start:
         });
     }
     Ok(p)
+}
+
+/// The blank lines of `file` from `from` on, at most `most` of them, as context lines.
+fn blank_lines_at(file: &[String], from: usize, most: usize) -> Vec<NewLine> {
+    file.iter()
+        .skip(from)
+        .take(most)
+        .take_while(|l| l.trim().is_empty())
+        .map(|l| NewLine {
+            text: l.clone(),
+            added: false,
+        })
+        .collect()
 }
 
 /// Say why nothing fits: the first old line that exists nowhere, or the longest run that does.

@@ -21,7 +21,7 @@ use super::Context;
 use crate::kernel::blank_odds::BlankOdds;
 use crate::kernel::journal::{self, JournalError, Recovery};
 use crate::kernel::{blobs, git, write, KernelTree, TreeError};
-use crate::mail::{FilePatch, LineKind, Patch, Series};
+use crate::mail::{FilePatch, HunkLine, LineKind, Patch, Series};
 use locate::Failure;
 pub use locate::Strategy;
 use serde::Serialize;
@@ -591,12 +591,13 @@ fn plan(tree: &KernelTree, series: &Series, snapshots_wanted: bool) -> Result<Pl
         }
         // The damage is the mail's: learnt from every old line of the patch, undone on every
         // added line, and each file proven where its preimage is the tree's.
-        let markers_lost = patch
+        let hunk_lines: Vec<&HunkLine> = patch
             .files
             .iter()
             .flat_map(|f| &f.hunks)
             .flat_map(|h| &h.lines)
-            .any(|l| l.marker_lost);
+            .collect();
+        let markers_lost = hunk_lines.iter().any(|l| l.marker_lost);
         let pair_refs: Vec<restore::Pair> = pairs
             .iter()
             .map(|(t, m, lost)| restore::Pair {
@@ -605,32 +606,26 @@ fn plan(tree: &KernelTree, series: &Series, snapshots_wanted: bool) -> Result<Pl
                 marker_lost: *lost,
             })
             .collect();
-        let added_texts: Vec<&str> = patch
-            .files
+        let added_texts: Vec<&str> = hunk_lines
             .iter()
-            .flat_map(|f| &f.hunks)
-            .flat_map(|h| h.added())
+            .filter(|l| l.kind == LineKind::Add)
             .map(|l| l.text.as_str())
             .collect();
         // A mail whose every hunk fits byte for byte is clean, whatever its lines look like,
-        // unless its context could not show the damage its added lines show.
+        // unless its context could not show the damage its added lines show (and kernel C
+        // indents with tabs; another file, where the tree's copy does).
         let healed_any = report.hunks.iter().any(|h| h.strategy == Strategy::Healed);
-        let hunk_texts: Vec<&str> = patch
-            .files
-            .iter()
-            .flat_map(|f| &f.hunks)
-            .flat_map(|h| &h.lines)
-            .map(|l| l.text.as_str())
-            .collect();
-        // Kernel C indents with tabs; another file, where the tree's copy does.
-        let indents_with_tabs = works.iter().filter(|(_, w)| !w.added.is_empty()).all(|(_, w)| {
-            w.language == restore::Language::C
-                || states
-                    .get(&w.path)
-                    .is_some_and(|s| s.lines.iter().any(|l| l.starts_with('\t')))
-        });
-        let expanded_unseen = indents_with_tabs && restore::expanded_unseen(&hunk_texts, &added_texts);
-        let model = if healed_any || markers_lost || expanded_unseen {
+        let expanded_unseen = || {
+            let hunk_texts: Vec<&str> = hunk_lines.iter().map(|l| l.text.as_str()).collect();
+            restore::expanded_unseen(&hunk_texts, &added_texts)
+                && works.iter().filter(|(_, w)| !w.added.is_empty()).all(|(_, w)| {
+                    w.language == restore::Language::C
+                        || states
+                            .get(&w.path)
+                            .is_some_and(|s| s.lines.iter().any(|l| l.starts_with('\t')))
+                })
+        };
+        let model = if healed_any || markers_lost || expanded_unseen() {
             restore::learn(&pair_refs, &added_texts, markers_lost)
         } else {
             restore::Model::CLEAN

@@ -10,6 +10,7 @@
 //! another way), single changes first, then pairs, then three doubts at once, within a bounded
 //! budget, until the id matches. Nothing is ever called proven without a matching id.
 
+use crate::kernel::indent::leading;
 use serde::Serialize;
 
 /// One decision the healer made that could have gone otherwise: each alternative is a set of
@@ -124,18 +125,19 @@ impl<'d> Choices<'d> {
     }
 }
 
-fn leading(line: &str) -> &str {
-    &line[..line.len() - line.trim_start().len()]
+/// A line after its indentation.
+fn body(line: &str) -> &str {
+    &line[leading(line).len()..]
 }
 
 /// One line as two alternatives changed it from `current`: an indentation-only change takes
 /// the other's text; else the later one wins.
 fn merge(current: &str, earlier: &str, later: &str) -> String {
-    let body = current.trim_start();
-    if earlier.trim_start() == body && later.trim_start() != body {
-        format!("{}{}", leading(earlier), later.trim_start())
-    } else if later.trim_start() == body && earlier.trim_start() != body {
-        format!("{}{}", leading(later), earlier.trim_start())
+    let unchanged = body(current);
+    if body(earlier) == unchanged && body(later) != unchanged {
+        format!("{}{}", leading(earlier), body(later))
+    } else if body(later) == unchanged && body(earlier) != unchanged {
+        format!("{}{}", leading(later), body(earlier))
     } else {
         later.to_string()
     }
@@ -285,42 +287,31 @@ pub fn search(
     last_resorts: &[Doubt],
     budget: Budget,
 ) -> Search {
-    let mut hashed = Rehasher::new(lines, eol, trailing);
-    if hashed.blob_with(&[]).starts_with(postimage) {
+    let hashed = Rehasher::new(lines, eol, trailing);
+    let mut trials = Trials {
+        hashed,
+        choices: Choices { doubts, last_resorts },
+        postimage,
+        budget,
+        tried: 0,
+    };
+    if trials.hashed.blob_with(&[]).starts_with(postimage) {
         return Search::AsHealed;
     }
-    let choices = Choices { doubts, last_resorts };
-    let all = |d: usize| choices.get(d);
-    let found = |lines: &mut [String], hashed: &Rehasher, changes: Vec<(usize, usize)>, tried: usize| {
-        for (i, t) in choices.replacements(hashed, &changes) {
-            lines[i] = t;
-        }
-        Search::Found { changes, tried }
-    };
     // The unsure decisions first, then the likely ones; in file order within each.
     let mut order: Vec<usize> = (0..doubts.len()).collect();
     order.sort_by_key(|&d| (doubts[d].likely, doubts[d].line));
-    let mut tried = 0;
-    let over = |tried: usize, bytes: usize| tried >= budget.max_tries || bytes >= budget.max_bytes;
     for &d in &order {
         for a in 0..doubts[d].alternatives.len() {
-            if over(tried, hashed.bytes) {
-                return Search::NotFound { tried };
-            }
-            tried += 1;
-            if choices.hashes_to(&mut hashed, &[(d, a)], postimage) {
-                return found(lines, &hashed, vec![(d, a)], tried);
+            if let Some(end) = trials.attempt(lines, &[(d, a)]) {
+                return end;
             }
         }
     }
     for (r, resort) in last_resorts.iter().enumerate() {
         for a in 0..resort.alternatives.len() {
-            if over(tried, hashed.bytes) {
-                return Search::NotFound { tried };
-            }
-            tried += 1;
-            if choices.hashes_to(&mut hashed, &[(doubts.len() + r, a)], postimage) {
-                return found(lines, &hashed, vec![(doubts.len() + r, a)], tried);
+            if let Some(end) = trials.attempt(lines, &[(doubts.len() + r, a)]) {
+                return end;
             }
         }
     }
@@ -336,13 +327,8 @@ pub fn search(
                     continue;
                 }
                 for a1 in level.saturating_sub(n2.saturating_sub(1))..n1.min(level + 1) {
-                    let a2 = level - a1;
-                    if over(tried, hashed.bytes) {
-                        return Search::NotFound { tried };
-                    }
-                    tried += 1;
-                    if choices.hashes_to(&mut hashed, &[(d1, a1), (d2, a2)], postimage) {
-                        return found(lines, &hashed, vec![(d1, a1), (d2, a2)], tried);
+                    if let Some(end) = trials.attempt(lines, &[(d1, a1), (d2, level - a1)]) {
+                        return end;
                     }
                 }
             }
@@ -357,23 +343,18 @@ pub fn search(
         for (x, d1) in order.iter().copied().chain(n..n + last_resorts.len()).enumerate() {
             for d2 in n.max(x + 1)..n + last_resorts.len() {
                 let line = last_resorts[d2 - n].line;
-                let body = hashed.line(line).trim_start().to_string();
-                for (a1, alt1) in all(d1).alternatives.iter().enumerate() {
-                    let on_line = alt1.iter().find(|(i, _)| *i == line);
-                    let wanted = match on_line {
+                let unchanged = body(trials.hashed.line(line)).to_string();
+                for (a1, alt1) in trials.choices.get(d1).alternatives.iter().enumerate() {
+                    let wanted = match alt1.iter().find(|(i, _)| *i == line) {
                         None => !same_line,
-                        Some((_, t)) => same_line && t.trim_start() == body,
+                        Some((_, t)) => same_line && body(t) == unchanged,
                     };
                     if !wanted {
                         continue;
                     }
                     for a2 in 0..last_resorts[d2 - n].alternatives.len() {
-                        if over(tried, hashed.bytes) {
-                            return Search::NotFound { tried };
-                        }
-                        tried += 1;
-                        if choices.hashes_to(&mut hashed, &[(d1, a1), (d2, a2)], postimage) {
-                            return found(lines, &hashed, vec![(d1, a1), (d2, a2)], tried);
+                        if let Some(end) = trials.attempt(lines, &[(d1, a1), (d2, a2)]) {
+                            return end;
                         }
                     }
                 }
@@ -390,7 +371,7 @@ pub fn search(
                 for &d3 in &order[y + 1..] {
                     looked += 1;
                     if looked > 8 * budget.max_tries {
-                        return Search::NotFound { tried };
+                        return Search::NotFound { tried: trials.tried };
                     }
                     let n = [d1, d2, d3].map(|d| doubts[d].alternatives.len());
                     for a1 in 0..n[0].min(level + 1) {
@@ -399,13 +380,8 @@ pub fn search(
                             if a3 >= n[2] {
                                 continue;
                             }
-                            if over(tried, hashed.bytes) {
-                                return Search::NotFound { tried };
-                            }
-                            tried += 1;
-                            let changes = [(d1, a1), (d2, a2), (d3, a3)];
-                            if choices.hashes_to(&mut hashed, &changes, postimage) {
-                                return found(lines, &hashed, vec![(d1, a1), (d2, a2), (d3, a3)], tried);
+                            if let Some(end) = trials.attempt(lines, &[(d1, a1), (d2, a2), (d3, a3)]) {
+                                return end;
                             }
                         }
                     }
@@ -413,7 +389,37 @@ pub fn search(
             }
         }
     }
-    Search::NotFound { tried }
+    Search::NotFound { tried: trials.tried }
+}
+
+/// One search's tries: the file, its choices, the postimage, and the budget spent so far.
+struct Trials<'d> {
+    hashed: Rehasher,
+    choices: Choices<'d>,
+    postimage: &'d str,
+    budget: Budget,
+    tried: usize,
+}
+
+impl Trials<'_> {
+    /// Try one combination: the search's end if the budget is spent (`NotFound`) or the
+    /// combination hashes to the postimage (`Found`, with `lines` set to it); else `None`.
+    fn attempt(&mut self, lines: &mut [String], changes: &[(usize, usize)]) -> Option<Search> {
+        if self.tried >= self.budget.max_tries || self.hashed.bytes >= self.budget.max_bytes {
+            return Some(Search::NotFound { tried: self.tried });
+        }
+        self.tried += 1;
+        if !self.choices.hashes_to(&mut self.hashed, changes, self.postimage) {
+            return None;
+        }
+        for (i, t) in self.choices.replacements(&self.hashed, changes) {
+            lines[i] = t;
+        }
+        Some(Search::Found {
+            changes: changes.to_vec(),
+            tried: self.tried,
+        })
+    }
 }
 
 /// What the report says of one file's proof.
