@@ -177,6 +177,24 @@ fn retab_restores_indentation_and_aligned_runs() {
 }
 
 #[test]
+fn two_blanks_after_a_sentence_stay_spaces_on_a_tab_stop() {
+    // include/linux/blkdev.h (6.12): the sentence gap ends on a tab stop, yet was typed.
+    let truth = " * feature is not actually supported.  They are racy and the driver needs to";
+    let expanded = expand(truth, 1);
+    assert_eq!(
+        retab_line(&expanded, 1, true, &[], false, false, StarHabit::default()),
+        truth
+    );
+    // Two blanks or more elsewhere on a tab stop were a tab (include/linux/iio/iio.h, 7.2).
+    let param = " * @dev:\tDevice to allocate iio_dev for";
+    let expanded = expand(param, 1);
+    assert_eq!(
+        retab_line(&expanded, 1, true, &[], false, false, StarHabit::default()),
+        param
+    );
+}
+
+#[test]
 fn a_stripped_makefile_gets_its_recipes_back_and_its_rules_at_column_zero() {
     // kernel/bpf/preload/iterators/Makefile (6.12), every line added and stripped.
     let truth = [
