@@ -91,6 +91,8 @@ pub fn finish(lines: &mut [String], work: &FileWork, model: &Model, eol: &str, t
         Vec::new()
     };
     let rules = restore::restore(lines, targets, model, work.language);
+    // Added lines whose gaps the removed line they rewrite gave, as they were before.
+    let mut untwinned: Vec<(usize, String)> = Vec::new();
     let removed = work.removed_by_hunk();
     let styled = styled_leads(lines, targets, &rules);
     let realigned = if model.interior == Interior::Collapsed && work.language == Language::C {
@@ -105,7 +107,9 @@ pub fn finish(lines: &mut [String], work: &FileWork, model: &Model, eol: &str, t
         }
         for (&t, &h) in targets.iter().zip(&work.added_hunk) {
             if let Some((_, healed)) = removed.get(&h).and_then(|r| twin::best(&lines[t], r)) {
-                lines[t] = healed;
+                if healed != lines[t] {
+                    untwinned.push((t, std::mem::replace(&mut lines[t], healed)));
+                }
             }
         }
     }
@@ -125,16 +129,13 @@ pub fn finish(lines: &mut [String], work: &FileWork, model: &Model, eol: &str, t
         .iter()
         .filter_map(|&t| Some((t, define_gap::name_spaced_once(&lines[t])?)))
         .collect();
-    let all_at_once = (spaced_once.len() > 1).then(|| spaced_once.clone());
-    for alternative in spaced_once.into_iter().map(|one| vec![one]).chain(all_at_once) {
-        doubts.push(Doubt {
-            line: alternative[0].0,
-            why: "#define's name set off as its paragraph's nearest #define".into(),
-            alternatives: vec![alternative],
-            likely: true,
-            sources: Vec::new(),
-        });
-    }
+    doubts.extend(each_and_all(
+        spaced_once,
+        "#define's name set off as its paragraph's nearest #define",
+    ));
+    // An author who rewrites a line may also tidy its gaps: each line, and all of them at once
+    // (one tidying pass over a block), as the neighbours and the mail had them.
+    doubts.extend(each_and_all(untwinned, "gaps taken from the removed line it rewrites"));
     doubts.extend(work.blanks.iter().filter_map(|c| blank_doubt(lines, c)));
     let mut rebuilt: Vec<(usize, usize)> = Vec::new();
     for ((&t, b), &h) in targets.iter().zip(&before).zip(&work.added_hunk) {
@@ -178,6 +179,24 @@ pub fn finish(lines: &mut [String], work: &FileWork, model: &Model, eol: &str, t
         uncertain,
         tried,
     }
+}
+
+/// A doubt for each of `changes` alone, and one for all of them at once (a habit an author
+/// has throughout, not line by line).
+fn each_and_all(changes: Vec<(usize, String)>, why: &str) -> Vec<Doubt> {
+    let all = (changes.len() > 1).then(|| changes.clone());
+    changes
+        .into_iter()
+        .map(|one| vec![one])
+        .chain(all)
+        .map(|alternative| Doubt {
+            line: alternative[0].0,
+            why: why.into(),
+            alternatives: vec![alternative],
+            likely: true,
+            sources: Vec::new(),
+        })
+        .collect()
 }
 
 /// Where the archive collapsed runs of blanks, every added line's gaps and indentation as an
@@ -615,6 +634,50 @@ mod tests {
             doubts[0].alternatives,
             vec![vec![(1, "\t\tunsigned int highest_zoneidx);".to_string())]]
         );
+    }
+
+    #[test]
+    fn a_rewritten_block_whose_author_tidied_its_gaps_is_proven_without_its_twins_gaps() {
+        // include/linux/poison.h (6.1 -> 6.12): two `#define`s took the comments of two removed
+        // ones, whose `#define\t` and `0x…ULL\t` gaps the author did not keep.
+        let truth = [
+            " * Placed in the first word before and the first word after an obj.",
+            " */",
+            "#define SLUB_RED_INACTIVE\t0xbb\t/* when obj is inactive */",
+            "#define SLUB_RED_ACTIVE\t\t0xcc\t/* when obj is active */",
+            "",
+            "/* ...and for poisoning */",
+            "#define\tPOISON_INUSE\t0x5a\t/* for use-uninitialised poisoning */",
+        ];
+        let mut lines: Vec<String> = truth.map(String::from).to_vec();
+        lines[2] = "#define SLUB_RED_INACTIVE 0xbb /* when obj is inactive */".into();
+        lines[3] = "#define SLUB_RED_ACTIVE 0xcc /* when obj is active */".into();
+        let mut bytes = truth.join("\n");
+        bytes.push('\n');
+        let removed = [
+            "#define\tRED_INACTIVE\t0x09F911029D74E35BULL\t/* when obj is inactive */",
+            "#define\tRED_ACTIVE\t0xD84156C5635688C0ULL\t/* when obj is active */",
+            "",
+            "#define SLUB_RED_INACTIVE\t0xbb",
+            "#define SLUB_RED_ACTIVE\t\t0xcc",
+        ];
+        let work = FileWork {
+            path: "include/linux/poison.h".into(),
+            added: vec![2, 3],
+            added_hunk: vec![0, 0],
+            removed: removed.iter().map(|l| (0, l.to_string())).collect(),
+            postimage: Some(crate::kernel::blobs::full_blob_id(bytes.as_bytes())[..12].to_string()),
+            language: Language::C,
+            ..FileWork::default()
+        };
+        let model = Model {
+            indentation: restore::Indentation::Stripped,
+            interior: Interior::Collapsed,
+            trailing_lost: false,
+        };
+        let finished = finish(&mut lines, &work, &model, "\n", true);
+        assert_eq!(finished.proof, Proof::Proven);
+        assert_eq!(lines, truth);
     }
 
     #[test]
