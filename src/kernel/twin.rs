@@ -68,9 +68,10 @@ fn common_words(a: &[&str], b: &[&str]) -> Vec<(usize, usize)> {
 /// The gap that reaches the column the twin's `gap` reached (from `twin_col`), starting at
 /// `col`: the same bytes when both start at the same column; otherwise padding of the twin's
 /// kind to its column, or one blank of that kind when the line is already past it. A single
-/// space is a single space wherever it stands.
+/// space is a single space wherever it stands. A space before a tab (checkpatch's "no space
+/// before tabs") is not copied: the tabs alone reach the column.
 fn same_column_gap(gap: &str, twin_col: usize, col: usize) -> String {
-    if gap == " " || col == twin_col {
+    if gap == " " || (col == twin_col && !gap.contains(" \t")) {
         return gap.to_string();
     }
     let target = width(gap, twin_col);
@@ -329,6 +330,14 @@ mod tests {
         );
         assert_eq!(healed, "#define BPF_MAP_CREATE_LAST_FIELD excl_prog_hash_size");
         assert_eq!(n, 2);
+    }
+
+    #[test]
+    fn a_space_before_the_twins_tabs_is_not_copied() {
+        // include/linux/amba/serial.h, 6.1 -> 6.12: `0x08` became `BIT(3)`, and the author's
+        // tabs reach the value's column without the old line's space before them.
+        let (healed, _) = apply("#define UART01x_RSR_OE BIT(3)", "#define UART01x_RSR_OE \t\t0x08");
+        assert_eq!(healed, "#define UART01x_RSR_OE\t\tBIT(3)");
     }
 
     #[test]
