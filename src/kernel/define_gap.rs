@@ -224,6 +224,110 @@ pub fn name_spaced_once(line: &str) -> Option<String> {
     }
 }
 
+/// For each run of two or more added `#define`s with values (on consecutive lines, and again
+/// across the other added lines between them), the run with every gap written one way, as an
+/// author who writes a block at once does. The value's gap: one space, one tab, or tabs or
+/// spaces to the column past the run's widest name (a block aligned on itself, not on the
+/// tree's neighbours). A trailing comment's gap: as it stands, one space, one tab, or tabs to
+/// the column past the run's widest value. Each alternative is the changed lines; those equal
+/// to the run as it stands are left out.
+pub fn block_alternatives(lines: &[String], targets: &[usize]) -> Vec<Vec<Vec<(usize, String)>>> {
+    let added = |j: usize| targets.binary_search(&j).is_ok();
+    let defines: Vec<usize> = targets
+        .iter()
+        .copied()
+        .filter(|&t| split_define_with_value(&lines[t]).is_some())
+        .collect();
+    let mut runs: Vec<Vec<usize>> = Vec::new();
+    let mut spans: Vec<Vec<usize>> = Vec::new();
+    for &t in &defines {
+        match runs.last_mut() {
+            Some(run) if run.last() == Some(&(t - 1)) => run.push(t),
+            _ => runs.push(vec![t]),
+        }
+        match spans.last_mut() {
+            Some(span) if span.last().is_some_and(|&l| (l + 1..t).all(added)) => span.push(t),
+            _ => spans.push(vec![t]),
+        }
+    }
+    for span in spans {
+        if !runs.contains(&span) {
+            runs.push(span);
+        }
+    }
+    runs.into_iter()
+        .filter(|r| r.len() > 1)
+        .map(|run| run_alternatives(lines, &run))
+        .filter(|a| !a.is_empty())
+        .collect()
+}
+
+/// A `#define`'s head, its value's code, and its trailing comment (empty when none).
+fn define_parts(line: &str) -> Option<(&str, &str, &str)> {
+    let (head, _, value) = split_define_with_value(line)?;
+    Some(match value.find("/*").filter(|&i| i > 0) {
+        Some(i) => (head, value[..i].trim_end(), &value[i..]),
+        None => (head, value, ""),
+    })
+}
+
+fn run_alternatives(lines: &[String], run: &[usize]) -> Vec<Vec<(usize, String)>> {
+    let parts: Vec<(usize, &str, &str, &str)> = run
+        .iter()
+        .filter_map(|&t| define_parts(&lines[t]).map(|(head, code, comment)| (t, head, code, comment)))
+        .collect();
+    let widest = parts.iter().map(|p| width(p.1, 0)).max().unwrap_or(0);
+    let value_ways: [&dyn Fn(usize) -> String; 4] = [
+        &|_| " ".to_string(),
+        &|_| "\t".to_string(),
+        &|w| pad(w, (widest / TAB + 1) * TAB, true),
+        &|w| pad(w, widest + 1, false),
+    ];
+    // The comment's gap as the line has it now (`None`), or written one way: one space, one
+    // tab, tabs past the run's widest value (`Some(0..=2)`).
+    let comment_gap = |code: &str, way: Option<usize>, widest_code: usize, now: &str, comment: &str| match way {
+        _ if comment.is_empty() => String::new(),
+        Some(0) => " ".to_string(),
+        Some(1) => "\t".to_string(),
+        Some(_) => pad(width(code, 0), (widest_code / TAB + 1) * TAB, true),
+        None => {
+            let before = &now[..now.len() - comment.len()];
+            before[before.trim_end().len()..].to_string()
+        }
+    };
+    // Comments as they stand first, then each value way with the comment way that matches it
+    // (one space with one space, aligned with aligned), then the other combinations.
+    let mut ways: Vec<(usize, Option<usize>)> = (0..4).map(|v| (v, None)).collect();
+    ways.extend([(0, Some(0)), (1, Some(1)), (2, Some(2)), (3, Some(2))]);
+    for v in 0..4 {
+        for c in 0..3 {
+            if !ways.contains(&(v, Some(c))) {
+                ways.push((v, Some(c)));
+            }
+        }
+    }
+    let mut alternatives: Vec<Vec<(usize, String)>> = Vec::new();
+    for (value_way, comment_way) in ways {
+        let valued: Vec<String> = parts
+            .iter()
+            .map(|&(_, head, code, _)| format!("{head}{}{code}", value_ways[value_way](width(head, 0))))
+            .collect();
+        let widest_code = valued.iter().map(|v| width(v, 0)).max().unwrap_or(0);
+        let changed: Vec<(usize, String)> = parts
+            .iter()
+            .zip(&valued)
+            .map(|(&(t, _, _, comment), code)| {
+                let gap = comment_gap(code, comment_way, widest_code, &lines[t], comment);
+                (t, format!("{code}{gap}{comment}"))
+            })
+            .collect();
+        if changed.iter().any(|(t, text)| *text != lines[*t]) && !alternatives.contains(&changed) {
+            alternatives.push(changed);
+        }
+    }
+    alternatives
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -275,6 +379,37 @@ mod tests {
             "#define KF_ACQUIRE\t(1 << 0) /* a */\n#define KF_RELEASE\t(1 << 1) /* r */\n#define KF_RET_NULL\t(1 << 2) /* n */\n/* Trusted arguments */\n#define KF_TRUSTED_ARGS (1 << 4) /* t */\n#define KF_SLEEPABLE    (1 << 5) /* s */\n#define KF_DESTRUCTIVE  (1 << 6) /* d */\n#define KF_SPIN_LOCK (1 << 7) /* x */",
         );
         assert_eq!(value_gap(&file, 7, &[7]), ValueGap::Column { col: 24, tabs: false });
+    }
+
+    #[test]
+    fn a_block_of_added_defines_is_offered_gapped_one_way_throughout() {
+        // include/linux/init.h, 6.1 -> 6.12: three added `#define`s the healer aligned on the
+        // tree's neighbours; their author gave each one tab.
+        let file = lines(
+            "#else\n#define __meminit\t\t\t__init\n#define __meminitdata    __initdata\n#define __meminitconst   __initconst\n#endif",
+        );
+        let blocks = block_alternatives(&file, &[1, 2, 3]);
+        assert_eq!(blocks.len(), 1);
+        let tabbed = vec![
+            (1, "#define __meminit\t__init".to_string()),
+            (2, "#define __meminitdata\t__initdata".to_string()),
+            (3, "#define __meminitconst\t__initconst".to_string()),
+        ];
+        assert!(blocks[0].contains(&tabbed));
+        // include/linux/dim.h, 6.12: two runs split by an added blank line, aligned as one
+        // block past its widest name, their comments a tab after the values.
+        let file = lines(
+            "#define DIM_PROFILE_RX\tBIT(0) /* rx */\n#define DIM_PROFILE_TX\tBIT(1) /* tx */\n\n#define DIM_COALESCE_USEC\tBIT(0) /* usec */\n#define DIM_COALESCE_COMPS\tBIT(2) /* comps */",
+        );
+        let blocks = block_alternatives(&file, &[0, 1, 2, 3, 4]);
+        assert_eq!(blocks.len(), 3, "each run, and the span across the blank line");
+        let aligned = vec![
+            (0, "#define DIM_PROFILE_RX\t\tBIT(0)\t/* rx */".to_string()),
+            (1, "#define DIM_PROFILE_TX\t\tBIT(1)\t/* tx */".to_string()),
+            (3, "#define DIM_COALESCE_USEC\tBIT(0)\t/* usec */".to_string()),
+            (4, "#define DIM_COALESCE_COMPS\tBIT(2)\t/* comps */".to_string()),
+        ];
+        assert!(blocks[2].contains(&aligned));
     }
 
     #[test]

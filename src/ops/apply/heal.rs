@@ -133,6 +133,18 @@ pub fn finish(lines: &mut [String], work: &FileWork, model: &Model, eol: &str, t
         spaced_once,
         "#define's name set off as its paragraph's nearest #define",
     ));
+    // A block of added `#define`s gapped one way throughout.
+    if collapsed_c {
+        for alternatives in define_gap::block_alternatives(lines, targets) {
+            doubts.push(Doubt {
+                line: alternatives[0][0].0,
+                why: "a block of #defines gapped one way throughout".into(),
+                alternatives,
+                likely: true,
+                sources: Vec::new(),
+            });
+        }
+    }
     // An author who rewrites a line may also tidy its gaps: each line, and all of them at once
     // (one tidying pass over a block), as the neighbours and the mail had them.
     doubts.extend(each_and_all(untwinned, "gaps taken from the removed line it rewrites"));
