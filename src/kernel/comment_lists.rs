@@ -3,7 +3,8 @@
 //! is its neighbour item's in 99 % of items; the first line continuing an item stands under
 //! the item's text in 79 % (one space in 8 %), mostly reached with spaces; a further line
 //! stands where the line above it stands, or under the text, in 89 %. A file whose own
-//! continued items mostly do otherwise keeps what the mail had.
+//! continued items mostly do otherwise keeps what the mail had. Plain text under plain text
+//! that is set off from its star goes on where the line above stands (80 % in 7.2).
 
 use super::indent::{pad_exact, width};
 use super::prose::star_gap;
@@ -64,6 +65,13 @@ fn item(line: &str) -> Option<Item<'_>> {
 /// A comment body line with text that is not an item (nor a kernel-doc `@name:` line).
 fn is_plain_text(line: &str) -> bool {
     star_gap(line).is_some() && item(line).is_none() && !line.trim_start()[1..].trim_start().starts_with('@')
+}
+
+/// A line that opens a term's definition (`HMM_PFN_VALID - the pfn field …`, `0 - …`): a
+/// new entry, not text going on under the one above.
+fn defines_a_term(text: &str) -> bool {
+    let word = text.split([' ', '\t']).next().unwrap_or("");
+    text[word.len()..].trim_start_matches([' ', '\t']).starts_with("- ")
 }
 
 /// The item line that `j` continues: the nearest item above with only plain text lines
@@ -144,6 +152,10 @@ pub fn realign(lines: &mut [String], targets: &[usize]) -> Vec<(usize, String)> 
                 true => pad_exact(star_column, c),
                 false => " ".repeat(c - star_column),
             })
+        } else if t > 0 && is_plain_text(&lines[t]) && is_plain_text(&lines[t - 1]) && !defines_a_term(&text) {
+            // Text under text set off from its star (a tabbed paragraph, an example) goes on
+            // where the line above stands: 80 % of such lines in 7.2 (one space for 6 %).
+            star_gap(&lines[t - 1]).and_then(|(s, g)| (s == star).then(|| g.to_string()))
         } else {
             None
         };
@@ -209,6 +221,41 @@ mod tests {
         assert_eq!(lines[3], " *    EXIT_TO_USER_MODE_WORK are set");
         assert_eq!(lines[4], " *    and more");
         assert_eq!(lines[5], " * 4) check that interrupts are still disabled");
+    }
+
+    #[test]
+    fn text_under_text_set_off_from_its_star_goes_on_where_the_line_above_stands() {
+        // include/linux/kgdb.h (6.12 -> 7.2): a tabbed paragraph rewritten.
+        let (mut lines, targets) = file(
+            &[
+                " *\tOn SMP systems, we need to get the attention of the other CPUs",
+                " *\tand get them into a known state.  This should do what is needed",
+            ],
+            &[
+                " * to get the other CPUs to call kgdb_handle_exception().  Note that",
+                " * on some arches, the NMI approach is not used for rounding up all",
+            ],
+            &[" *"],
+        );
+        assert_eq!(realign(&mut lines, &targets).len(), 2);
+        assert_eq!(
+            lines[2],
+            " *\tto get the other CPUs to call kgdb_handle_exception().  Note that"
+        );
+        assert_eq!(
+            lines[3],
+            " *\ton some arches, the NMI approach is not used for rounding up all"
+        );
+        // include/linux/hmm.h (7.2): a term's definition after a continued one is a new entry.
+        let (mut lines, targets) = file(
+            &[
+                " * HMM_PFN_ERROR - accessing the pfn is impossible and the device should",
+                " *                 fail. ie poisoned memory, special pages, no vma, etc",
+            ],
+            &[" * HMM_PFN_P2PDMA - P2P page"],
+            &[],
+        );
+        assert!(realign(&mut lines, &targets).is_empty());
     }
 
     #[test]
