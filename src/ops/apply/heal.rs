@@ -149,6 +149,8 @@ pub fn finish(lines: &mut [String], work: &FileWork, model: &Model, eol: &str, t
     // (one tidying pass over a block), as the neighbours and the mail had them.
     doubts.extend(each_and_all(untwinned, "gaps taken from the removed line it rewrites"));
     doubts.extend(work.blanks.iter().filter_map(|c| blank_doubt(lines, c)));
+    let habits = habit_doubts(&doubts);
+    doubts.extend(habits);
     let mut rebuilt: Vec<(usize, usize)> = Vec::new();
     for ((&t, b), &h) in targets.iter().zip(&before).zip(&work.added_hunk) {
         if lines[t] != *b {
@@ -191,6 +193,43 @@ pub fn finish(lines: &mut [String], work: &FileWork, model: &Model, eol: &str, t
         uncertain,
         tried,
     }
+}
+
+/// One author writes a patch with one set of habits: the doubts of one kind (one `why`), each
+/// taken the same other way at once (every one's first alternative, every one's second …),
+/// as one doubt more of that kind. Blank-line moves are left out (their lines shift).
+fn habit_doubts(doubts: &[Doubt]) -> Vec<Doubt> {
+    let mut kinds: Vec<(&str, Vec<&Doubt>)> = Vec::new();
+    for d in doubts.iter().filter(|d| d.sources.is_empty()) {
+        match kinds.iter_mut().find(|(why, _)| *why == d.why) {
+            Some((_, group)) => group.push(d),
+            None => kinds.push((&d.why, vec![d])),
+        }
+    }
+    let mut out = Vec::new();
+    for (why, group) in kinds.into_iter().filter(|(_, g)| g.len() > 1) {
+        let most = group.iter().map(|d| d.alternatives.len()).max().unwrap_or(0);
+        let mut alternatives: Vec<Vec<(usize, String)>> = Vec::new();
+        for k in 0..most {
+            let mut union: Vec<(usize, String)> = Vec::new();
+            for alt in group.iter().filter_map(|d| d.alternatives.get(k)) {
+                if alt.iter().all(|(i, _)| union.iter().all(|(j, _)| j != i)) {
+                    union.extend(alt.iter().cloned());
+                }
+            }
+            if !alternatives.contains(&union) {
+                alternatives.push(union);
+            }
+        }
+        out.push(Doubt {
+            line: group[0].line,
+            why: format!("{why} (all at once)"),
+            alternatives,
+            likely: true,
+            sources: Vec::new(),
+        });
+    }
+    out
 }
 
 /// A doubt for each of `changes` alone, and one for all of them at once (a habit an author
@@ -620,138 +659,4 @@ fn blank_doubt(lines: &[String], c: &BlankChoice) -> Option<Doubt> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_added_line_is_tried_at_the_indentation_of_the_removed_line_it_rewrites() {
-        // mm's compaction.h (6.1 -> 6.12): `unsigned int alloc_flags, int highest_zoneidx);`
-        // lost a parameter; the author may have kept its column.
-        let lines: Vec<String> = [
-            "extern bool compaction_suitable(struct zone *zone, int order,",
-            "\t\t\t\t unsigned int highest_zoneidx);",
-        ]
-        .map(String::from)
-        .to_vec();
-        let work = FileWork {
-            path: "include/linux/compaction.h".into(),
-            added: vec![1],
-            added_hunk: vec![0],
-            removed: vec![(0, "\t\tunsigned int alloc_flags, unsigned int highest_zoneidx);".into())],
-            ..FileWork::default()
-        };
-        let doubts = twin_doubts(&lines, &work, &work.removed_by_hunk());
-        assert_eq!(doubts.len(), 1);
-        assert_eq!(
-            doubts[0].alternatives,
-            vec![vec![(1, "\t\tunsigned int highest_zoneidx);".to_string())]]
-        );
-    }
-
-    #[test]
-    fn a_rewritten_block_whose_author_tidied_its_gaps_is_proven_without_its_twins_gaps() {
-        // include/linux/poison.h (6.1 -> 6.12): two `#define`s took the comments of two removed
-        // ones, whose `#define\t` and `0x…ULL\t` gaps the author did not keep.
-        let truth = [
-            " * Placed in the first word before and the first word after an obj.",
-            " */",
-            "#define SLUB_RED_INACTIVE\t0xbb\t/* when obj is inactive */",
-            "#define SLUB_RED_ACTIVE\t\t0xcc\t/* when obj is active */",
-            "",
-            "/* ...and for poisoning */",
-            "#define\tPOISON_INUSE\t0x5a\t/* for use-uninitialised poisoning */",
-        ];
-        let mut lines: Vec<String> = truth.map(String::from).to_vec();
-        lines[2] = "#define SLUB_RED_INACTIVE 0xbb /* when obj is inactive */".into();
-        lines[3] = "#define SLUB_RED_ACTIVE 0xcc /* when obj is active */".into();
-        let mut bytes = truth.join("\n");
-        bytes.push('\n');
-        let removed = [
-            "#define\tRED_INACTIVE\t0x09F911029D74E35BULL\t/* when obj is inactive */",
-            "#define\tRED_ACTIVE\t0xD84156C5635688C0ULL\t/* when obj is active */",
-            "",
-            "#define SLUB_RED_INACTIVE\t0xbb",
-            "#define SLUB_RED_ACTIVE\t\t0xcc",
-        ];
-        let work = FileWork {
-            path: "include/linux/poison.h".into(),
-            added: vec![2, 3],
-            added_hunk: vec![0, 0],
-            removed: removed.iter().map(|l| (0, l.to_string())).collect(),
-            postimage: Some(crate::kernel::blobs::full_blob_id(bytes.as_bytes())[..12].to_string()),
-            language: Language::C,
-            ..FileWork::default()
-        };
-        let model = Model {
-            indentation: restore::Indentation::Stripped,
-            interior: Interior::Collapsed,
-            trailing_lost: false,
-        };
-        let finished = finish(&mut lines, &work, &model, "\n", true);
-        assert_eq!(finished.proof, Proof::Proven);
-        assert_eq!(lines, truth);
-    }
-
-    #[test]
-    fn a_lost_blank_line_is_tried_on_the_other_side_and_where_a_statement_ends_inside_the_run() {
-        // Three added statements and a blank line the healer put after them: the author may
-        // have had it before them, or after the first or the second statement.
-        let lines: Vec<String> = ["\ta();", "\tb();", "\tc();", ""].map(String::from).to_vec();
-        let choice = BlankChoice {
-            run_start: 0,
-            run_len: 3,
-            blanks: 1,
-            before: false,
-        };
-        let doubt = blank_doubt(&lines, &choice).expect("the span is in the file");
-        let placed: Vec<Vec<&str>> = doubt
-            .alternatives
-            .iter()
-            .map(|alt| alt.iter().map(|(_, l)| l.as_str()).collect())
-            .collect();
-        assert_eq!(
-            placed,
-            vec![
-                vec!["", "\ta();", "\tb();", "\tc();"],
-                vec!["\ta();", "", "\tb();", "\tc();"],
-                vec!["\ta();", "\tb();", "", "\tc();"],
-            ]
-        );
-        // Each placed line names the line it was, for a change the search pairs with it.
-        assert_eq!(
-            doubt.sources,
-            vec![vec![3, 0, 1, 2], vec![0, 3, 1, 2], vec![0, 1, 3, 2]]
-        );
-        for (alt, sources) in doubt.alternatives.iter().zip(&doubt.sources) {
-            for ((_, text), &from) in alt.iter().zip(sources) {
-                assert_eq!(*text, lines[from]);
-            }
-        }
-    }
-
-    #[test]
-    fn a_continuation_under_a_parenthesis_is_tried_a_column_either_side_and_at_the_next_tab_stop() {
-        // include/linux/sched/task.h (6.12): `unsigned long flags);` stands a column past the
-        // parenthesis of `kernel_thread(`.
-        let lines: Vec<String> = [
-            "extern pid_t kernel_thread(int (*fn)(void *), void *arg, const char *name,",
-            "\t\t\t   unsigned long flags);",
-        ]
-        .map(String::from)
-        .to_vec();
-        let doubts = indent_doubts(&lines, &[1], &[Rule::ContinuationParen]);
-        let tried: Vec<&str> = doubts[0].alternatives.iter().map(|alt| alt[0].1.as_str()).collect();
-        assert!(tried.contains(&"\t\t\t    unsigned long flags);"), "{tried:?}");
-        assert!(tried.contains(&"\t\t\t  unsigned long flags);"), "{tried:?}");
-        // include/linux/thread_info.h (6.12): tabs on to the stop past the parenthesis.
-        let lines: Vec<String> = [
-            "int arch_dup_task_struct(struct task_struct *dst,",
-            "\t\t\t struct task_struct *src);",
-        ]
-        .map(String::from)
-        .to_vec();
-        let doubts = indent_doubts(&lines, &[1], &[Rule::ContinuationParen]);
-        let tried: Vec<&str> = doubts[0].alternatives.iter().map(|alt| alt[0].1.as_str()).collect();
-        assert!(tried.contains(&"\t\t\t\tstruct task_struct *src);"), "{tried:?}");
-    }
-}
+mod tests;

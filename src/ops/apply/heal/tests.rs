@@ -1,0 +1,187 @@
+use super::*;
+
+/// Finish `lines` (the mail's added lines `added` stripped and collapsed, with the `removed`
+/// lines of one hunk) as a C file whose postimage is `truth`: the proof.
+fn finish_archived(path: &str, truth: &[&str], lines: &mut [String], added: &[usize], removed: &[&str]) -> Proof {
+    let mut bytes = truth.join("\n");
+    bytes.push('\n');
+    let work = FileWork {
+        path: path.into(),
+        added: added.to_vec(),
+        added_hunk: vec![0; added.len()],
+        removed: removed.iter().map(|l| (0, l.to_string())).collect(),
+        postimage: Some(crate::kernel::blobs::full_blob_id(bytes.as_bytes())[..12].to_string()),
+        language: Language::C,
+        ..FileWork::default()
+    };
+    let model = Model {
+        indentation: restore::Indentation::Stripped,
+        interior: Interior::Collapsed,
+        trailing_lost: false,
+    };
+    finish(lines, &work, &model, "\n", true).proof
+}
+
+#[test]
+fn an_added_line_is_tried_at_the_indentation_of_the_removed_line_it_rewrites() {
+    // mm's compaction.h (6.1 -> 6.12): `unsigned int alloc_flags, int highest_zoneidx);`
+    // lost a parameter; the author may have kept its column.
+    let lines: Vec<String> = [
+        "extern bool compaction_suitable(struct zone *zone, int order,",
+        "\t\t\t\t unsigned int highest_zoneidx);",
+    ]
+    .map(String::from)
+    .to_vec();
+    let work = FileWork {
+        path: "include/linux/compaction.h".into(),
+        added: vec![1],
+        added_hunk: vec![0],
+        removed: vec![(0, "\t\tunsigned int alloc_flags, unsigned int highest_zoneidx);".into())],
+        ..FileWork::default()
+    };
+    let doubts = twin_doubts(&lines, &work, &work.removed_by_hunk());
+    assert_eq!(doubts.len(), 1);
+    assert_eq!(
+        doubts[0].alternatives,
+        vec![vec![(1, "\t\tunsigned int highest_zoneidx);".to_string())]]
+    );
+}
+
+#[test]
+fn a_rewritten_block_whose_author_tidied_its_gaps_is_proven_without_its_twins_gaps() {
+    // include/linux/poison.h (6.1 -> 6.12): two `#define`s took the comments of two removed
+    // ones, whose `#define\t` and `0x…ULL\t` gaps the author did not keep.
+    let truth = [
+        " * Placed in the first word before and the first word after an obj.",
+        " */",
+        "#define SLUB_RED_INACTIVE\t0xbb\t/* when obj is inactive */",
+        "#define SLUB_RED_ACTIVE\t\t0xcc\t/* when obj is active */",
+        "",
+        "/* ...and for poisoning */",
+        "#define\tPOISON_INUSE\t0x5a\t/* for use-uninitialised poisoning */",
+    ];
+    let mut lines: Vec<String> = truth.map(String::from).to_vec();
+    lines[2] = "#define SLUB_RED_INACTIVE 0xbb /* when obj is inactive */".into();
+    lines[3] = "#define SLUB_RED_ACTIVE 0xcc /* when obj is active */".into();
+    let removed = [
+        "#define\tRED_INACTIVE\t0x09F911029D74E35BULL\t/* when obj is inactive */",
+        "#define\tRED_ACTIVE\t0xD84156C5635688C0ULL\t/* when obj is active */",
+        "",
+        "#define SLUB_RED_INACTIVE\t0xbb",
+        "#define SLUB_RED_ACTIVE\t\t0xcc",
+    ];
+    let proof = finish_archived("include/linux/poison.h", &truth, &mut lines, &[2, 3], &removed);
+    assert_eq!(proof, Proof::Proven);
+    assert_eq!(lines, truth);
+}
+
+#[test]
+fn an_authors_habit_is_tried_on_every_doubt_of_its_kind_at_once() {
+    // include/linux/timerqueue_types.h (6.12 -> 7.2): the author aligned every member of
+    // four structs with tabs, two of them rewritten from single-spaced twins: five gaps
+    // that each need their first alternative, which no pair or triple of doubts reaches.
+    let truth = [
+        "/* SPDX-License-Identifier: GPL-2.0 */",
+        "#ifndef _LINUX_TIMERQUEUE_TYPES_H",
+        "#define _LINUX_TIMERQUEUE_TYPES_H",
+        "",
+        "#include <linux/rbtree_types.h>",
+        "#include <linux/types.h>",
+        "",
+        "struct timerqueue_node {",
+        "\tstruct rb_node\t\tnode;",
+        "\tktime_t\t\t\texpires;",
+        "};",
+        "",
+        "struct timerqueue_head {",
+        "\tstruct rb_root_cached\trb_root;",
+        "};",
+        "",
+        "struct timerqueue_linked_node {",
+        "\tstruct rb_node_linked\t\tnode;",
+        "\tktime_t\t\t\t\texpires;",
+        "};",
+        "",
+        "struct timerqueue_linked_head {",
+        "\tstruct rb_root_linked\t\trb_root;",
+        "};",
+        "",
+        "#endif /* _LINUX_TIMERQUEUE_TYPES_H */",
+    ];
+    let added = [8, 9, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22];
+    let mut lines: Vec<String> = truth.map(String::from).to_vec();
+    for &t in &added {
+        lines[t] = lines[t].split_whitespace().collect::<Vec<_>>().join(" ");
+    }
+    let removed = [
+        "\tstruct rb_node node;",
+        "\tktime_t expires;",
+        "\tstruct rb_root_cached rb_root;",
+    ];
+    let proof = finish_archived("include/linux/timerqueue_types.h", &truth, &mut lines, &added, &removed);
+    assert_eq!(lines, truth);
+    assert_eq!(proof, Proof::Proven);
+}
+
+#[test]
+fn a_lost_blank_line_is_tried_on_the_other_side_and_where_a_statement_ends_inside_the_run() {
+    // Three added statements and a blank line the healer put after them: the author may
+    // have had it before them, or after the first or the second statement.
+    let lines: Vec<String> = ["\ta();", "\tb();", "\tc();", ""].map(String::from).to_vec();
+    let choice = BlankChoice {
+        run_start: 0,
+        run_len: 3,
+        blanks: 1,
+        before: false,
+    };
+    let doubt = blank_doubt(&lines, &choice).expect("the span is in the file");
+    let placed: Vec<Vec<&str>> = doubt
+        .alternatives
+        .iter()
+        .map(|alt| alt.iter().map(|(_, l)| l.as_str()).collect())
+        .collect();
+    assert_eq!(
+        placed,
+        vec![
+            vec!["", "\ta();", "\tb();", "\tc();"],
+            vec!["\ta();", "", "\tb();", "\tc();"],
+            vec!["\ta();", "\tb();", "", "\tc();"],
+        ]
+    );
+    // Each placed line names the line it was, for a change the search pairs with it.
+    assert_eq!(
+        doubt.sources,
+        vec![vec![3, 0, 1, 2], vec![0, 3, 1, 2], vec![0, 1, 3, 2]]
+    );
+    for (alt, sources) in doubt.alternatives.iter().zip(&doubt.sources) {
+        for ((_, text), &from) in alt.iter().zip(sources) {
+            assert_eq!(*text, lines[from]);
+        }
+    }
+}
+
+#[test]
+fn a_continuation_under_a_parenthesis_is_tried_a_column_either_side_and_at_the_next_tab_stop() {
+    // include/linux/sched/task.h (6.12): `unsigned long flags);` stands a column past the
+    // parenthesis of `kernel_thread(`.
+    let lines: Vec<String> = [
+        "extern pid_t kernel_thread(int (*fn)(void *), void *arg, const char *name,",
+        "\t\t\t   unsigned long flags);",
+    ]
+    .map(String::from)
+    .to_vec();
+    let doubts = indent_doubts(&lines, &[1], &[Rule::ContinuationParen]);
+    let tried: Vec<&str> = doubts[0].alternatives.iter().map(|alt| alt[0].1.as_str()).collect();
+    assert!(tried.contains(&"\t\t\t    unsigned long flags);"), "{tried:?}");
+    assert!(tried.contains(&"\t\t\t  unsigned long flags);"), "{tried:?}");
+    // include/linux/thread_info.h (6.12): tabs on to the stop past the parenthesis.
+    let lines: Vec<String> = [
+        "int arch_dup_task_struct(struct task_struct *dst,",
+        "\t\t\t struct task_struct *src);",
+    ]
+    .map(String::from)
+    .to_vec();
+    let doubts = indent_doubts(&lines, &[1], &[Rule::ContinuationParen]);
+    let tried: Vec<&str> = doubts[0].alternatives.iter().map(|alt| alt[0].1.as_str()).collect();
+    assert!(tried.contains(&"\t\t\t\tstruct task_struct *src);"), "{tried:?}");
+}
