@@ -149,7 +149,8 @@ pub fn finish(lines: &mut [String], work: &FileWork, model: &Model, eol: &str, t
     // (one tidying pass over a block), as the neighbours and the mail had them.
     doubts.extend(each_and_all(untwinned, "gaps taken from the removed line it rewrites"));
     doubts.extend(work.blanks.iter().filter_map(|c| blank_doubt(lines, c)));
-    let habits = habit_doubts(&doubts);
+    let hunk_of = |line: usize| targets.binary_search(&line).ok().map(|k| work.added_hunk[k]);
+    let habits = habit_doubts(&doubts, hunk_of);
     doubts.extend(habits);
     let mut rebuilt: Vec<(usize, usize)> = Vec::new();
     for ((&t, b), &h) in targets.iter().zip(&before).zip(&work.added_hunk) {
@@ -197,17 +198,30 @@ pub fn finish(lines: &mut [String], work: &FileWork, model: &Model, eol: &str, t
 
 /// One author writes a patch with one set of habits: the doubts of one kind (one `why`), each
 /// taken the same other way at once (every one's first alternative, every one's second …),
-/// as one doubt more of that kind. Blank-line moves are left out (their lines shift).
-fn habit_doubts(doubts: &[Doubt]) -> Vec<Doubt> {
-    let mut kinds: Vec<(&str, Vec<&Doubt>)> = Vec::new();
+/// as one doubt more of that kind; and the same within each hunk, where a file has more of
+/// that kind elsewhere (a struct's members tidied, the rest of the file left alone).
+/// Blank-line moves are left out (their lines shift). `hunk_of` gives a line's hunk.
+fn habit_doubts(doubts: &[Doubt], hunk_of: impl Fn(usize) -> Option<usize>) -> Vec<Doubt> {
+    let mut kinds: Vec<(&str, Option<usize>, Vec<&Doubt>)> = Vec::new();
     for d in doubts.iter().filter(|d| d.sources.is_empty()) {
-        match kinds.iter_mut().find(|(why, _)| *why == d.why) {
-            Some((_, group)) => group.push(d),
-            None => kinds.push((&d.why, vec![d])),
+        for hunk in [None, hunk_of(d.line)] {
+            match kinds.iter_mut().find(|(why, h, _)| *why == d.why && *h == hunk) {
+                Some((_, _, group)) => group.push(d),
+                None => kinds.push((&d.why, hunk, vec![d])),
+            }
         }
     }
+    let file_wide: Vec<(&str, usize)> = kinds
+        .iter()
+        .filter(|(_, h, _)| h.is_none())
+        .map(|(why, _, g)| (*why, g.len()))
+        .collect();
     let mut out = Vec::new();
-    for (why, group) in kinds.into_iter().filter(|(_, g)| g.len() > 1) {
+    for (why, hunk, group) in kinds {
+        let whole_file = file_wide.iter().any(|&(w, n)| w == why && n == group.len());
+        if group.len() < 2 || (hunk.is_some() && whole_file) {
+            continue;
+        }
         let most = group.iter().map(|d| d.alternatives.len()).max().unwrap_or(0);
         let mut alternatives: Vec<Vec<(usize, String)>> = Vec::new();
         for k in 0..most {

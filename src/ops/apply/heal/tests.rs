@@ -185,3 +185,41 @@ fn a_continuation_under_a_parenthesis_is_tried_a_column_either_side_and_at_the_n
     let tried: Vec<&str> = doubts[0].alternatives.iter().map(|alt| alt[0].1.as_str()).collect();
     assert!(tried.contains(&"\t\t\t\tstruct task_struct *src);"), "{tried:?}");
 }
+
+#[test]
+fn a_habit_is_also_tried_within_each_hunk() {
+    // include/linux/perf/riscv_pmu.h (6.1 -> 6.12): the new members of one struct were left
+    // single-spaced (each gap's second alternative), while the function pointers added to
+    // another struct in another hunk stand at their neighbours' column (as healed).
+    let doubt = |line: usize, widened: &str, single: &str| Doubt {
+        line,
+        why: "gap widened to the neighbours' column".into(),
+        alternatives: vec![vec![(line, widened.into())], vec![(line, single.into())]],
+        likely: true,
+        sources: Vec::new(),
+    };
+    let doubts = vec![
+        doubt(42, "\tvoid\t\t\t*snapshot_addr;", "\tvoid *snapshot_addr;"),
+        doubt(
+            44,
+            "\tphys_addr_t\t\tsnapshot_addr_phys;",
+            "\tphys_addr_t snapshot_addr_phys;",
+        ),
+        doubt(
+            63,
+            "\tvoid\t(*event_init)(struct perf_event *event);",
+            "\tvoid (*event_init)(struct perf_event *event);",
+        ),
+    ];
+    let hunk_of = |line: usize| Some(if line < 50 { 2 } else { 3 });
+    let habits = habit_doubts(&doubts, hunk_of);
+    assert_eq!(habits.len(), 2, "the file's three at once, and the first hunk's two");
+    assert_eq!(habits[0].alternatives[1].len(), 3);
+    assert_eq!(
+        habits[1].alternatives[1],
+        vec![
+            (42, "\tvoid *snapshot_addr;".to_string()),
+            (44, "\tphys_addr_t snapshot_addr_phys;".to_string())
+        ]
+    );
+}
