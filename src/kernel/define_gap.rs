@@ -242,7 +242,7 @@ pub fn block_alternatives(lines: &[String], targets: &[usize]) -> Vec<Vec<Vec<(u
     let mut spans: Vec<Vec<usize>> = Vec::new();
     for &t in &defines {
         match runs.last_mut() {
-            Some(run) if run.last() == Some(&(t - 1)) => run.push(t),
+            Some(run) if run.last().map(|l| l + 1) == Some(t) => run.push(t),
             _ => runs.push(vec![t]),
         }
         match spans.last_mut() {

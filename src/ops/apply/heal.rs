@@ -10,7 +10,7 @@ use super::restore::{self, Interior, Language, Model};
 use crate::kernel::indent::{self, indent_width, leading, Rule, Style};
 use crate::kernel::{align, comment_lists, define_gap, gaps, prose, twin};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 const TAB: &str = "\t";
 
@@ -225,9 +225,12 @@ fn habit_doubts(doubts: &[Doubt], hunk_of: impl Fn(usize) -> Option<usize>) -> V
         let most = group.iter().map(|d| d.alternatives.len()).max().unwrap_or(0);
         let mut alternatives: Vec<Vec<(usize, String)>> = Vec::new();
         for k in 0..most {
+            // A line two doubts of the kind change keeps the first one's change.
             let mut union: Vec<(usize, String)> = Vec::new();
+            let mut taken: HashSet<usize> = HashSet::new();
             for alt in group.iter().filter_map(|d| d.alternatives.get(k)) {
-                if alt.iter().all(|(i, _)| union.iter().all(|(j, _)| j != i)) {
+                if alt.iter().all(|(i, _)| !taken.contains(i)) {
+                    taken.extend(alt.iter().map(|(i, _)| *i));
                     union.extend(alt.iter().cloned());
                 }
             }
