@@ -180,6 +180,24 @@ pub fn inner_alternatives(line: &str) -> Vec<String> {
     out
 }
 
+/// `line` with its `k`-th run of blanks between words counted from its end (1: the last) made
+/// `width`; `None` when it has fewer runs or that run is already so.
+pub fn gap_from_end_as(line: &str, k: usize, width: &str) -> Option<String> {
+    let lead = leading(line).len();
+    let body = line.trim_end_matches([' ', '\t']);
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    let mut at = lead;
+    while let Some(start) = body[at..].find([' ', '\t']).map(|j| at + j) {
+        let end = body[start..]
+            .find(|c| c != ' ' && c != '\t')
+            .map_or(body.len(), |j| start + j);
+        runs.push((start, end));
+        at = end;
+    }
+    let &(start, end) = runs.len().checked_sub(k).and_then(|i| runs.get(i))?;
+    (&body[start..end] != width).then(|| format!("{}{width}{}", &line[..start], &line[end..]))
+}
+
 /// A comment line's text indented inside the comment as the archive could not show: under
 /// each word of the line above (in spaces, or tabs then spaces), two to eight spaces after the
 /// star, or two tabs. Measured on include/linux (7.2), three in four comment lines indented

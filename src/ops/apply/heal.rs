@@ -276,7 +276,7 @@ fn last_resorts(lines: &[String], targets: &[usize], model: &Model) -> Vec<Doubt
     if model.interior != Interior::Collapsed {
         return Vec::new();
     }
-    targets
+    let mut out: Vec<Doubt> = targets
         .iter()
         .filter(|&&t| !lines[t].trim().is_empty())
         .map(|&t| {
@@ -292,7 +292,27 @@ fn last_resorts(lines: &[String], targets: &[usize], model: &Model) -> Vec<Doubt
                 sources: Vec::new(),
             }
         })
-        .collect()
+        .collect();
+    // The same gap of every added line the same way at once (the last one as a tab before
+    // each `__acquires(lock)`): an author's habit over lines no rule speaks for.
+    for k in 1..=2 {
+        for width in ["\t", "  ", " "] {
+            let changes: Vec<(usize, String)> = targets
+                .iter()
+                .filter_map(|&t| Some((t, gaps::gap_from_end_as(&lines[t], k, width)?)))
+                .collect();
+            if changes.len() > 1 {
+                out.push(Doubt {
+                    line: changes[0].0,
+                    why: "the same gap of every added line one way".into(),
+                    alternatives: vec![changes],
+                    likely: true,
+                    sources: Vec::new(),
+                });
+            }
+        }
+    }
+    out
 }
 
 /// The other ways a re-indented line could have stood: a tab deeper or shallower, alone or with

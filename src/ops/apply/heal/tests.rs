@@ -223,3 +223,42 @@ fn a_habit_is_also_tried_within_each_hunk() {
         ]
     );
 }
+
+#[test]
+fn the_same_gap_of_every_added_line_is_tried_one_way_at_once() {
+    // include/linux/rwlock_rt.h (6.1 -> 6.12): five prototypes each gained a lock annotation
+    // after a tab; no rule speaks for that gap, and five last resorts at once are out of
+    // reach of pairs and triples.
+    let truth = [
+        "} while (0)",
+        "",
+        "extern void rt_read_lock(rwlock_t *rwlock)\t__acquires(rwlock);",
+        "extern int rt_read_trylock(rwlock_t *rwlock);",
+        "extern void rt_read_unlock(rwlock_t *rwlock)\t__releases(rwlock);",
+        "extern void rt_write_lock(rwlock_t *rwlock)\t__acquires(rwlock);",
+        "extern void rt_write_lock_nested(rwlock_t *rwlock, int subclass)\t__acquires(rwlock);",
+        "extern int rt_write_trylock(rwlock_t *rwlock);",
+        "extern void rt_write_unlock(rwlock_t *rwlock)\t__releases(rwlock);",
+        "",
+    ];
+    let added = [2, 4, 5, 6, 8];
+    let mut lines: Vec<String> = truth.map(String::from).to_vec();
+    for &t in &added {
+        lines[t] = lines[t].replace('\t', " ");
+    }
+    let removed = [
+        "extern void rt_read_lock(rwlock_t *rwlock);",
+        "extern void rt_read_unlock(rwlock_t *rwlock);",
+        "extern void rt_write_lock(rwlock_t *rwlock);",
+        "extern void rt_write_lock_nested(rwlock_t *rwlock, int subclass);",
+        "extern void rt_write_unlock(rwlock_t *rwlock);",
+    ];
+    let proof = finish_archived("include/linux/rwlock_rt.h", &truth, &mut lines, &added, &removed);
+    assert_eq!(lines, truth);
+    assert_eq!(proof, Proof::Proven);
+    assert_eq!(
+        gaps::gap_from_end_as("f(int a)  g;", 1, "\t").as_deref(),
+        Some("f(int a)\tg;")
+    );
+    assert_eq!(gaps::gap_from_end_as("f(int a) g;", 3, "\t"), None);
+}
