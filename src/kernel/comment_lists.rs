@@ -69,22 +69,22 @@ fn is_plain_text(line: &str) -> bool {
     star_gap(line).is_some() && item(line).is_none() && !line.trim_start()[1..].trim_start().starts_with('@')
 }
 
-/// A line that opens a term's definition (`HMM_PFN_VALID - the pfn field …`, `0 - …`): a
-/// new entry, not text going on under the one above.
-fn defines_a_term(text: &str) -> bool {
+/// The definition of a line that opens a term's (`HMM_PFN_VALID - the pfn field …`, `0 - …`:
+/// `the pfn field …`): a new entry, not text going on under the one above.
+fn term_definition(text: &str) -> Option<&str> {
     let word = text.split([' ', '\t']).next().unwrap_or("");
-    text[word.len()..].trim_start_matches([' ', '\t']).starts_with("- ")
+    let dash = text[word.len()..].trim_start_matches([' ', '\t']).strip_prefix("- ")?;
+    Some(dash.trim_start_matches([' ', '\t']))
+}
+
+fn defines_a_term(text: &str) -> bool {
+    term_definition(text).is_some()
 }
 
 /// The column a term's definition's text starts at (`HMM_PFN_VALID - the pfn …`: `the`).
 fn term_text_column(line: &str) -> Option<usize> {
     let (star, gap) = star_gap(line)?;
-    let text = &line[star.len() + gap.len()..];
-    if !defines_a_term(text) {
-        return None;
-    }
-    let word = text.split([' ', '\t']).next().unwrap_or("");
-    let definition = text[word.len()..].trim_start_matches([' ', '\t'])[1..].trim_start_matches([' ', '\t']);
+    let definition = term_definition(&line[star.len() + gap.len()..])?;
     Some(width(&line[..line.len() - definition.len()], 0))
 }
 
@@ -93,25 +93,52 @@ fn term_text_column(line: &str) -> Option<usize> {
 /// one space and than any other column. Each such line voted on by its file's others in
 /// include/linux and kernel/bpf of 7.2: right for 66 %, one space always for 38 %.
 fn terms_continue_under(lines: &[String], targets: &[usize]) -> Option<bool> {
-    let (mut tabs, mut spaces, mut single, mut other) = (0, 0, 0, 0);
+    let votes = continuation_votes(lines, targets, term_text_column, defines_a_term);
+    (votes.tabs + votes.spaces > votes.single.max(votes.other)).then_some(votes.tabs > votes.spaces)
+}
+
+/// How many plain lines after a head line stand under the head's column (reached with tabs,
+/// or with spaces only), one space after the star, or elsewhere.
+struct Votes {
+    tabs: usize,
+    spaces: usize,
+    single: usize,
+    other: usize,
+}
+
+/// The votes of the file's plain lines (not being rebuilt) right after a line for which
+/// `head_column` gives a column; lines whose text `skip` says opens an entry of their own are
+/// not counted.
+fn continuation_votes(
+    lines: &[String],
+    targets: &[usize],
+    head_column: impl Fn(&str) -> Option<usize>,
+    skip: impl Fn(&str) -> bool,
+) -> Votes {
+    let mut votes = Votes {
+        tabs: 0,
+        spaces: 0,
+        single: 0,
+        other: 0,
+    };
     for j in 1..lines.len() {
         if targets.binary_search(&j).is_ok() || !is_plain_text(&lines[j]) {
             continue;
         }
-        let (Some(column), Some((star, gap))) = (term_text_column(&lines[j - 1]), star_gap(&lines[j])) else {
+        let (Some(column), Some((star, gap))) = (head_column(&lines[j - 1]), star_gap(&lines[j])) else {
             continue;
         };
-        if defines_a_term(&lines[j][star.len() + gap.len()..]) {
+        if skip(&lines[j][star.len() + gap.len()..]) {
             continue;
         }
         match (width(gap, width(star, 0)) == column, gap.contains('\t')) {
-            (true, true) => tabs += 1,
-            (true, false) => spaces += 1,
-            _ if gap == " " => single += 1,
-            _ => other += 1,
+            (true, true) => votes.tabs += 1,
+            (true, false) => votes.spaces += 1,
+            _ if gap == " " => votes.single += 1,
+            _ => votes.other += 1,
         }
     }
-    (tabs + spaces > single.max(other)).then_some(tabs > spaces)
+    votes
 }
 
 /// The item line that `j` continues: the nearest item above with only plain text lines
@@ -142,21 +169,8 @@ fn neighbour_item(lines: &[String], t: usize, marker: Marker, targets: &[usize])
 /// How the file's own items are continued on their first next line: under the item's text
 /// (and whether reached with tabs), or otherwise. `None` when they mostly stand otherwise.
 fn continues_under(lines: &[String], targets: &[usize]) -> Option<bool> {
-    let (mut tabs, mut spaces, mut other) = (0, 0, 0);
-    for j in 1..lines.len() {
-        if targets.binary_search(&j).is_ok() || !is_plain_text(&lines[j]) {
-            continue;
-        }
-        let (Some(head), Some((star, gap))) = (item(&lines[j - 1]), star_gap(&lines[j])) else {
-            continue;
-        };
-        match (width(gap, width(star, 0)) == head.text_column, gap.contains('\t')) {
-            (true, true) => tabs += 1,
-            (true, false) => spaces += 1,
-            (false, _) => other += 1,
-        }
-    }
-    (tabs + spaces >= other).then_some(tabs > spaces)
+    let votes = continuation_votes(lines, targets, |l| item(l).map(|head| head.text_column), |_| false);
+    (votes.tabs + votes.spaces >= votes.single + votes.other).then_some(votes.tabs > votes.spaces)
 }
 
 /// Re-gap the added comment lines `targets` that an archive left with one space after the

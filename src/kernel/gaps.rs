@@ -165,37 +165,38 @@ pub fn inner_alternatives(line: &str) -> Vec<String> {
     if lead.contains('\t') {
         out.push(format!("{}{}", " ".repeat(width(lead, 0)), &line[lead.len()..]));
     }
-    let mut at = lead.len();
-    while let Some(start) = body[at..].find([' ', '\t']).map(|k| at + k) {
-        let end = body[start..]
-            .find(|c| c != ' ' && c != '\t')
-            .map_or(body.len(), |k| start + k);
+    for (start, end) in blank_runs(line) {
         for width in ["\t", "  ", " "] {
             if &body[start..end] != width {
                 out.push(format!("{}{width}{}", &line[..start], &line[end..]));
             }
         }
-        at = end;
     }
     out
+}
+
+/// Byte ranges of the runs of blanks between the words of `line` (not its indentation, nor
+/// its trailing blanks).
+fn blank_runs(line: &str) -> Vec<(usize, usize)> {
+    let body = line.trim_end_matches([' ', '\t']);
+    let mut runs = Vec::new();
+    let mut at = leading(line).len();
+    while let Some(start) = body[at..].find([' ', '\t']).map(|k| at + k) {
+        let end = body[start..]
+            .find(|c| c != ' ' && c != '\t')
+            .map_or(body.len(), |k| start + k);
+        runs.push((start, end));
+        at = end;
+    }
+    runs
 }
 
 /// `line` with its `k`-th run of blanks between words counted from its end (1: the last) made
 /// `width`; `None` when it has fewer runs or that run is already so.
 pub fn gap_from_end_as(line: &str, k: usize, width: &str) -> Option<String> {
-    let lead = leading(line).len();
-    let body = line.trim_end_matches([' ', '\t']);
-    let mut runs: Vec<(usize, usize)> = Vec::new();
-    let mut at = lead;
-    while let Some(start) = body[at..].find([' ', '\t']).map(|j| at + j) {
-        let end = body[start..]
-            .find(|c| c != ' ' && c != '\t')
-            .map_or(body.len(), |j| start + j);
-        runs.push((start, end));
-        at = end;
-    }
+    let runs = blank_runs(line);
     let &(start, end) = runs.len().checked_sub(k).and_then(|i| runs.get(i))?;
-    (&body[start..end] != width).then(|| format!("{}{width}{}", &line[..start], &line[end..]))
+    (&line[start..end] != width).then(|| format!("{}{width}{}", &line[..start], &line[end..]))
 }
 
 /// A comment line's text indented inside the comment as the archive could not show: under
