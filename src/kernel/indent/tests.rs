@@ -420,3 +420,30 @@ fn an_empty_macro_line_says_nothing_of_depth() {
         vec!["\t\tif (unlikely(__ret_cond) && unlikely(!__already_done)) {\\"]
     );
 }
+
+#[test]
+fn a_value_left_open_on_its_define_line_goes_on_under_its_parenthesis() {
+    // include/linux/sched/coredump.h (6.12).
+    let out = run(
+        "#define MMF_TOPDOWN_MASK\t(1 << MMF_TOPDOWN)\n\n#define MMF_INIT_MASK\t\t(MMF_DUMPABLE_MASK | MMF_DUMP_FILTER_MASK |\\",
+        &[
+            "MMF_DISABLE_THP_MASK | MMF_HAS_MDWE_MASK |\\",
+            "MMF_VM_MERGE_ANY_MASK | MMF_TOPDOWN_MASK)",
+        ],
+        "\nstatic inline unsigned long mmf_init_flags(unsigned long flags)",
+    );
+    assert_eq!(
+        out,
+        vec![
+            "\t\t\t\t MMF_DISABLE_THP_MASK | MMF_HAS_MDWE_MASK |\\",
+            "\t\t\t\t MMF_VM_MERGE_ANY_MASK | MMF_TOPDOWN_MASK)"
+        ]
+    );
+    // A statement expression's `({` opens a body (include/linux/iosys-map.h).
+    let out = run(
+        "#define iosys_map_rd(map__, offset__, type__) ({\t\t\t\t\t\\",
+        &["type__ val_;\t\t\t\t\t\t\t\t\t\\"],
+        "",
+    );
+    assert_eq!(out, vec!["\ttype__ val_;\t\t\t\t\t\t\t\t\t\\"]);
+}
