@@ -204,6 +204,26 @@ impl Rule {
     pub fn sure(self) -> bool {
         !matches!(self, Rule::Continuation | Rule::FirstLine | Rule::CaseBody)
     }
+    /// Rules that place a line by the code's structure alone (a block's depth, a brace, a
+    /// label, a comment's star, a `#define`'s padding). Measured on the heal benchmark (archive
+    /// with `index` lines, 6.1→6.12 and 6.12→7.2): of the 28,720 doubts these rules raised
+    /// (with their "all at once" habits) over the files whose author's lines were all among the
+    /// alternatives, 13 had to take another way for the file to hash to its postimage, against
+    /// 1 to 10 % of the doubts of each other kind.
+    pub fn structural(self) -> bool {
+        matches!(
+            self,
+            Rule::SameAsStatement
+                | Rule::CommentBody
+                | Rule::BlockBody
+                | Rule::ClosingBrace
+                | Rule::OpenBraceAlone
+                | Rule::UnbracedBody
+                | Rule::Define
+                | Rule::CaseLabel
+                | Rule::CaseBody
+        )
+    }
     pub fn describe(self) -> &'static str {
         match self {
             Rule::Blank => "blank",

@@ -141,6 +141,7 @@ pub fn finish(lines: &mut [String], work: &FileWork, model: &Model, eol: &str, t
                 why: "a block of #defines gapped one way throughout".into(),
                 alternatives,
                 likely: true,
+                alone: false,
                 sources: Vec::new(),
             });
         }
@@ -243,6 +244,7 @@ fn habit_doubts(doubts: &[Doubt], hunk_of: impl Fn(usize) -> Option<usize>) -> V
             why: format!("{why} (all at once)"),
             alternatives,
             likely: true,
+            alone: group.iter().all(|d| d.alone),
             sources: Vec::new(),
         });
     }
@@ -262,6 +264,7 @@ fn each_and_all(changes: Vec<(usize, String)>, why: &str) -> Vec<Doubt> {
             why: why.into(),
             alternatives: vec![alternative],
             likely: true,
+            alone: false,
             sources: Vec::new(),
         })
         .collect()
@@ -289,6 +292,7 @@ fn last_resorts(lines: &[String], targets: &[usize], model: &Model) -> Vec<Doubt
                 why: "a gap as an author's habit could have had it".into(),
                 alternatives: alternatives.into_iter().map(|alt| vec![(t, alt)]).collect(),
                 likely: true,
+                alone: false,
                 sources: Vec::new(),
             }
         })
@@ -307,6 +311,7 @@ fn last_resorts(lines: &[String], targets: &[usize], model: &Model) -> Vec<Doubt
                     why: "the same gap of every added line one way".into(),
                     alternatives: vec![changes],
                     likely: true,
+                    alone: false,
                     sources: Vec::new(),
                 });
             }
@@ -391,6 +396,7 @@ fn indent_doubts(lines: &[String], targets: &[usize], rules: &[Rule]) -> Vec<Dou
             why: rule.describe().to_string(),
             alternatives,
             likely: rule.sure(),
+            alone: rule.structural(),
             sources: Vec::new(),
         });
     }
@@ -457,6 +463,7 @@ fn continuation_doubts(lines: &[String], targets: &[usize], rules: &[Rule], styl
                     .into(),
                 alternatives,
                 likely: true,
+                alone: false,
                 sources: Vec::new(),
             })
         })
@@ -470,6 +477,7 @@ fn continuation_doubts(lines: &[String], targets: &[usize], rules: &[Rule], styl
                 why: "every continuation of the file in another style".into(),
                 alternatives,
                 likely: true,
+                alone: false,
                 sources: Vec::new(),
             });
         }
@@ -492,6 +500,7 @@ fn twin_doubts(lines: &[String], work: &FileWork, removed: &HashMap<usize, twin:
                 why: "words inserted after the removed line's gap, not before its next word".into(),
                 alternatives: vec![vec![(t, alt)]],
                 likely: true,
+                alone: false,
                 sources: Vec::new(),
             });
         }
@@ -502,6 +511,7 @@ fn twin_doubts(lines: &[String], work: &FileWork, removed: &HashMap<usize, twin:
                 why: "indented as the removed line it rewrites".into(),
                 alternatives: vec![vec![(t, alt)]],
                 likely: true,
+                alone: false,
                 sources: Vec::new(),
             });
         }
@@ -525,6 +535,7 @@ fn gap_doubts(lines: &[String], targets: &[usize], realigned: &[usize]) -> Vec<D
                 why: why.into(),
                 alternatives: alternatives.into_iter().map(|alt| vec![(t, alt)]).collect(),
                 likely: true,
+                alone: false,
                 sources: Vec::new(),
             });
         }
@@ -549,6 +560,7 @@ fn gap_doubts(lines: &[String], targets: &[usize], realigned: &[usize]) -> Vec<D
             why: why.into(),
             alternatives,
             likely: true,
+            alone: false,
             sources: Vec::new(),
         }));
     }
@@ -566,6 +578,7 @@ fn list_doubts(changed: Vec<(usize, String)>) -> Vec<Doubt> {
             why: "a comment's list spaced as the file's lists are".into(),
             alternatives: vec![vec![(t, mail.clone())]],
             likely: true,
+            alone: false,
             sources: Vec::new(),
         });
         match runs.last_mut() {
@@ -578,6 +591,7 @@ fn list_doubts(changed: Vec<(usize, String)>) -> Vec<Doubt> {
         why: "a comment's list spaced as the mail had it throughout".into(),
         alternatives: vec![run],
         likely: true,
+        alone: false,
         sources: Vec::new(),
     }));
     out
@@ -596,6 +610,7 @@ fn sentence_doubts(lines: &[String], targets: &[usize]) -> Vec<Doubt> {
                 why: "a comment's sentences spaced the other way throughout".into(),
                 alternatives: vec![std::mem::take(run)],
                 likely: true,
+                alone: false,
                 sources: Vec::new(),
             });
         }
@@ -610,6 +625,7 @@ fn sentence_doubts(lines: &[String], targets: &[usize]) -> Vec<Doubt> {
             why: "sentences spaced as the file mostly spaces them".into(),
             alternatives: vec![vec![(t, other.clone())]],
             likely: true,
+            alone: false,
             sources: Vec::new(),
         });
         // Lines of one comment between the respaced ones (without a stop) do not end the run.
@@ -691,6 +707,7 @@ fn blank_doubt(lines: &[String], c: &BlankChoice) -> Option<Doubt> {
         ),
         alternatives,
         likely: false,
+        alone: false,
         sources,
     })
 }

@@ -23,6 +23,10 @@ pub struct Doubt {
     pub alternatives: Vec<Vec<(usize, String)>>,
     /// Kernel style makes the first guess likely: tried after the unsure ones.
     pub likely: bool,
+    /// Tried alone, never combined with other doubts: where kernel style leaves no real choice
+    /// (a block's depth, a comment's star), another way is almost never the author's, and
+    /// pairing every such doubt with every other would spend the budget on them.
+    pub alone: bool,
     /// For an alternative that moves lines (a blank line to the other side of added ones), the
     /// line each of its replacements takes its text from, in order; empty for the others.
     /// Combined with another doubt's change of a moved line, the moved line is the changed one.
@@ -278,7 +282,8 @@ impl Rehasher {
 /// Search for the combination of alternatives that makes `lines` the postimage blob (a prefix
 /// of a blob id); on success `lines` holds it. The order: each doubt alone (the unsure before
 /// the likely), each of `last_resorts` alone, pairs of doubts, a last resort paired with a
-/// doubt or another last resort, then three doubts at once. Last resorts (every gap of every
+/// doubt or another last resort, then three doubts at once; a doubt marked `alone` takes part
+/// in no combination. Last resorts (every gap of every
 /// added line another way) are too many to pair before the doubts are, and only small files
 /// leave budget for them or for triples; the changes ([`Search::Found`]) index last resorts
 /// after `doubts`.
@@ -322,6 +327,8 @@ pub fn search(
     // Pairs by the rank of their alternatives (each doubt lists its likelier ones first): the
     // first alternatives of every pair of doubts before anyone's second, and so on, so that a
     // budget spent on many doubts is spent on the likelier combinations.
+    // Combinations leave out the doubts tried alone.
+    order.retain(|&d| !doubts[d].alone);
     let most = doubts.iter().map(|d| d.alternatives.len()).max().unwrap_or(0);
     for level in 0..(2 * most).saturating_sub(1) {
         for (x, &d1) in order.iter().enumerate() {
@@ -344,8 +351,8 @@ pub fn search(
     // the line's indentation merges with its last resort, and those pairs come after the others.
     let n = doubts.len();
     for same_line in [false, true] {
-        for (x, d1) in order.iter().copied().chain(n..n + last_resorts.len()).enumerate() {
-            for d2 in n.max(x + 1)..n + last_resorts.len() {
+        for d1 in order.iter().copied().chain(n..n + last_resorts.len()) {
+            for d2 in n.max(d1 + 1)..n + last_resorts.len() {
                 let line = last_resorts[d2 - n].line;
                 let unchanged = body(trials.hashed.line(line)).to_string();
                 for (a1, alt1) in trials.choices.get(d1).alternatives.iter().enumerate() {
@@ -458,6 +465,7 @@ mod tests {
                 why: "return 0".into(),
                 alternatives: vec![vec![(4, "\t\treturn 0;".into())]],
                 likely: true,
+                alone: false,
                 sources: Vec::new(),
             },
             Doubt {
@@ -465,6 +473,7 @@ mod tests {
                 why: "unbraced body".into(),
                 alternatives: vec![vec![(3, "return 1;".into())], vec![(3, "\t\treturn 1;".into())]],
                 likely: false,
+                alone: false,
                 sources: Vec::new(),
             },
         ];
@@ -491,6 +500,7 @@ mod tests {
             why: "x".into(),
             alternatives: vec![vec![(line, first.into())], vec![(line, second.into())]],
             likely: false,
+            alone: false,
             sources: Vec::new(),
         };
         let doubts = vec![doubt(0, "A", "a2"), doubt(1, "B", "b2"), doubt(2, "C", "c2")];
@@ -500,6 +510,40 @@ mod tests {
             Search::Found {
                 changes: vec![(0, 0), (2, 0)],
                 tried: 8
+            }
+        );
+    }
+
+    #[test]
+    fn a_doubt_tried_alone_is_never_paired() {
+        // The author changed lines 0 and 1. With line 1's doubt tried alone, no pair reaches
+        // it; with line 2's tried alone instead, the pair of the others is the first tried.
+        let truth = "A\nB\nc\n";
+        let post = &blob_of(truth.as_bytes())[..12];
+        let doubt = |line: usize, first: &str, second: &str, alone: bool| Doubt {
+            line,
+            why: "x".into(),
+            alternatives: vec![vec![(line, first.into())], vec![(line, second.into())]],
+            likely: false,
+            alone,
+            sources: Vec::new(),
+        };
+        let doubts = |alone: usize| {
+            vec![
+                doubt(0, "A", "a2", alone == 0),
+                doubt(1, "B", "b2", alone == 1),
+                doubt(2, "C", "c2", alone == 2),
+            ]
+        };
+        let mut healed = lines("a\nb\nc\n");
+        let found = search(&mut healed, "\n", true, post, &doubts(1), &[], Budget::default());
+        assert!(matches!(found, Search::NotFound { .. }), "{found:?}");
+        let found = search(&mut healed, "\n", true, post, &doubts(2), &[], Budget::default());
+        assert_eq!(
+            found,
+            Search::Found {
+                changes: vec![(0, 0), (1, 0)],
+                tried: 7
             }
         );
     }
@@ -525,6 +569,7 @@ mod tests {
                 why: "blank".into(),
                 alternatives: vec![moved],
                 likely: false,
+                alone: false,
                 sources: vec![vec![2, 3, 4, 1]],
             },
             Doubt {
@@ -532,6 +577,7 @@ mod tests {
                 why: "stop".into(),
                 alternatives: vec![vec![(3, "\t * x. Used".into())]],
                 likely: false,
+                alone: false,
                 sources: Vec::new(),
             },
         ];
@@ -560,6 +606,7 @@ mod tests {
             why: "x".into(),
             alternatives: vec![vec![(1, alt.to_string())]],
             likely: false,
+            alone: false,
             sources: Vec::new(),
         };
         let doubts = vec![doubt("\t     (a) < 4;\t\t\\"), doubt("\t(a) < 4;\t\\")];
@@ -586,6 +633,7 @@ mod tests {
             why: "x".into(),
             alternatives: vec![vec![(line, alt.into())]],
             likely: false,
+            alone: false,
             sources: Vec::new(),
         };
         let doubts = vec![doubt(0, "A"), doubt(1, "B"), doubt(2, "C"), doubt(3, "D")];
@@ -668,6 +716,7 @@ mod tests {
                 vec![(line, text.replace("define ", "define  "))],
             ],
             likely: true,
+            alone: false,
             sources: Vec::new(),
         };
         let resorts = vec![resort(0, &healed[0]), resort(1, &healed[1])];
@@ -690,6 +739,7 @@ mod tests {
             why: "x".into(),
             alternatives: vec![vec![(0, "\ta".into())]],
             likely: false,
+            alone: false,
             sources: Vec::new(),
         }];
         let found = search(&mut healed, "\n", true, "0123456789ab", &doubts, &[], Budget::default());
