@@ -447,3 +447,37 @@ fn a_value_left_open_on_its_define_line_goes_on_under_its_parenthesis() {
     );
     assert_eq!(out, vec!["\ttype__ val_;\t\t\t\t\t\t\t\t\t\\"]);
 }
+
+#[test]
+fn a_comment_above_a_case_stands_at_the_label_and_a_case_block_closes_there() {
+    // include/linux/mroute6.h (6.12), whose case blocks close a tab deeper: the doubt offers it.
+    let out = run(
+        "static inline int ip6mr_sk_ioctl(struct sock *sk, unsigned int cmd,\n\t\t\t\t void __user *arg)\n{",
+        &[
+            "switch (cmd) {",
+            "/* These userspace buffers will be consumed by ip6mr_ioctl() */",
+            "case SIOCGETMIFCNT_IN6: {",
+            "struct sioc_mif_req6 buffer;",
+            "",
+            "return sock_ioctl_inout(sk, cmd, arg, &buffer,",
+            "sizeof(buffer));",
+            "}",
+            "}",
+        ],
+        "",
+    );
+    assert_eq!(
+        out,
+        vec![
+            "\tswitch (cmd) {",
+            "\t/* These userspace buffers will be consumed by ip6mr_ioctl() */",
+            "\tcase SIOCGETMIFCNT_IN6: {",
+            "\t\tstruct sioc_mif_req6 buffer;",
+            "",
+            "\t\treturn sock_ioctl_inout(sk, cmd, arg, &buffer,",
+            "\t\t\t\t\tsizeof(buffer));",
+            "\t}",
+            "\t}",
+        ]
+    );
+}
