@@ -23,14 +23,26 @@ pub struct Doubt {
     pub alternatives: Vec<Vec<(usize, String)>>,
     /// Kernel style makes the first guess likely: tried after the unsure ones.
     pub likely: bool,
-    /// Tried alone, never combined with other doubts: where kernel style leaves no real choice
-    /// (a block's depth, a comment's star), another way is almost never the author's, and
-    /// pairing every such doubt with every other would spend the budget on them.
-    pub alone: bool,
+    /// Where the doubt comes in the search's combinations.
+    pub pairing: Pairing,
     /// For an alternative that moves lines (a blank line to the other side of added ones), the
     /// line each of its replacements takes its text from, in order; empty for the others.
     /// Combined with another doubt's change of a moved line, the moved line is the changed one.
     pub sources: Vec<Vec<usize>>,
+}
+
+/// Where a doubt comes in the search's pairs and triples; alone, every doubt is tried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Pairing {
+    /// In file order with the others of its likelihood.
+    First,
+    /// After every `First` doubt of its likelihood: a kind whose other ways are seldom the
+    /// author's (a gap no neighbour aligns, a continuation aligned after its parenthesis).
+    Later,
+    /// Never combined: where kernel style leaves no real choice (a block's depth, a comment's
+    /// star), another way is almost never the author's, and pairing every such doubt with
+    /// every other would spend the budget on them.
+    Never,
 }
 
 /// The doubts and last resorts of one search under one index (last resorts after the doubts).
@@ -282,8 +294,8 @@ impl Rehasher {
 /// Search for the combination of alternatives that makes `lines` the postimage blob (a prefix
 /// of a blob id); on success `lines` holds it. The order: each doubt alone (the unsure before
 /// the likely), each of `last_resorts` alone, pairs of doubts, a last resort paired with a
-/// doubt or another last resort, then three doubts at once; a doubt marked `alone` takes part
-/// in no combination. Last resorts (every gap of every
+/// doubt or another last resort, then three doubts at once, each doubt as its [`Pairing`]
+/// says. Last resorts (every gap of every
 /// added line another way) are too many to pair before the doubts are, and only small files
 /// leave budget for them or for triples; the changes ([`Search::Found`]) index last resorts
 /// after `doubts`.
@@ -327,8 +339,9 @@ pub fn search(
     // Pairs by the rank of their alternatives (each doubt lists its likelier ones first): the
     // first alternatives of every pair of doubts before anyone's second, and so on, so that a
     // budget spent on many doubts is spent on the likelier combinations.
-    // Combinations leave out the doubts tried alone.
-    order.retain(|&d| !doubts[d].alone);
+    // Combinations leave out the doubts never paired, and take the later ones last.
+    order.retain(|&d| doubts[d].pairing != Pairing::Never);
+    order.sort_by_key(|&d| (doubts[d].likely, doubts[d].pairing, doubts[d].line));
     let most = doubts.iter().map(|d| d.alternatives.len()).max().unwrap_or(0);
     for level in 0..(2 * most).saturating_sub(1) {
         for (x, &d1) in order.iter().enumerate() {
@@ -465,7 +478,7 @@ mod tests {
                 why: "return 0".into(),
                 alternatives: vec![vec![(4, "\t\treturn 0;".into())]],
                 likely: true,
-                alone: false,
+                pairing: Pairing::First,
                 sources: Vec::new(),
             },
             Doubt {
@@ -473,7 +486,7 @@ mod tests {
                 why: "unbraced body".into(),
                 alternatives: vec![vec![(3, "return 1;".into())], vec![(3, "\t\treturn 1;".into())]],
                 likely: false,
-                alone: false,
+                pairing: Pairing::First,
                 sources: Vec::new(),
             },
         ];
@@ -500,7 +513,7 @@ mod tests {
             why: "x".into(),
             alternatives: vec![vec![(line, first.into())], vec![(line, second.into())]],
             likely: false,
-            alone: false,
+            pairing: Pairing::First,
             sources: Vec::new(),
         };
         let doubts = vec![doubt(0, "A", "a2"), doubt(1, "B", "b2"), doubt(2, "C", "c2")];
@@ -515,17 +528,17 @@ mod tests {
     }
 
     #[test]
-    fn a_doubt_tried_alone_is_never_paired() {
+    fn a_doubt_never_paired_is_tried_alone_only() {
         // The author changed lines 0 and 1. With line 1's doubt tried alone, no pair reaches
         // it; with line 2's tried alone instead, the pair of the others is the first tried.
         let truth = "A\nB\nc\n";
         let post = &blob_of(truth.as_bytes())[..12];
-        let doubt = |line: usize, first: &str, second: &str, alone: bool| Doubt {
+        let doubt = |line: usize, first: &str, second: &str, never: bool| Doubt {
             line,
             why: "x".into(),
             alternatives: vec![vec![(line, first.into())], vec![(line, second.into())]],
             likely: false,
-            alone,
+            pairing: if never { Pairing::Never } else { Pairing::First },
             sources: Vec::new(),
         };
         let doubts = |alone: usize| {
@@ -549,6 +562,38 @@ mod tests {
     }
 
     #[test]
+    fn a_later_doubt_pairs_after_the_others() {
+        // The author changed lines 1 and 2: with line 0's doubt paired later, theirs is the
+        // first pair tried (after the six singles), not the third.
+        let truth = "a\nB\nC\n";
+        let post = &blob_of(truth.as_bytes())[..12];
+        let doubt = |line: usize, first: &str, second: &str, pairing: Pairing| Doubt {
+            line,
+            why: "x".into(),
+            alternatives: vec![vec![(line, first.into())], vec![(line, second.into())]],
+            likely: false,
+            pairing,
+            sources: Vec::new(),
+        };
+        for (first_pairing, tried) in [(Pairing::First, 9), (Pairing::Later, 7)] {
+            let doubts = vec![
+                doubt(0, "A", "a2", first_pairing),
+                doubt(1, "B", "b2", Pairing::First),
+                doubt(2, "C", "c2", Pairing::First),
+            ];
+            let mut healed = lines("a\nb\nc\n");
+            let found = search(&mut healed, "\n", true, post, &doubts, &[], Budget::default());
+            assert_eq!(
+                found,
+                Search::Found {
+                    changes: vec![(1, 0), (2, 0)],
+                    tried
+                }
+            );
+        }
+    }
+
+    #[test]
     fn a_line_moved_with_a_blank_line_keeps_the_change_paired_with_the_move() {
         // include/linux/backing-dev-defs.h, 6.1 -> 6.12: the lost blank line stood after the
         // added comment and field, not before; and the comment's stop had one space, not the
@@ -569,7 +614,7 @@ mod tests {
                 why: "blank".into(),
                 alternatives: vec![moved],
                 likely: false,
-                alone: false,
+                pairing: Pairing::First,
                 sources: vec![vec![2, 3, 4, 1]],
             },
             Doubt {
@@ -577,7 +622,7 @@ mod tests {
                 why: "stop".into(),
                 alternatives: vec![vec![(3, "\t * x. Used".into())]],
                 likely: false,
-                alone: false,
+                pairing: Pairing::First,
                 sources: Vec::new(),
             },
         ];
@@ -606,7 +651,7 @@ mod tests {
             why: "x".into(),
             alternatives: vec![vec![(1, alt.to_string())]],
             likely: false,
-            alone: false,
+            pairing: Pairing::First,
             sources: Vec::new(),
         };
         let doubts = vec![doubt("\t     (a) < 4;\t\t\\"), doubt("\t(a) < 4;\t\\")];
@@ -633,7 +678,7 @@ mod tests {
             why: "x".into(),
             alternatives: vec![vec![(line, alt.into())]],
             likely: false,
-            alone: false,
+            pairing: Pairing::First,
             sources: Vec::new(),
         };
         let doubts = vec![doubt(0, "A"), doubt(1, "B"), doubt(2, "C"), doubt(3, "D")];
@@ -716,7 +761,7 @@ mod tests {
                 vec![(line, text.replace("define ", "define  "))],
             ],
             likely: true,
-            alone: false,
+            pairing: Pairing::First,
             sources: Vec::new(),
         };
         let resorts = vec![resort(0, &healed[0]), resort(1, &healed[1])];
@@ -739,7 +784,7 @@ mod tests {
             why: "x".into(),
             alternatives: vec![vec![(0, "\ta".into())]],
             likely: false,
-            alone: false,
+            pairing: Pairing::First,
             sources: Vec::new(),
         }];
         let found = search(&mut healed, "\n", true, "0123456789ab", &doubts, &[], Budget::default());

@@ -196,7 +196,7 @@ fn a_habit_is_also_tried_within_each_hunk() {
         why: "gap widened to the neighbours' column".into(),
         alternatives: vec![vec![(line, widened.into())], vec![(line, single.into())]],
         likely: true,
-        alone: false,
+        pairing: Pairing::First,
         sources: Vec::new(),
     };
     let doubts = vec![
