@@ -295,10 +295,9 @@ impl Rehasher {
 /// of a blob id); on success `lines` holds it. The order: each doubt alone (the unsure before
 /// the likely), each of `last_resorts` alone, pairs of doubts, a last resort paired with a
 /// doubt or another last resort, then three doubts at once, each doubt as its [`Pairing`]
-/// says. Last resorts (every gap of every
-/// added line another way) are too many to pair before the doubts are, and only small files
-/// leave budget for them or for triples; the changes ([`Search::Found`]) index last resorts
-/// after `doubts`.
+/// says. Last resorts (every gap of every added line another way) are too many to pair
+/// before the doubts are, and only small files leave budget for them or for triples; the
+/// changes ([`Search::Found`]) index last resorts after `doubts`.
 pub fn search(
     lines: &mut [String],
     eol: &str,
