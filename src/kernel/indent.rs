@@ -186,7 +186,7 @@ pub enum Rule {
     OpenBraceAlone,
     /// The body of an `if`/`for`/`while`/`else`/`do` without braces: one tab deeper.
     UnbracedBody,
-    /// The first line of a macro's body: one tab in.
+    /// The first line of a macro's body: one tab in, or as the nearest macro's.
     MacroBody,
     /// Balanced parentheses but an unfinished statement: a plain continuation, one tab
     /// deeper; it may be aligned otherwise.
@@ -238,7 +238,7 @@ impl Rule {
             Rule::ContinuationParen => "continuation aligned after the open parenthesis",
             Rule::OpenBraceAlone => "brace on its own line",
             Rule::UnbracedBody => "body of an unbraced if/for/while: one tab deeper",
-            Rule::MacroBody => "first line of a macro's body: one tab in",
+            Rule::MacroBody => "first line of a macro's body: one tab in, or as the nearest macro's",
             Rule::Continuation => "continued statement: one tab deeper (it may be aligned otherwise)",
             Rule::BlockBody => "one tab inside the block",
             Rule::ClosingBrace => "closing brace at its block's depth",
@@ -539,7 +539,8 @@ fn column_for(
     let Some(mut prev) = previous_non_blank(lines, lexed, t) else {
         return (0, Rule::FirstLine);
     };
-    // The first line of a macro's body, one tab in; but a value left open on the `#define`
+    // The first line of a macro's body, one tab in or where the tree's nearest macro starts
+    // its body (`macro_body_column`); but a value left open on the `#define`
     // line (`#define MASK\t(A | \\`) goes on one column after its parenthesis, as 355 of
     // the 585 such lines of Debian 7.2's include/linux and kernel/bpf do (49 one tab in). A
     // statement expression's `({` opens a body, not a value.
@@ -555,7 +556,8 @@ fn column_for(
                 return (column, Rule::ContinuationParen);
             }
         }
-        return (TAB, Rule::MacroBody);
+        let column = macro_body_column(lines, t, targets, text).unwrap_or(TAB);
+        return (column, Rule::MacroBody);
     }
     // Its further lines, while that parenthesis stays open: where the line above stands, or
     // after a parenthesis opened since (the `#define` line ends a statement, so the general
@@ -789,7 +791,7 @@ fn align_define(lines: &[String], t: usize, text: &str, targets: &[usize]) -> St
 
 mod style;
 pub use style::Style;
-use style::{continuation_styles, continued_statement_start, MAX_COLUMNS};
+use style::{continuation_styles, continued_statement_start, macro_body_column, MAX_COLUMNS};
 
 #[cfg(test)]
 mod tests;

@@ -1,7 +1,7 @@
 //! How a continuation line under an open parenthesis is indented: the styles kernel code uses,
 //! which the tree's own continuations vote for, and the widest a line is written.
 
-use super::{ends, indent_width, is_control_head, open_parens, statement_start, Lexed, TAB};
+use super::{ends, indent_width, is_control_head, open_parens, split_define, statement_start, Lexed, TAB};
 
 /// How a file's continuation lines stand under an open parenthesis: aligned one column after
 /// it (kernel style), with tabs only up to the last tab stop before that column, or a fixed
@@ -115,4 +115,33 @@ pub(super) fn continued_statement_start(lexed: &Lexed, start: usize, to: usize) 
         }
     }
     start
+}
+
+/// Where a macro's first body line starts when its `#define` line holds only the name
+/// (`#define F(x) \\`) and the body opens with a word or a parenthesis: where the nearest such
+/// macro of the tree starts its body, among those whose body opens the same way (with a
+/// parenthesis or not), if in column 0, 8 or 16. Measured on Debian 7.2's include/linux and
+/// kernel/bpf, each such macro voted on by its file's nearest other: right for 88.3 %, against
+/// 78.6 % for one tab always (725 of the 4,843 start in column 0: whole functions, `(`
+/// expressions, `do {`).
+pub(super) fn macro_body_column(lines: &[String], t: usize, targets: &[usize], text: &str) -> Option<usize> {
+    let name_only = |j: usize| {
+        split_define(lines[j].trim_start()).is_some_and(|(_, _, value)| value.trim() == "\\")
+            && (j == 0 || !lines[j - 1].trim_end().ends_with('\\'))
+    };
+    // A body opening with an operator or a comma goes on from something: not a vote's.
+    let opens = |s: &str| s.starts_with(|c: char| c == '(' || c == '_' || c.is_ascii_alphabetic());
+    if t == 0 || !name_only(t - 1) || !opens(text) {
+        return None;
+    }
+    let is_target = |j: usize| targets.binary_search(&j).is_ok();
+    let paren = text.starts_with('(');
+    let n = lines.len().saturating_sub(1);
+    let by_distance = (1..n).flat_map(|d| [t.checked_sub(1 + d), Some(t - 1 + d).filter(|&j| j < n)]);
+    by_distance
+        .flatten()
+        .filter(|&j| !is_target(j) && !is_target(j + 1) && name_only(j))
+        .filter(|&j| lines[j + 1].trim_start().starts_with('(') == paren)
+        .map(|j| indent_width(&lines[j + 1]))
+        .find(|w| [0, TAB, 2 * TAB].contains(w))
 }

@@ -481,3 +481,23 @@ fn a_comment_above_a_case_stands_at_the_label_and_a_case_block_closes_there() {
         ]
     );
 }
+
+#[test]
+fn a_macro_body_starts_where_the_nearest_macro_of_the_tree_starts_its_body() {
+    // include/linux/percpu-defs.h (6.12): statement expressions opened in column 0.
+    let before = "#define __pcpu_size_call_return2(stem, variable, ...)\t\t\t\\\n({\t\t\t\t\t\t\t\t\t\\\n\ttypeof(variable) pscr2_ret__;\t\t\t\t\t\\\n\tpscr2_ret__;\t\t\t\t\t\t\t\\\n})\n";
+    let out = run(
+        before,
+        &[
+            "#define __pcpu_size_call_return2bool(stem, variable, ...)\t\t\\",
+            "({\t\t\t\t\t\t\t\t\t\\",
+            "bool pscr2_ret__;\t\t\t\t\t\t\\",
+        ],
+        "",
+    );
+    assert_eq!(out[1], "({\t\t\t\t\t\t\t\t\t\\");
+    assert_eq!(out[2], "\tbool pscr2_ret__;\t\t\t\t\t\t\\");
+    // A body going on with an operator is not voted on: one tab in.
+    let out = run(before, &["#define X(a) \\", ", .a = (a)"], "");
+    assert_eq!(out[1], "\t, .a = (a)");
+}
