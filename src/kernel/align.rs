@@ -317,9 +317,32 @@ pub fn realign(lines: &mut [String], targets: &[usize]) -> Vec<usize> {
     let whole = whole_macros(lines, targets);
     let mut changed = realign_by_neighbours(lines, targets);
     align_blocks(lines, targets, &whole, &mut changed);
+    align_lone_backslashes(lines, targets, &mut changed);
     changed.sort();
     changed.dedup();
     changed
+}
+
+/// An added line that is only a macro's `\\` (an empty line of its body) stands at the column
+/// of the nearest backslash of its macro that a wide gap sets, with its padding.
+fn align_lone_backslashes(lines: &mut [String], targets: &[usize], changed: &mut Vec<usize>) {
+    for &t in targets {
+        if lines[t].trim() != "\\" || t == 0 || !lines[t - 1].ends_with('\\') {
+            continue;
+        }
+        let above = (0..t).rev().take_while(|&j| lines[j].ends_with('\\'));
+        let below = (t + 1..lines.len()).take_while(|&j| lines[j - 1].ends_with('\\'));
+        let mut near: Vec<usize> = above.chain(below).collect();
+        near.sort_by_key(|&j| j.abs_diff(t));
+        let Some((col, tabs)) = near.iter().find_map(|&j| evidence(&lines[j], Kind::Backslash)) else {
+            continue;
+        };
+        let new = format!("{}\\", pad(0, col, tabs));
+        if new != lines[t] {
+            lines[t] = new;
+            changed.push(t);
+        }
+    }
 }
 
 fn realign_by_neighbours(lines: &mut [String], targets: &[usize]) -> Vec<usize> {
@@ -420,6 +443,14 @@ mod tests {
         // Where the aligned ones are as many, the nearest of them still sets it.
         let members = "struct s {\n\tu32\t\t\tflags;\n\tstruct list_head\tlist;\n\tint n;";
         assert_eq!(run(members, &["\tvoid *priv;"], "};"), vec!["\tvoid\t\t\t*priv;"]);
+    }
+
+    #[test]
+    fn a_lone_backslash_stands_at_its_macros_column() {
+        // include/linux/mmdebug.h (6.12): an empty line of a macro's body.
+        let before = "#define VM_WARN_ON_FOLIO(cond, folio)\t\t({\t\t\t\\\n\tint __ret_warn = !!(cond);\t\t\t\t\t\\";
+        let after = "\tif (unlikely(__ret_warn)) {\t\t\t\t\t\\\n})";
+        assert_eq!(run(before, &["\\"], after), vec!["\t\t\t\t\t\t\t\t\t\\"]);
     }
 
     #[test]
