@@ -578,7 +578,8 @@ fn column_for(
     // A comment right above a `case` stands where the label does (82 of 87 such comments of
     // Debian 7.2's include/linux, kernel, mm, net/core, fs/ext4 and drivers/net/ethernet/intel).
     let above_case = (text.starts_with("/*") || text.starts_with("//")) && {
-        let end = (t..lines.len()).find(|&j| text.starts_with("//") || lines[j].contains("*/"));
+        // Within a few dozen lines: an unclosed `/*` is not read to the end of the file.
+        let end = (t..lines.len().min(t + 40)).find(|&j| text.starts_with("//") || lines[j].contains("*/"));
         end.and_then(|e| lines.get(e + 1))
             .is_some_and(|next| is_case(next.trim_start()))
     };

@@ -512,12 +512,12 @@ fn align_lone_params(lines: &mut [String], targets: &[usize], style: ParamStyle,
         let gap = if most(&|g| g == " ") {
             " ".to_string()
         } else {
-            let mut columns: Vec<usize> = others.iter().map(|(c, _)| *c).collect();
-            columns.sort_unstable();
-            let column = columns
+            // The commonest column; of two as common, the nearer.
+            let count = |c: usize| others.iter().filter(|(d, _)| *d == c).count();
+            let column = others
                 .iter()
-                .max_by_key(|&&c| (columns.iter().filter(|&&d| d == c).count(), std::cmp::Reverse(c)))
-                .copied()
+                .map(|(c, _)| *c)
+                .max_by_key(|&c| (count(c), std::cmp::Reverse(c)))
                 .unwrap_or(0);
             let from = width(head, 0);
             if from >= column {
