@@ -526,7 +526,7 @@ fn twin_doubts(lines: &[String], work: &FileWork, removed: &HashMap<usize, twin:
                 why: "indented as the removed line it rewrites".into(),
                 alternatives: vec![vec![(t, alt)]],
                 likely: true,
-                pairing: Pairing::First,
+                pairing: Pairing::Later,
                 sources: Vec::new(),
             });
         }
@@ -643,7 +643,7 @@ fn sentence_doubts(lines: &[String], targets: &[usize]) -> Vec<Doubt> {
             why: "sentences spaced as the file mostly spaces them".into(),
             alternatives: vec![vec![(t, other.clone())]],
             likely: true,
-            pairing: Pairing::First,
+            pairing: Pairing::Later,
             sources: Vec::new(),
         });
         // Lines of one comment between the respaced ones (without a stop) do not end the run.

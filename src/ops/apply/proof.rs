@@ -37,7 +37,10 @@ pub enum Pairing {
     /// In file order with the others of its likelihood.
     First,
     /// After every `First` doubt of its likelihood: a kind whose other ways are seldom the
-    /// author's (a gap no neighbour aligns, a continuation aligned after its parenthesis).
+    /// author's (a gap no neighbour aligns, a continuation aligned after its parenthesis, a
+    /// line indented as the removed line it rewrites, sentences spaced as the file mostly
+    /// spaces them: each needed for 1.3 to 3.3 % of its doubts on the heal benchmark, the
+    /// kinds paired first mostly 4 to 10 %).
     Later,
     /// Never combined: where kernel style leaves no real choice (a block's depth, a comment's
     /// star), another way is almost never the author's, and pairing every such doubt with
