@@ -547,11 +547,7 @@ fn column_for(
     if lexed.in_macro[t] && lines[prev].trim_start().starts_with('#') {
         let opens_body = lexed.code[prev].trim_end().ends_with('{');
         if let Some(&col) = open_parens(lexed, prev, prev).last().filter(|_| !opens_body) {
-            let column = match style.unwrap_or(Style::Aligned) {
-                Style::Aligned => col + 1,
-                Style::TabFloor => ((col + 1) / TAB) * TAB,
-                Style::Tabs(k) => k * TAB,
-            };
+            let column = style.unwrap_or(Style::Aligned).column(col + 1, 0);
             if column > 0 && width(text, column) <= MAX_COLUMNS {
                 return (column, Rule::ContinuationParen);
             }
@@ -577,12 +573,12 @@ fn column_for(
     // its `switch` does: counted braces resynchronise after any misjudged line above.
     // A comment right above a `case` stands where the label does (82 of 87 such comments of
     // Debian 7.2's include/linux, kernel, mm, net/core, fs/ext4 and drivers/net/ethernet/intel).
-    let above_case = (text.starts_with("/*") || text.starts_with("//")) && {
-        // Within a few dozen lines: an unclosed `/*` is not read to the end of the file.
-        let end = (t..lines.len().min(t + 40)).find(|&j| text.starts_with("//") || lines[j].contains("*/"));
-        end.and_then(|e| lines.get(e + 1))
-            .is_some_and(|next| is_case(next.trim_start()))
-    };
+    // The line after the comment is the first the lexer finds outside it, within a few dozen
+    // lines (an unclosed `/*` is not read to the end of the file).
+    let above_case = (text.starts_with("/*") || text.starts_with("//"))
+        && (t + 1..lines.len().min(t + 41))
+            .find(|&j| !lexed.in_comment_before[j])
+            .is_some_and(|next| is_case(lines[next].trim_start()));
     if text.starts_with('}') || is_case(text) || above_case {
         if let Some(open) = unmatched_open(lines, lexed, t) {
             let start = statement_start(lines, lexed, open);
@@ -643,11 +639,7 @@ fn column_for(
         if let Some(col) = open.last() {
             let aligned = col + 1;
             let base = indent_width(&lines[continued_statement_start(lexed, start, prev)]);
-            let column = |style: Style| match style {
-                Style::Aligned => aligned,
-                Style::TabFloor => (aligned / TAB) * TAB,
-                Style::Tabs(k) => base + k * TAB,
-            };
+            let column = |style: Style| style.column(aligned, base);
             // The likeliest style in which the line fits in the kernel's 100 columns.
             let style = style.unwrap_or_else(|| {
                 let ranked = continuation_styles(lines, lexed, t, targets, base);

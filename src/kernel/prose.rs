@@ -479,17 +479,7 @@ fn align_lone_params(lines: &mut [String], targets: &[usize], style: ParamStyle,
             continue;
         }
         // The other parameters of its comment, from the tree.
-        let top = (0..t)
-            .rev()
-            .find(|&j| lines[j].contains("/*") || lines[j].contains("*/"));
-        let bottom = (t + 1..lines.len()).find(|&j| lines[j].contains("*/") || lines[j].contains("/*"));
-        let (Some(top), Some(bottom)) = (top, bottom) else {
-            continue;
-        };
-        if lines[top].contains("*/") {
-            continue;
-        }
-        let others: Vec<(usize, &str)> = (top + 1..bottom)
+        let others: Vec<(usize, &str)> = comment_span(lines, t)
             .filter(|&j| j != t && !is_target(j))
             .filter_map(|j| {
                 let (_, a) = param_head(&lines[j])?;

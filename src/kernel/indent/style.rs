@@ -22,6 +22,16 @@ impl Style {
         Style::Tabs(2),
         Style::Tabs(3),
     ];
+
+    /// The column a continuation stands at in this style: `aligned` is one column after its
+    /// open parenthesis, `base` the indentation of the statement it continues.
+    pub fn column(self, aligned: usize, base: usize) -> usize {
+        match self {
+            Style::Aligned => aligned,
+            Style::TabFloor => (aligned / TAB) * TAB,
+            Style::Tabs(k) => base + k * TAB,
+        }
+    }
 }
 
 /// The widest a continuation line is written: of the continuation lines of Debian 6.12's

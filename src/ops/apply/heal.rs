@@ -560,19 +560,20 @@ fn gap_doubts(lines: &[String], targets: &[usize], realigned: &[usize]) -> Vec<D
         (
             gaps::block_alternatives(lines, targets),
             "a block of added lines aligned as one",
+            Pairing::First,
         ),
         (
             prose::continuation_alternatives(lines, targets),
             "a parameter's description continued as the file continues them",
+            Pairing::First,
         ),
         (
             gaps::file_alternatives(lines, targets),
             "one kind of gap spaced one way in every added line",
+            Pairing::Later,
         ),
     ];
-    for (k, (groups, why)) in grouped.into_iter().enumerate() {
-        // The file-wide spacing (the last) pairs after the others.
-        let pairing = if k == 2 { Pairing::Later } else { Pairing::First };
+    for (groups, why, pairing) in grouped {
         out.extend(groups.into_iter().map(|(first, alternatives)| Doubt {
             line: first,
             why: why.into(),
