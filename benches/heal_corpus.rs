@@ -18,7 +18,8 @@
 //! benches/heal-corpus.sh            # linux-source 6.1 -> 6.12 and 6.12 -> 7.2 from the tree cache
 //! ```
 //! `--limit N` takes the first N corpus files (kernel/bpf/ first); `--dump DIR` writes every
-//! damaged mail to `DIR/<form>/<shape>/PATH.patch` (`DIR/<old>-<new>/…` with several pairs);
+//! damaged mail to `DIR/<form>/<shape>/PATH.patch` (`DIR/<old>-<new>/…` with several pairs)
+//! and the file healed from it beside it as `PATH.healed`;
 //! `--verbose` lists the refusals, the errors and the first differing lines of each file that
 //! is not identical; `--clang-format BIN` also judges each healed file with the old tree's
 //! `.clang-format` applied to its added lines (`clang_format`).
@@ -267,6 +268,16 @@ fn heal(ctx: &Context, pair: &Pair, (file, form, shape): (usize, Form, Shape)) -
         .map_or(0, |n| n as usize);
     // With nothing written (`check`), a file the series does not touch is the old tree's.
     let healed = outcome.after.get(&entry.path).unwrap_or(&entry.old);
+    if let Some(dir) = &pair.dump {
+        // Beside the mail: what kfpatch made of it, for analysing the files that differ.
+        let path = dir
+            .join(form.name())
+            .join(shape.name())
+            .join(format!("{}.healed", entry.path));
+        if let Err(e) = std::fs::write(&path, healed) {
+            eprintln!("heal_corpus: writing {}: {e}", path.display());
+        }
+    }
     rec.added_lines = truth.added();
     if *healed == entry.new {
         rec.identical = true;
