@@ -178,7 +178,15 @@ fn split_of(run: &[&str], prev: &str, next: &str) -> usize {
             added: true,
         })
         .collect();
-    blank_split(&run, Some(prev), Some(next), &BlankOdds::default())
+    blank_split(&run, &beside(prev, next), &BlankOdds::default())
+}
+
+fn beside<'a>(above: &'a str, below: &'a str) -> Beside<'a> {
+    Beside {
+        above: Some(above),
+        above_removed: false,
+        below: Some(below),
+    }
 }
 
 #[test]
@@ -245,9 +253,9 @@ fn a_lost_blank_stands_where_the_file_puts_blank_lines_between_such_two_lines() 
         })
         .collect();
     let (above, below) = ("#ifndef __ASSEMBLY__", "#define IS_ERR_VALUE(x) unlikely(x)");
-    assert_eq!(blank_split(&run, Some(above), Some(below), &odds), 0);
+    assert_eq!(blank_split(&run, &beside(above, below), &odds), 0);
     // A file that says nothing: after the run.
-    assert_eq!(blank_split(&run, Some(above), Some(below), &BlankOdds::default()), 3);
+    assert_eq!(blank_split(&run, &beside(above, below), &BlankOdds::default()), 3);
 }
 
 #[test]
@@ -291,5 +299,115 @@ fn blank_lines_lost_at_the_end_of_the_last_hunk_are_a_choice_beside_the_added_ru
             blanks: 1,
             before: false
         }]
+    );
+}
+
+fn texts(p: &Placement) -> Vec<&str> {
+    p.lines.iter().map(|l| l.text.as_str()).collect()
+}
+
+#[test]
+fn a_removed_blank_line_slides_to_the_added_lines_so_the_lost_one_may_stand_before_them() {
+    // include/linux/pci.h, 6.1 -> 6.12: of the two blank lines under the guard, the change
+    // removes one and adds an #include. git put the removed one next to the added line, so
+    // the blank line the archive lost is the other: it stands where the file's odds put a
+    // blank line, between the #define and the #includes (the removed line was not the last
+    // old line before the blank lines, so they need not follow the added line).
+    let f = file(
+        "#ifndef LINUX_PCI_H\n#define LINUX_PCI_H\n\n\n#include <linux/mod_devicetable.h>\n\n#include <linux/types.h>\n#include <linux/init.h>\n#include <linux/ioport.h>\n#include <linux/list.h>\n#include <linux/compiler.h>\n#include <linux/errno.h>\n#include <linux/kobject.h>\n",
+    );
+    let odds = BlankOdds::learn(&f, std::path::Path::new("/nonexistent"), "pci.h");
+    let mut h = hunk(&[
+        (Context, "#ifndef LINUX_PCI_H"),
+        (Context, "#define LINUX_PCI_H"),
+        (Del, ""),
+        (Add, "#include <linux/args.h>"),
+        (Context, "#include <linux/mod_devicetable.h>"),
+    ]);
+    h.old_count += 1;
+    h.new_count += 1;
+    let p = locate(&f, &normalized(&f), &h, 1, 0, &odds).unwrap();
+    assert_eq!(
+        texts(&p),
+        vec![
+            "#ifndef LINUX_PCI_H",
+            "#define LINUX_PCI_H",
+            "",
+            "#include <linux/args.h>",
+            "#include <linux/mod_devicetable.h>"
+        ]
+    );
+    // A removed line with text is taken by the added lines after it, as before.
+    let f = file("#define A 1\nint x;\n\n#define B 2\n");
+    let mut h = hunk(&[
+        (Context, "#define A 1"),
+        (Del, "int x;"),
+        (Add, "int y;"),
+        (Context, "#define B 2"),
+    ]);
+    h.old_count += 1;
+    h.new_count += 1;
+    let p = locate(&f, &normalized(&f), &h, 1, 0, &odds).unwrap();
+    assert_eq!(texts(&p), vec!["#define A 1", "int y;", "", "#define B 2"]);
+}
+
+#[test]
+fn added_lines_between_two_blank_lines_are_set_off_on_both_sides() {
+    // include/linux/cleanup.h, 6.1 -> 6.12: `return_ptr`, two blank lines, a comment; the
+    // change writes a comment and a #define between the two blank lines, and the archive lost
+    // both. The file and its neighbours put a blank line between a #define and a comment
+    // (include/linux/kernel.h's, learnt here), so one stands before the run, one after.
+    let learnt = file(
+        "#define STACK_MAGIC\t0xdeadbeef\n\n/**\n * REPEAT_BYTE - repeat the value @x multiple times as an unsigned long value\n */\n#define upper_32_bits(n) ((u32)(((n) >> 16) >> 16))\n\n/**\n * lower_32_bits - return bits 0-31 of a number\n */\n#define lower_32_bits(n) ((u32)((n) & 0xffffffff))\n\n/**\n * upper_16_bits - return bits 16-31 of a number\n */\n#define upper_16_bits(n) ((u16)((n) >> 16))\n\n/**\n",
+    );
+    let odds = BlankOdds::learn(&learnt, std::path::Path::new("/nonexistent"), "kernel.h");
+    let f = file("#define return_ptr(p)\treturn no_free_ptr(p)\n\n\n/*\n * DEFINE_CLASS(name, type, exit, init, init_args...):\n");
+    let mut h = hunk(&[
+        (Context, "#define return_ptr(p) return no_free_ptr(p)"),
+        (Add, "/*"),
+        (
+            Add,
+            " * Only for situations where an allocation is handed in to another function",
+        ),
+        (Add, " */"),
+        (Add, "#define retain_and_null_ptr(p) ((void)__get_and_null(p, NULL))"),
+        (Context, "/*"),
+        (Context, "* DEFINE_CLASS(name, type, exit, init, init_args...):"),
+    ]);
+    h.old_count += 2;
+    h.new_count += 2;
+    let p = locate(&f, &normalized(&f), &h, 1, 0, &odds).unwrap();
+    assert_eq!(
+        texts(&p),
+        vec![
+            "#define return_ptr(p)\treturn no_free_ptr(p)",
+            "",
+            "/*",
+            " * Only for situations where an allocation is handed in to another function",
+            " */",
+            "#define retain_and_null_ptr(p) ((void)__get_and_null(p, NULL))",
+            "",
+            "/*",
+            " * DEFINE_CLASS(name, type, exit, init, init_args...):"
+        ]
+    );
+    assert_eq!(
+        p.blank_choices,
+        vec![BlankChoice {
+            run_start: 2,
+            run_len: 4,
+            blanks: 1,
+            before: false
+        }]
+    );
+    // Where the odds do not favour a blank line at both ends (no file to learn from), the two
+    // stay together, as the tree has them.
+    let p = locate(&f, &normalized(&f), &h, 1, 0, &BlankOdds::default()).unwrap();
+    assert_eq!(
+        texts(&p)[1..3],
+        [
+            "/*",
+            " * Only for situations where an allocation is handed in to another function"
+        ]
     );
 }
