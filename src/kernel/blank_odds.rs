@@ -33,13 +33,16 @@ impl Counts {
     fn learn<S: AsRef<str>>(&mut self, lines: &[S]) {
         let mut prev: Option<Kind> = None;
         let mut blanks = 0usize;
+        let mut prev_line: Option<&str> = None;
         for line in lines {
             let line = line.as_ref();
             if line.trim().is_empty() {
                 blanks += 1;
+                prev_line = None;
                 continue;
             }
-            let k = kind(line);
+            let k = kind_after(prev_line, line);
+            prev_line = Some(line);
             if let Some(p) = prev.filter(|_| blanks <= 1) {
                 self.0.entry((p, k)).or_default()[blanks] += 1;
             }
@@ -90,12 +93,31 @@ impl BlankOdds {
     /// The log odds of a blank line between `above` and `below` rather than none: the file's
     /// counts, smoothed towards the neighbours' rate (worth four lines of the file).
     pub fn log_odds(&self, above: &str, below: &str) -> f64 {
-        let (a, b) = (kind(above), kind(below));
+        self.log_odds_after(None, above, below)
+    }
+
+    /// [`BlankOdds::log_odds`], knowing the line right above `above` (the end of a multi-line
+    /// macro is its own kind of line).
+    pub fn log_odds_after(&self, above_prev: Option<&str>, above: &str, below: &str) -> f64 {
+        let (a, b) = (kind_after(above_prev, above), kind(below));
         let (direct, blank) = self.file.get(a, b);
         let (g_direct, g_blank) = self.prior.get(a, b);
         let rate = (g_blank + 1.0) / (g_direct + g_blank + 2.0);
         ((blank + 4.0 * rate) / (direct + 4.0 * (1.0 - rate))).ln()
     }
+}
+
+/// [`kind`], for a line whose previous line (if not blank) is `prev`: the last line of a
+/// multi-line macro is its own kind. It ends like any continued call or condition (`)`), but
+/// blank lines follow it as they follow a one-line `#define`, and rarely an `if (…)`.
+/// Measured on the heal benchmark without `index` lines: 7 more blank lines placed right
+/// (6.1→6.12 / 6.12→7.2: 200 → 195 / 151 → 149 wrong), none worse. Giving a continued
+/// statement's last line its own kind (`…,` then `…);`) measured worse: 6 files lost.
+fn kind_after(prev: Option<&str>, line: &str) -> Kind {
+    if prev.is_some_and(|p| p.trim_end().ends_with('\\')) && !line.trim_end().ends_with('\\') {
+        return "macro end";
+    }
+    kind(line)
 }
 
 /// What a line is, as far as blank lines around it go.
@@ -186,6 +208,42 @@ mod tests {
         assert!(odds.log_odds("#include <linux/types.h>", "struct acpi_device;") > 0.0);
         assert!(odds.log_odds("struct acpi_device;", "struct device;") < 0.0);
         assert!(odds.log_odds("/* Get the ISHTP workqueue */", "struct workqueue_struct *wq;") < 0.0);
+    }
+
+    #[test]
+    fn a_macros_last_line_is_not_a_condition_that_closes_its_parenthesis() {
+        // include/linux/gfp.h, 6.1: two-line macros set off by blank lines; and mm.h's
+        // one-line ifs, whose statement follows directly. Both close a parenthesis.
+        let file = [
+            "#define __get_free_page(gfp_mask) \\",
+            "\t\t__get_free_pages((gfp_mask), 0)",
+            "",
+            "#define __get_dma_pages(gfp_mask, order) \\",
+            "\t\t__get_free_pages((gfp_mask) | GFP_DMA, (order))",
+            "",
+            "extern void __free_pages(struct page *page, unsigned int order);",
+            "extern void free_pages(unsigned long addr, unsigned int order);",
+            "static inline void folio_put(struct folio *folio)",
+            "{",
+            "\tif (folio_put_testzero(folio))",
+            "\t\t__folio_put(folio);",
+            "}",
+        ];
+        let odds = BlankOdds::learn(&file, Path::new("/nonexistent"), "gfp.h");
+        let (end, below) = (
+            "\t((q)->limits.features & BLK_FEAT_SKIP_TAGSET_QUIESCE)",
+            "extern void blk_set_pm_only(struct request_queue *q);",
+        );
+        assert!(odds.log_odds_after(Some("#define blk_queue_skip_tagset_quiesce(q) \\"), end, below) > 0.0);
+        assert!(
+            odds.log_odds_after(
+                Some("\tif (a)"),
+                "\tif (folio_ref_sub_and_test(folio, refs))",
+                "\t\t__folio_put(folio);"
+            ) < 0.0
+        );
+        assert_eq!(kind_after(Some("#define X \\"), "\tx)"), "macro end");
+        assert_eq!(kind_after(Some("#define X \\"), "\tx; \\"), "macro line");
     }
 
     #[test]

@@ -394,8 +394,9 @@ fn healed_placement(file: &[String], hunk: &Hunk, matched: &[usize], odds: &Blan
 
 /// The old lines around a run of added lines that lost blank context lines beside it.
 struct Beside<'a> {
-    /// The old line before the run, and whether it was removed.
+    /// The old line before the run, the tree's line above it, and whether it was removed.
     above: Option<&'a str>,
+    above_prev: Option<&'a str>,
     above_removed: bool,
     /// The old line after the run.
     below: Option<&'a str>,
@@ -405,6 +406,7 @@ impl<'a> Beside<'a> {
     fn new(file: &'a [String], above: Option<usize>, above_removed: bool, below: usize) -> Beside<'a> {
         Beside {
             above: above.map(|j| file[j].as_str()),
+            above_prev: above.and_then(|j| j.checked_sub(1)).map(|j| file[j].as_str()),
             above_removed,
             below: file.get(below).map(String::as_str),
         }
@@ -475,12 +477,20 @@ fn around_run(
     let (Some(first), Some(last)) = (lines.get(rs), lines.last()) else {
         return Err(lost);
     };
-    let likely = |a: Option<&str>, b: &str| a.is_none_or(|a| odds.log_odds(a, b) > SET_OFF);
+    // The line above the run's last: the run's, or the old one above the run.
+    let before_last = lines[rs..]
+        .len()
+        .checked_sub(2)
+        .map_or(beside.above, |j| Some(lines[rs + j].text.as_str()));
     let set_off = lost.len() >= 2
         && !first.text.trim().is_empty()
         && !last.text.trim().is_empty()
-        && likely(beside.above, &first.text)
-        && beside.below.is_none_or(|b| odds.log_odds(&last.text, b) > SET_OFF);
+        && beside
+            .above
+            .is_none_or(|a| odds.log_odds_after(beside.above_prev, a, &first.text) > SET_OFF)
+        && beside
+            .below
+            .is_none_or(|b| odds.log_odds_after(before_last, &last.text, b) > SET_OFF);
     if !set_off {
         return Err(lost);
     }
@@ -519,6 +529,11 @@ fn blank_split(run: &[NewLine], beside: &Beside, odds: &BlankOdds) -> usize {
         }
     };
     let below = |k: usize| if k == len { next_old } else { Some(run[k].text.as_str()) };
+    let above_prev = |k: usize| match k {
+        0 => beside.above_prev,
+        1 => prev_old,
+        _ => Some(run[k - 2].text.as_str()),
+    };
     // The longer shared beginning says which block the run continues.
     let shared = |a: Option<&str>, b: Option<&str>| match (a, b) {
         (Some(a), Some(b)) => {
@@ -553,7 +568,7 @@ fn blank_split(run: &[NewLine], beside: &Beside, odds: &BlankOdds) -> usize {
         if k > 0 && k < len {
             s -= INSIDE_THE_RUN;
         } else if let (Some(a), Some(b)) = (a, b) {
-            s += odds.log_odds(a, b);
+            s += odds.log_odds_after(above_prev(k), a, b);
         }
         if len > 0 && k == 0 && like_below > like_above + 3 {
             s += 0.5;

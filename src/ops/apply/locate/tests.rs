@@ -184,6 +184,7 @@ fn split_of(run: &[&str], prev: &str, next: &str) -> usize {
 fn beside<'a>(above: &'a str, below: &'a str) -> Beside<'a> {
     Beside {
         above: Some(above),
+        above_prev: None,
         above_removed: false,
         below: Some(below),
     }
