@@ -412,3 +412,34 @@ fn added_lines_between_two_blank_lines_are_set_off_on_both_sides() {
         ]
     );
 }
+
+#[test]
+fn a_lost_blank_line_follows_a_functions_declarations() {
+    // include/linux/srcu.h, 6.1 -> 6.12: `int retval;`, a blank line, then the statements; the
+    // change adds a call above the first statement, and the archive lost the blank line. The
+    // file's odds between two lines ending in `;` say nothing; kernel style sets the
+    // declarations off.
+    let run = |t: &str| NewLine {
+        text: t.to_string(),
+        added: true,
+    };
+    let (above, below) = ("\tint retval;", "\tretval = __srcu_read_lock(ssp);");
+    let b = Beside {
+        above_prev: Some("{"),
+        ..beside(above, below)
+    };
+    assert_eq!(
+        blank_split(&[run("srcu_check_nmi_safety(ssp, false);")], &b, &BlankOdds::default()),
+        0
+    );
+    // A declaration added after the others still joins them.
+    assert_eq!(blank_split(&[run("int idx;")], &b, &BlankOdds::default()), 1);
+    // Not a declaration: a continued prototype's last line, a call, a return.
+    assert!(is_local_declaration("\tstruct fsnotify_rename_data rd = {"));
+    assert!(is_local_declaration("\tint i = pos, j;"));
+    // kernel/bpf/bpf_lru_list.c, 7.2: a declaring macro is a declaration.
+    assert!(is_local_declaration("\tLIST_HEAD(tmp_free);"));
+    assert!(!is_local_declaration("\t\t\t  size_t len, int cpu, int full);"));
+    assert!(!is_local_declaration("\tsrcu_check_nmi_safety(ssp, false);"));
+    assert!(!is_local_declaration("\treturn retval;"));
+}
