@@ -286,21 +286,7 @@ fn healed_placement(file: &[String], hunk: &Hunk, matched: &[usize], odds: &Blan
     let mut restored = 0;
     // Where the run of added lines since the last old line began, in `lines`.
     let mut run_start: Option<usize> = None;
-    // Where in the tree the last old line (context or removed) placed is.
-    let mut last_old: Option<usize> = None;
-    let mut last_old_removed = false;
-    // The last context line placed, and whether every line removed since it was blank: git
-    // slides a removed blank line along its run of blank lines to the added lines it pairs
-    // with, so the lost blank lines of that run may stand on either side of those added lines.
-    let mut last_kept: Option<usize> = None;
-    let mut removed_only_blanks = true;
-    let beside = |last_old, last_old_removed, last_kept, removed_only_blanks, next| {
-        if last_old_removed && removed_only_blanks {
-            Beside::new(file, last_kept, false, next)
-        } else {
-            Beside::new(file, last_old, last_old_removed, next)
-        }
-    };
+    let mut last = LastOld::default();
     for (i, l) in hunk.lines.iter().enumerate() {
         match l.kind {
             LineKind::Add => {
@@ -320,11 +306,7 @@ fn healed_placement(file: &[String], hunk: &Hunk, matched: &[usize], odds: &Blan
                         });
                     }
                     pairs.push((cursor, i));
-                    last_old = Some(cursor);
-                    last_old_removed = l.kind == LineKind::Del;
-                    if l.kind == LineKind::Context {
-                        (last_kept, removed_only_blanks) = (last_old, true);
-                    }
+                    last.placed(cursor, l.kind == LineKind::Del, true);
                     cursor += 1;
                     run_start = None;
                 }
@@ -343,7 +325,7 @@ fn healed_placement(file: &[String], hunk: &Hunk, matched: &[usize], odds: &Blan
                 restored += lost.len();
                 match run_start {
                     Some(rs) if !lost.is_empty() => {
-                        let beside = beside(last_old, last_old_removed, last_kept, removed_only_blanks, target);
+                        let beside = last.beside(file, target);
                         blank_choices.push(place_beside_run(&mut lines, rs, lost, beside, odds));
                     }
                     _ => lines.extend(lost),
@@ -355,13 +337,7 @@ fn healed_placement(file: &[String], hunk: &Hunk, matched: &[usize], odds: &Blan
                     });
                 }
                 pairs.push((target, i));
-                last_old = Some(target);
-                last_old_removed = l.kind == LineKind::Del;
-                if l.kind == LineKind::Context {
-                    (last_kept, removed_only_blanks) = (last_old, true);
-                } else {
-                    removed_only_blanks = false;
-                }
+                last.placed(target, l.kind == LineKind::Del, false);
                 cursor = target + 1;
                 k += 1;
                 run_start = None;
@@ -377,7 +353,7 @@ fn healed_placement(file: &[String], hunk: &Hunk, matched: &[usize], odds: &Blan
         if !lost.is_empty() {
             end += lost.len();
             restored += lost.len();
-            let beside = beside(last_old, last_old_removed, last_kept, removed_only_blanks, end);
+            let beside = last.beside(file, end);
             blank_choices.push(place_beside_run(&mut lines, rs, lost, beside, odds));
         }
     }
@@ -389,6 +365,41 @@ fn healed_placement(file: &[String], hunk: &Hunk, matched: &[usize], odds: &Blan
         restored_blank_lines: restored,
         pairs,
         blank_choices,
+    }
+}
+
+/// The old lines placed so far, as the lost blank lines beside the next run of added lines need
+/// them: the last one (context or removed), and the last context line with whether a line with
+/// text was removed since.
+#[derive(Default)]
+struct LastOld {
+    at: Option<usize>,
+    removed: bool,
+    kept: Option<usize>,
+    text_removed: bool,
+}
+
+impl LastOld {
+    /// The tree's line `at` was placed (`removed`, `blank`).
+    fn placed(&mut self, at: usize, removed: bool, blank: bool) {
+        (self.at, self.removed) = (Some(at), removed);
+        if !removed {
+            (self.kept, self.text_removed) = (Some(at), false);
+        } else if !blank {
+            self.text_removed = true;
+        }
+    }
+
+    /// What stands around a run that ends before the tree's line `below`. After removed blank
+    /// lines only, the run stands beside the context line before them: git slides a removed
+    /// blank line along its run of blank lines to the added lines it pairs with, so the lost
+    /// blank lines of that run may stand on either side of those added lines.
+    fn beside<'a>(&self, file: &'a [String], below: usize) -> Beside<'a> {
+        if self.removed && !self.text_removed {
+            Beside::new(file, self.kept, false, below)
+        } else {
+            Beside::new(file, self.at, self.removed, below)
+        }
     }
 }
 
@@ -603,7 +614,7 @@ fn blank_split(run: &[NewLine], beside: &Beside, odds: &BlankOdds) -> usize {
 /// whatever else the file's odds say about two lines ending in `;`. Measured on the heal
 /// benchmark without `index` lines (6.1→6.12 / 6.12→7.2): 195 → 191 / 149 → 143 wrong
 /// placements (srcu.h's `int retval;` above an added call), none worse in files; 2 and 8 place
-/// one line fewer right.
+/// one and two lines fewer right.
 const AFTER_DECLARATIONS: f64 = 4.0;
 
 /// `int i = pos, j;`, `struct foo *f = bar(x);`: a type and a name, then `;` or an initializer.
