@@ -120,6 +120,27 @@ fn kind_after(prev: Option<&str>, line: &str) -> Kind {
     kind(line)
 }
 
+/// A declaration (`int i = pos, j;`, `struct foo *f = bar(x);`, `LIST_HEAD(tmp_free);`): a type
+/// and a name, then `;` or an initializer; or one of the kernel's declaring macros.
+pub fn is_declaration(line: &str) -> bool {
+    static DECL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"^(?:(?:const|static|volatile|unsigned|signed|struct|union|enum|register)\s+)*[A-Za-z_]\w*(?:\s+\**|\s*\*+\s*)[A-Za-z_]\w*(?:\[[^\]]*\])*\s*(?:=.*|,[^()]*)?[;{]$")
+            .expect("a valid pattern")
+    });
+    let t = line.trim();
+    let first = t.split(|c: char| !c.is_alphanumeric() && c != '_').next().unwrap_or("");
+    let declaring_macro =
+        ["LIST_HEAD", "HLIST_HEAD"].contains(&first) || first.starts_with("DECLARE_") || first.starts_with("DEFINE_");
+    declaring_macro || (!matches!(first, "return" | "goto" | "else" | "case" | "do") && DECL.is_match(t))
+}
+
+/// A statement that does something: a call, an assignment, a control statement or a block's
+/// head (a line of kind `;`, `)`, `head {` or `return`); not a declaration, comment, directive,
+/// brace, label or case.
+pub fn is_statement(line: &str) -> bool {
+    matches!(kind(line), ";" | ")" | "head {" | "return") && !is_declaration(line)
+}
+
 /// What a line is, as far as blank lines around it go.
 fn kind(line: &str) -> Kind {
     let t = line.trim();

@@ -2,7 +2,7 @@
 //! whitespace-damaged hunks — by comparing lines modulo whitespace and skipping blank lines the
 //! archive dropped. Two places that fit are an error, never a guess.
 
-use crate::kernel::blank_odds::BlankOdds;
+use crate::kernel::blank_odds::{is_declaration, is_statement, BlankOdds};
 use crate::mail::{Hunk, LineKind};
 use serde::Serialize;
 
@@ -593,7 +593,7 @@ fn blank_split(run: &[NewLine], beside: &Beside, odds: &BlankOdds) -> usize {
             };
             let in_body = old_line.is_some_and(|l| l.starts_with('\t'));
             let continued = above_prev(k).is_some_and(|p| p.trim_end().ends_with([',', '(', '\\']));
-            if in_body && !continued && is_local_declaration(a) && is_code_statement(b) {
+            if in_body && !continued && is_declaration(a) && is_statement(b) {
                 s += AFTER_DECLARATIONS;
             }
         }
@@ -616,30 +616,6 @@ fn blank_split(run: &[NewLine], beside: &Beside, odds: &BlankOdds) -> usize {
 /// placements (srcu.h's `int retval;` above an added call), none worse in files; 2 and 8 place
 /// one and two lines fewer right.
 const AFTER_DECLARATIONS: f64 = 4.0;
-
-/// `int i = pos, j;`, `struct foo *f = bar(x);`: a type and a name, then `;` or an initializer.
-fn is_local_declaration(line: &str) -> bool {
-    static DECL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r"^(?:(?:const|static|volatile|unsigned|signed|struct|union|enum|register)\s+)*[A-Za-z_]\w*(?:\s+\**|\s*\*+\s*)[A-Za-z_]\w*(?:\[[^\]]*\])*\s*(?:=.*|,[^()]*)?[;{]$")
-            .expect("a valid pattern")
-    });
-    let t = line.trim();
-    let first = t.split(|c: char| !c.is_alphanumeric() && c != '_').next().unwrap_or("");
-    // The kernel's declaring macros: `LIST_HEAD(tmp_free);`, `DEFINE_MUTEX(m);`.
-    let declaring_macro =
-        ["LIST_HEAD", "HLIST_HEAD"].contains(&first) || first.starts_with("DECLARE_") || first.starts_with("DEFINE_");
-    declaring_macro || (!matches!(first, "return" | "goto" | "else" | "case" | "do") && DECL.is_match(t))
-}
-
-/// A statement that does something: a call, an assignment, a control statement; not a
-/// declaration, comment, directive or brace.
-fn is_code_statement(line: &str) -> bool {
-    let t = line.trim();
-    !t.is_empty()
-        && !t.starts_with(['/', '*', '#', '{', '}'])
-        && !is_local_declaration(t)
-        && (t.ends_with(';') || t.ends_with('{') || t.ends_with(')'))
-}
 
 /// What a lost blank line between two of a run's added lines costs, in log odds: the proof
 /// search tries those places; the first guess only when both ends are very unlikely.

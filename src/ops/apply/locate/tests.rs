@@ -26,6 +26,14 @@ fn hunk(lines: &[(LineKind, &str)]) -> Hunk {
     }
 }
 
+/// A hunk whose header still counts `lost` blank context lines the mail dropped.
+fn hunk_that_lost(lines: &[(LineKind, &str)], lost: usize) -> Hunk {
+    let mut h = hunk(lines);
+    h.old_count += lost;
+    h.new_count += lost;
+    h
+}
+
 fn file(text: &str) -> Vec<String> {
     text.lines().map(str::to_string).collect()
 }
@@ -35,16 +43,17 @@ use LineKind::*;
 #[test]
 fn heal_restores_lost_blank_lines_and_tree_bytes() {
     let f = file("#define A\t(1 << 0)\n#define B  (1 << 1)\n\n/*\n * doc\n");
-    let mut h = hunk(&[
-        (Context, "#define A (1 << 0)"),
-        (Context, "#define B (1 << 1)"),
-        (Add, "#define C (1 << 2)"),
-        (Context, "/*"),
-        (Context, "* doc"),
-    ]);
     // The header still counts the blank line the archive dropped.
-    h.old_count += 1;
-    h.new_count += 1;
+    let h = hunk_that_lost(
+        &[
+            (Context, "#define A (1 << 0)"),
+            (Context, "#define B (1 << 1)"),
+            (Add, "#define C (1 << 2)"),
+            (Context, "/*"),
+            (Context, "* doc"),
+        ],
+        1,
+    );
     let p = locate(&f, &normalized(&f), &h, 40, 0, &BlankOdds::default()).unwrap();
     assert_eq!(p.strategy, Strategy::Healed);
     assert_eq!((p.start, p.end, p.restored_blank_lines), (0, 5, 1));
@@ -267,16 +276,17 @@ fn blank_lines_lost_at_the_end_of_the_last_hunk_are_a_choice_beside_the_added_ru
     // the run (the author put it before the new `#endif` guard), so it is a choice the proof
     // search can take the other way.
     let f = file("}\n#endif\n\n#endif /* _LINUX_SYNC_CORE_H */\n\n");
-    let mut h = hunk(&[
-        (Context, "}"),
-        (Context, "#endif"),
-        (Del, "#endif /* _LINUX_SYNC_CORE_H */"),
-        (Add, "#ifdef CONFIG_X"),
-        (Add, "#endif"),
-        (Add, "#endif /* _LINUX_SYNC_CORE_H */"),
-    ]);
-    h.old_count += 2;
-    h.new_count += 2;
+    let h = hunk_that_lost(
+        &[
+            (Context, "}"),
+            (Context, "#endif"),
+            (Del, "#endif /* _LINUX_SYNC_CORE_H */"),
+            (Add, "#ifdef CONFIG_X"),
+            (Add, "#endif"),
+            (Add, "#endif /* _LINUX_SYNC_CORE_H */"),
+        ],
+        2,
+    );
     let p = locate(&f, &normalized(&f), &h, 1, 0, &BlankOdds::default()).unwrap();
     assert_eq!((p.start, p.end, p.restored_blank_lines), (0, 5, 2));
     let texts: Vec<&str> = p.lines.iter().map(|l| l.text.as_str()).collect();
@@ -318,15 +328,16 @@ fn a_removed_blank_line_slides_to_the_added_lines_so_the_lost_one_may_stand_befo
         "#ifndef LINUX_PCI_H\n#define LINUX_PCI_H\n\n\n#include <linux/mod_devicetable.h>\n\n#include <linux/types.h>\n#include <linux/init.h>\n#include <linux/ioport.h>\n#include <linux/list.h>\n#include <linux/compiler.h>\n#include <linux/errno.h>\n#include <linux/kobject.h>\n",
     );
     let odds = BlankOdds::learn(&f, std::path::Path::new("/nonexistent"), "pci.h");
-    let mut h = hunk(&[
-        (Context, "#ifndef LINUX_PCI_H"),
-        (Context, "#define LINUX_PCI_H"),
-        (Del, ""),
-        (Add, "#include <linux/args.h>"),
-        (Context, "#include <linux/mod_devicetable.h>"),
-    ]);
-    h.old_count += 1;
-    h.new_count += 1;
+    let h = hunk_that_lost(
+        &[
+            (Context, "#ifndef LINUX_PCI_H"),
+            (Context, "#define LINUX_PCI_H"),
+            (Del, ""),
+            (Add, "#include <linux/args.h>"),
+            (Context, "#include <linux/mod_devicetable.h>"),
+        ],
+        1,
+    );
     let p = locate(&f, &normalized(&f), &h, 1, 0, &odds).unwrap();
     assert_eq!(
         texts(&p),
@@ -340,14 +351,15 @@ fn a_removed_blank_line_slides_to_the_added_lines_so_the_lost_one_may_stand_befo
     );
     // A removed line with text is taken by the added lines after it, as before.
     let f = file("#define A 1\nint x;\n\n#define B 2\n");
-    let mut h = hunk(&[
-        (Context, "#define A 1"),
-        (Del, "int x;"),
-        (Add, "int y;"),
-        (Context, "#define B 2"),
-    ]);
-    h.old_count += 1;
-    h.new_count += 1;
+    let h = hunk_that_lost(
+        &[
+            (Context, "#define A 1"),
+            (Del, "int x;"),
+            (Add, "int y;"),
+            (Context, "#define B 2"),
+        ],
+        1,
+    );
     let p = locate(&f, &normalized(&f), &h, 1, 0, &odds).unwrap();
     assert_eq!(texts(&p), vec!["#define A 1", "int y;", "", "#define B 2"]);
 }
@@ -363,20 +375,21 @@ fn added_lines_between_two_blank_lines_are_set_off_on_both_sides() {
     );
     let odds = BlankOdds::learn(&learnt, std::path::Path::new("/nonexistent"), "kernel.h");
     let f = file("#define return_ptr(p)\treturn no_free_ptr(p)\n\n\n/*\n * DEFINE_CLASS(name, type, exit, init, init_args...):\n");
-    let mut h = hunk(&[
-        (Context, "#define return_ptr(p) return no_free_ptr(p)"),
-        (Add, "/*"),
-        (
-            Add,
-            " * Only for situations where an allocation is handed in to another function",
-        ),
-        (Add, " */"),
-        (Add, "#define retain_and_null_ptr(p) ((void)__get_and_null(p, NULL))"),
-        (Context, "/*"),
-        (Context, "* DEFINE_CLASS(name, type, exit, init, init_args...):"),
-    ]);
-    h.old_count += 2;
-    h.new_count += 2;
+    let h = hunk_that_lost(
+        &[
+            (Context, "#define return_ptr(p) return no_free_ptr(p)"),
+            (Add, "/*"),
+            (
+                Add,
+                " * Only for situations where an allocation is handed in to another function",
+            ),
+            (Add, " */"),
+            (Add, "#define retain_and_null_ptr(p) ((void)__get_and_null(p, NULL))"),
+            (Context, "/*"),
+            (Context, "* DEFINE_CLASS(name, type, exit, init, init_args...):"),
+        ],
+        2,
+    );
     let p = locate(&f, &normalized(&f), &h, 1, 0, &odds).unwrap();
     assert_eq!(
         texts(&p),
@@ -435,11 +448,11 @@ fn a_lost_blank_line_follows_a_functions_declarations() {
     // A declaration added after the others still joins them.
     assert_eq!(blank_split(&[run("int idx;")], &b, &BlankOdds::default()), 1);
     // Not a declaration: a continued prototype's last line, a call, a return.
-    assert!(is_local_declaration("\tstruct fsnotify_rename_data rd = {"));
-    assert!(is_local_declaration("\tint i = pos, j;"));
+    assert!(is_declaration("\tstruct fsnotify_rename_data rd = {"));
+    assert!(is_declaration("\tint i = pos, j;"));
     // kernel/bpf/bpf_lru_list.c, 7.2: a declaring macro is a declaration.
-    assert!(is_local_declaration("\tLIST_HEAD(tmp_free);"));
-    assert!(!is_local_declaration("\t\t\t  size_t len, int cpu, int full);"));
-    assert!(!is_local_declaration("\tsrcu_check_nmi_safety(ssp, false);"));
-    assert!(!is_local_declaration("\treturn retval;"));
+    assert!(is_declaration("\tLIST_HEAD(tmp_free);"));
+    assert!(!is_declaration("\t\t\t  size_t len, int cpu, int full);"));
+    assert!(!is_declaration("\tsrcu_check_nmi_safety(ssp, false);"));
+    assert!(!is_declaration("\treturn retval;"));
 }
