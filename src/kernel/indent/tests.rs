@@ -501,3 +501,38 @@ fn a_macro_body_starts_where_the_nearest_macro_of_the_tree_starts_its_body() {
     let out = run(before, &["#define X(a) \\", ", .a = (a)"], "");
     assert_eq!(out[1], "\t, .a = (a)");
 }
+
+#[test]
+fn a_macro_body_opening_otherwise_than_the_trees_takes_the_nearest_macros_depth() {
+    // include/linux/bcd.h (6.1 -> 6.12): the tree's bodies open `\t\t(`, the new one with a word.
+    let before = "#define bin2bcd(x)\t\t\t\t\t\\\n\t\t(__builtin_constant_p((u8 )(x)) ?\t\\\n\t\tconst_bin2bcd(x) :\t\t\t\\\n\t\t_bin2bcd(x))\n\n";
+    let out = run(
+        before,
+        &["#define bcd_is_valid(x)\t\t\t\t\t\\", "const_bcd_is_valid(x)"],
+        "",
+    );
+    assert_eq!(out[1], "\t\tconst_bcd_is_valid(x)");
+}
+
+#[test]
+fn a_lock_annotation_under_a_two_line_function_head_is_a_tab_in() {
+    // include/linux/sched/wake_q.h (6.12 -> 7.2): the return type on its own line above.
+    let out = run(
+        "extern void wake_up_q(struct wake_q_head *head);\n",
+        &[
+            "static inline",
+            "void raw_spin_unlock_wake(raw_spinlock_t *lock, struct wake_q_head *wake_q)",
+            "__releases(lock)",
+            "{",
+            "guard(preempt)();",
+            "}",
+        ],
+        "",
+    );
+    assert_eq!(
+        out[1],
+        "void raw_spin_unlock_wake(raw_spinlock_t *lock, struct wake_q_head *wake_q)"
+    );
+    assert_eq!(out[2], "\t__releases(lock)");
+    assert_eq!(out[4], "\tguard(preempt)();");
+}
