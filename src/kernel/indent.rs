@@ -636,6 +636,29 @@ fn column_for(
         if base == 0 && annotation && head_done && !lexed.in_macro[t] && lexed.code[prev].trim_end().ends_with(')') {
             return (TAB, Rule::Continuation);
         }
+        // The body of an unbraced head that is itself an unbraced body (`for (…)` /
+        // `\tif (…)` / `\t\tbreak;`, or under `list_for_each_entry(…)`) is a tab in from
+        // the innermost head, not from the statement's first line: the nearest head above
+        // that open parentheses hold together down to `prev`.
+        if open.is_empty() {
+            let mut depth_after = vec![0i32; prev + 1 - start];
+            let mut depth = 0;
+            for (k, code) in lexed.code[start..=prev].iter().enumerate() {
+                depth += code.matches(['(', '[']).count() as i32 - code.matches([')', ']']).count() as i32;
+                depth_after[k] = depth;
+            }
+            for k in (start + 1..=prev).rev() {
+                if depth_after[k - start - 1] != 0 {
+                    continue;
+                }
+                if is_control_head(&lexed.code[k]) {
+                    return (indent_width(&lines[k]) + TAB, Rule::UnbracedBody);
+                }
+                // A line at statement level that is not a head ends the search: a head above
+                // it does not hold it together with `prev`.
+                break;
+            }
+        }
         // A continuation under another continuation of its statement, inside the same
         // parentheses, stands where that one stands: whatever style the author continues in,
         // the line above shows it (`return a &&\n\t\tb &&\n\t\tc;`, map_in_map.c).

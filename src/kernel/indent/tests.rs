@@ -536,3 +536,37 @@ fn a_lock_annotation_under_a_two_line_function_head_is_a_tab_in() {
     assert_eq!(out[2], "\t__releases(lock)");
     assert_eq!(out[4], "\tguard(preempt)();");
 }
+
+#[test]
+fn the_body_of_an_unbraced_head_inside_an_unbraced_body_is_a_tab_in_from_the_inner_head() {
+    // kernel/bpf/memalloc.c and include/linux/bpf_local_storage.h (6.1 -> 6.12).
+    let out = run(
+        "static void f(void)\n{\n",
+        &[
+            "llist_for_each_safe(llnode, t, llist_del_all(&c->free_llist_extra_rcu))",
+            "if (__llist_add(llnode, &c->free_by_rcu))",
+            "c->free_by_rcu_tail = llnode;",
+            "hlist_for_each_entry_rcu(selem, &local_storage->list, snode,",
+            "rcu_read_lock_trace_held())",
+            "if (rcu_access_pointer(SDATA(selem)->smap) == smap)",
+            "break;",
+            "for (i = 0; i < n; i++)",
+            "if (a[i])",
+            "break;",
+            "return;",
+        ],
+        "}\n",
+    );
+    assert_eq!(out[2], "\t\t\tc->free_by_rcu_tail = llnode;");
+    assert_eq!(out[6], "\t\t\tbreak;");
+    assert_eq!(out[8], "\t\tif (a[i])");
+    assert_eq!(out[9], "\t\t\tbreak;");
+    assert_eq!(out[10], "\treturn;");
+    // A statement continued inside the body is not the inner head's body.
+    let out = run(
+        "static void f(void)\n{\n",
+        &["for (;;)", "if (a)", "x = y +", "z;"],
+        "}\n",
+    );
+    assert_eq!(out[3], "\t\t\tz;");
+}
