@@ -528,6 +528,9 @@ fn open_parens(lexed: &Lexed, from: usize, to: usize) -> Vec<usize> {
     stack
 }
 
+/// Past this column a continuation that fits in no style takes the narrowest one.
+const RUNAWAY_COLUMN: usize = 60;
+
 fn column_for(
     lines: &[String],
     lexed: &Lexed,
@@ -681,7 +684,16 @@ fn column_for(
             let style = style.unwrap_or_else(|| {
                 let ranked = continuation_styles(lines, lexed, t, targets, base);
                 let fits = |s: &Style| width(text, column(*s)) <= MAX_COLUMNS;
-                ranked.iter().copied().find(fits).unwrap_or(ranked[0])
+                // When none fits and the likeliest would start past column 60, the narrowest:
+                // nested calls each aligned under the last one's parenthesis run away to the
+                // right (packing.h's 50 nested `__builtin_choose_expr(` reached column 400, and
+                // the macro's backslashes with them). Heal benchmark: no figure changes.
+                let narrowest = || ranked.iter().copied().min_by_key(|s| column(*s)).unwrap_or(ranked[0]);
+                match ranked.iter().copied().find(fits) {
+                    Some(style) => style,
+                    None if column(ranked[0]) >= RUNAWAY_COLUMN => narrowest(),
+                    None => ranked[0],
+                }
             });
             return (column(style), Rule::ContinuationParen);
         }

@@ -570,3 +570,18 @@ fn the_body_of_an_unbraced_head_inside_an_unbraced_body_is_a_tab_in_from_the_inn
     );
     assert_eq!(out[3], "\t\t\tz;");
 }
+
+#[test]
+fn nested_calls_that_fit_nowhere_do_not_run_away_to_the_right() {
+    // include/linux/packing.h (6.12 -> 7.2): fifty nested `__builtin_choose_expr(`, each
+    // continuing the last one's parentheses; aligned under each, they reached column 400.
+    let mut added: Vec<String> = vec!["#define CHECK_PACKED_FIELDS(fields) \\".into()];
+    added.extend((1..=8).map(|n| {
+        format!("__builtin_choose_expr(ARRAY_SIZE(fields) == {n}, ({{ CHECK_PACKED_FIELDS_{n}(fields); }}), \\")
+    }));
+    added.push("({ BUILD_BUG_ON_MSG(1, \"CHECK_PACKED_FIELDS() must be used with an array\"); })))))))))".into());
+    let added: Vec<&str> = added.iter().map(String::as_str).collect();
+    let out = run("", &added, "");
+    let widest = out.iter().map(|l| width(l, 0)).max().unwrap();
+    assert!(widest < 140, "{out:#?}");
+}
