@@ -585,3 +585,14 @@ fn nested_calls_that_fit_nowhere_do_not_run_away_to_the_right() {
     let widest = out.iter().map(|l| width(l, 0)).max().unwrap();
     assert!(widest < 140, "{out:#?}");
 }
+
+#[test]
+fn a_kernel_doc_marker_stands_where_the_files_own_stand_and_says_nothing_of_depth() {
+    // include/linux/damon.h (6.1 -> 6.12): the file puts `/* private: */` in column 0.
+    let before = "struct damos_quota {\n\tunsigned long ms;\n\n/* private: */\n\tunsigned long charged_sz;\n};\n\nstruct damos_watermarks {\n\tunsigned long low;\n\n";
+    let out = run(before, &["/* private: */", "bool activated;", "};"], "");
+    assert_eq!(out, vec!["/* private: */", "\tbool activated;", "};"]);
+    // A file without one of its own: a tab in, as the members.
+    let out = run("struct s {\n\tint a;\n", &["/* private: */", "int b;"], "};");
+    assert_eq!(out, vec!["\t/* private: */", "\tint b;"]);
+}
