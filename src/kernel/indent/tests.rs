@@ -150,7 +150,7 @@ fn macro_bodies_strings_and_comments_over_unbraced_ifs() {
     assert_eq!(out, vec!["\\x01\\x02\\"]);
     // kernel/bpf/stackmap.c: a comment between an unbraced if and its body.
     let out = run(
-        "\tif (unlikely(!trace))\n\t\t/* couldn't fetch the stack trace */\n\t\treturn -EFAULT;",
+        "{\n\tif (unlikely(!trace))\n\t\t/* couldn't fetch the stack trace */\n\t\treturn -EFAULT;",
         &["err = f();"],
         "",
     );
@@ -168,7 +168,7 @@ fn switch_case_comment_and_label() {
         out,
         vec!["\tcase 1:", "\t\ty = 2;", "\t\tbreak;", "\tdefault:", "\t\tbreak;"]
     );
-    let out = run("\tint a;", &["/*", "* text", "*/", "out:", "return a;"], "}");
+    let out = run("{\n\tint a;", &["/*", "* text", "*/", "out:", "return a;"], "}");
     assert_eq!(out, vec!["\t/*", "\t * text", "\t */", "out:", "\treturn a;"]);
 }
 
@@ -595,4 +595,30 @@ fn a_kernel_doc_marker_stands_where_the_files_own_stand_and_says_nothing_of_dept
     // A file without one of its own: a tab in, as the members.
     let out = run("struct s {\n\tint a;\n", &["/* private: */", "int b;"], "};");
     assert_eq!(out, vec!["\t/* private: */", "\tint b;"]);
+}
+
+#[test]
+fn outside_any_brace_a_statement_starts_in_column_0_whatever_stands_above() {
+    // include/linux/pid.h (6.1 -> 6.12): a macro opens a brace another closes; the comment
+    // between them stands three tabs in at file level.
+    let before = "pid_t pid_vnr(struct pid *pid);\n\n#define do_each_pid_task(pid, type, task)\t\t\t\t\\\n\tdo {\t\t\t\t\t\t\t\t\\\n\t\tif ((pid) != NULL)\t\t\t\t\t\\\n\t\t\thlist_for_each_entry_rcu((task),\t\t\\\n\t\t\t\t&(pid)->tasks[type], pid_links[type]) {\n\n\t\t\t/*\n\t\t\t * Both old and new leaders may be attached to\n\t\t\t * the same pid in the middle of de_thread().\n\t\t\t */\n#define while_each_pid_task(pid, type, task)\t\t\t\t\\\n\t\t\t\tif (type == PIDTYPE_PID)\t\t\\\n\t\t\t\t\tbreak;\t\t\t\t\\\n\t\t\t}\t\t\t\t\t\t\\\n\t} while (0)\n\n#define do_each_pid_thread(pid, type, task)\t\t\t\t\\\n\tdo_each_pid_task(pid, type, task) {\t\t\t\t\\\n\t\tstruct task_struct *tg___ = task;\t\t\t\\\n\t\tfor_each_thread(tg___, task) {\n\n#define while_each_pid_thread(pid, type, task)\t\t\t\t\\\n\t\t}\t\t\t\t\t\t\t\\\n\t\ttask = tg___;\t\t\t\t\t\t\\\n\t} while_each_pid_task(pid, type, task)\n\n";
+    let out = run(
+        before,
+        &[
+            "static inline struct pid *task_pid(struct task_struct *task)",
+            "{",
+            "return task->thread_pid;",
+            "}",
+        ],
+        "",
+    );
+    assert_eq!(
+        out,
+        vec![
+            "static inline struct pid *task_pid(struct task_struct *task)",
+            "{",
+            "\treturn task->thread_pid;",
+            "}"
+        ]
+    );
 }
