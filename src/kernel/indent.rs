@@ -190,6 +190,8 @@ pub enum Rule {
     SameAsStatement,
     /// `/* private: */` or `/* public: */`, where the file's own stand.
     KernelDocMarker,
+    /// Outside any brace and macro: column 0, whatever the line above stands at.
+    FileLevel,
 }
 
 impl Rule {
@@ -238,6 +240,7 @@ impl Rule {
             Rule::CaseLabel => "case label at the switch's depth",
             Rule::SameAsStatement => "same depth as the statement above",
             Rule::KernelDocMarker => "kernel-doc marker where the file's nearest one stands",
+            Rule::FileLevel => "outside any brace: column 0",
         }
     }
 }
@@ -411,9 +414,14 @@ fn previous_non_blank(lines: &[String], lexed: &Lexed, before: usize) -> Option<
 /// The line of the innermost `{` still open above line `t`: within `t`'s macro when `t` is in
 /// one, otherwise outside preprocessor lines (whose braces belong to their macros).
 fn unmatched_open(lines: &[String], lexed: &Lexed, t: usize) -> Option<usize> {
+    unmatched_open_within(lines, lexed, t, 5000)
+}
+
+/// [`unmatched_open`], looking up to `reach` lines back.
+fn unmatched_open_within(lines: &[String], lexed: &Lexed, t: usize, reach: usize) -> Option<usize> {
     let inside_macro = lexed.in_macro[t];
     let mut depth = 0usize;
-    for k in (t.saturating_sub(5000)..t).rev() {
+    for k in (t.saturating_sub(reach)..t).rev() {
         let directive = lines[k].trim_start().starts_with('#');
         if inside_macro {
             if !lexed.in_macro[k] && !directive {
@@ -627,8 +635,15 @@ fn column_for(
         if open.is_empty() {
             let mut depth_after = vec![0i32; prev + 1 - start];
             let mut depth = 0;
+            // Counted as `open_parens` counts: a closing one with none open is ignored.
             for (k, code) in lexed.code[start..=prev].iter().enumerate() {
-                depth += code.matches(['(', '[']).count() as i32 - code.matches([')', ']']).count() as i32;
+                for c in code.chars() {
+                    match c {
+                        '(' | '[' => depth += 1,
+                        ')' | ']' => depth = (depth - 1).max(0),
+                        _ => {}
+                    }
+                }
                 depth_after[k] = depth;
             }
             for k in (start + 1..=prev).rev() {
@@ -665,10 +680,12 @@ fn column_for(
             let style = style.unwrap_or_else(|| {
                 let ranked = continuation_styles(lines, lexed, t, targets, base);
                 let fits = |s: &Style| width(text, column(*s)) <= MAX_COLUMNS;
-                // When none fits and the likeliest would start past column 60, the narrowest:
-                // nested calls each aligned under the last one's parenthesis run away to the
-                // right (packing.h's 50 nested `__builtin_choose_expr(` reached column 400, and
-                // the macro's backslashes with them). Heal benchmark: no figure changes.
+                // When none fits and the likeliest would start at column 60 or further, the
+                // narrowest: nested calls each aligned under the last one's parenthesis run
+                // away to the right (packing.h's 50 nested `__builtin_choose_expr(` reached
+                // column 400, and the macro's backslashes with them). Heal benchmark: no
+                // figure changes; the narrowest whenever none fits, near lines too: -1 / -3
+                // added lines exact (authors do write past 100 columns).
                 let narrowest = || ranked.iter().copied().min_by_key(|s| column(*s)).unwrap_or(ranked[0]);
                 match ranked.iter().copied().find(fits) {
                     Some(style) => style,
@@ -738,9 +755,16 @@ fn column_for(
     // closes, so the comment between them stands three tabs in at file level, and every
     // function after it followed (127 lines). Tab-indented only: a file that indents its
     // `#ifdef` branches by spaces keeps them (irqflags.h). Heal benchmark, archive without
-    // `index` lines: +147 / +45 added lines exact.
-    if base > 0 && base.is_multiple_of(TAB) && !lexed.in_macro[t] && unmatched_open(lines, lexed, t).is_none() {
-        return (0, Rule::SameAsStatement);
+    // `index` lines: +147 / +45 added lines exact. (The file is read back to its start: a
+    // block longer than `unmatched_open`'s reach is not file level.)
+    let tabs_only = !leading(&lines[start]).contains(' ');
+    if base > 0
+        && tabs_only
+        && !lexed.in_macro[t]
+        && open_parens(lexed, start, prev).is_empty()
+        && unmatched_open_within(lines, lexed, t, usize::MAX).is_none()
+    {
+        return (0, Rule::FileLevel);
     }
     (base, Rule::SameAsStatement)
 }

@@ -123,8 +123,8 @@ fn opens_comment_text(word: &str) -> bool {
     matches!(word, "*" | "/*" | "/**" | "//")
 }
 
-/// `flip`: the other reading of an insertion than the usual one for its anchor.
-fn apply_anchored(line: &str, twin: &str, flip: bool) -> (String, usize) {
+/// `other_reading`: the other reading of an insertion than the usual one for its anchor.
+fn apply_anchored(line: &str, twin: &str, other_reading: bool) -> (String, usize) {
     let (lead, mine) = split(line);
     let (twin_lead, theirs) = split(twin);
     if mine.words.len() < 2 || mine.words.len() > 400 || theirs.words.len() > 400 {
@@ -158,12 +158,12 @@ fn apply_anchored(line: &str, twin: &str, flip: bool) -> (String, usize) {
         // words before the twin's next one (`unsigned int x;` for `unsigned\t\t\tx;`), the
         // twin's gap is the one before that word, not after this one.
         let inserted = pairs.get(k + 1).filter(|&&(i1, j1)| j1 == j + 1 && i1 > i + 1);
-        let inserted_left = flip != (i == 0 && j == 0 && opens_comment_text(mine.words[0]));
-        if let (Some(&(i1, _)), true) = (inserted, inserted_left) {
+        let left_anchored = other_reading != (i == 0 && j == 0 && opens_comment_text(mine.words[0]));
+        if let (Some(&(i1, _)), true) = (inserted, left_anchored) {
             single.push(i1);
         }
         let next_matched =
-            pairs.get(k + 1).is_some_and(|&(i1, _)| i1 == i + 1) || (inserted.is_some() && !inserted_left);
+            pairs.get(k + 1).is_some_and(|&(i1, _)| i1 == i + 1) || (inserted.is_some() && !left_anchored);
         if !next_matched
             && i + 1 < mine.words.len()
             && j + 1 < theirs.words.len()

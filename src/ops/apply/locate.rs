@@ -525,6 +525,8 @@ const SET_OFF: f64 = 1.0;
 /// label or an opening brace, never right before a closing one. A run that continues the block
 /// below (`#define DRV_NAME_X` above `#define DRV_NAME_X_MS`) is set off from the block above,
 /// and the other way round; of equals, after the run (the common "append to the block above").
+/// After a removed line with text, never before the run's first line, and inside the run too
+/// where the odds there beat the cost of standing inside it.
 fn blank_split(run: &[NewLine], beside: &Beside, odds: &BlankOdds) -> usize {
     let (prev_old, next_old) = (beside.above, beside.below);
     let len = run.len();
@@ -608,8 +610,9 @@ fn blank_split(run: &[NewLine], beside: &Beside, odds: &BlankOdds) -> usize {
     // `max_by` keeps the last of equals: after the run.
     // After removed lines, the first added line takes their place, before the blank lines
     // that followed them; the lost ones stand after it, at the end of the run or, where the
-    // odds say so strongly, inside it (gpio/consumer.h's `+#include <linux/types.h>`, then
-    // the blank line, then `+struct acpi_device;` that opens the next paragraph). Heal
+    // odds say so strongly, inside it (fsnotify.h: a new function written where the old
+    // one's first lines were; the blank line stands between the two functions, not after
+    // the second one's `{`). Heal
     // benchmark, archive without `index` lines: +1 / +0 files identical, 191 → 186 / 143 → 143
     // wrong placements, +1 / -3 added lines exact, against always after the run.
     let from = match (beside.above_removed, len) {
