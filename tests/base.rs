@@ -184,8 +184,8 @@ fn a_series_without_index_lines_is_bad_input() {
     .unwrap();
     let run = kfpatch(&["base", "--tree", tree("7.2").to_str().unwrap(), bare.to_str().unwrap()]);
     run.expect_code(2);
-    let err = run.stderr.trim_end();
-    assert_eq!(err.lines().count(), 1, "{}", run.shown);
+    let err = run.stderr_without_lock_waits();
+    assert_eq!(err.trim_end().lines().count(), 1, "{}", run.shown);
     assert!(
         err.contains("bare.diff: no `index` line names a preimage blob"),
         "{}",

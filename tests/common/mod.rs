@@ -19,6 +19,17 @@ impl Run {
         assert_eq!(self.code, code, "unexpected exit code\n{}", self.shown);
         self
     }
+
+    /// stderr without the notice that kfpatch waited for another one to release a tree's lock:
+    /// tests that read the same cached tree in parallel take turns, and the wait is not part
+    /// of what a test asserts about its own error.
+    pub fn stderr_without_lock_waits(&self) -> String {
+        self.stderr
+            .lines()
+            .filter(|l| !l.contains("waiting for another kfpatch writing this tree"))
+            .map(|l| format!("{l}\n"))
+            .collect()
+    }
 }
 
 pub fn kfpatch(args: &[&str]) -> Run {
