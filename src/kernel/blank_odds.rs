@@ -197,10 +197,9 @@ fn kind(line: &str) -> Kind {
         return "macro line";
     }
     // `EXPORT_SYMBOL(f);` (and `EXPORT_PER_CPU_SYMBOL`, `EXPORT_TRACEPOINT_SYMBOL`) follows
-    // its function's `}` directly (checkpatch: "should
-    // immediately follow its function"); as any `;` line, it took the blank line that sets
-    // the next function off. Heal benchmark, archive without `index` lines: 186 -> 184 /
-    // 143 -> 141 lines placed wrongly.
+    // its function's `}` directly (checkpatch: "should immediately follow its function"); as
+    // any `;` line, it took the blank line that sets the next function off. Heal benchmark,
+    // archive without `index` lines: 186 -> 184 / 143 -> 141 lines placed wrongly.
     if t.starts_with("EXPORT_") {
         return "export";
     }

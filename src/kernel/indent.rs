@@ -499,8 +499,14 @@ fn statement_start(lines: &[String], lexed: &Lexed, j: usize) -> usize {
 
 /// Visual columns of the parentheses/brackets still open after lines `from..=to`.
 fn open_parens(lexed: &Lexed, from: usize, to: usize) -> Vec<usize> {
+    open_parens_each(lexed, from, to, |_, _| {})
+}
+
+/// [`open_parens`], telling `after_line` what is still open after each line of `from..=to`
+/// (its index, the columns): one pass for callers that need every line's depth.
+fn open_parens_each(lexed: &Lexed, from: usize, to: usize, mut after_line: impl FnMut(usize, &[usize])) -> Vec<usize> {
     let mut stack = Vec::new();
-    for code in &lexed.code[from..=to] {
+    for (k, code) in lexed.code[from..=to].iter().enumerate() {
         let mut col = 0;
         for c in code.chars() {
             match c {
@@ -512,6 +518,7 @@ fn open_parens(lexed: &Lexed, from: usize, to: usize) -> Vec<usize> {
             }
             col = if c == '\t' { (col / TAB + 1) * TAB } else { col + 1 };
         }
+        after_line(from + k, &stack);
     }
     stack
 }
@@ -633,21 +640,12 @@ fn column_for(
         // the innermost head, not from the statement's first line: the nearest head above
         // that open parentheses hold together down to `prev`.
         if open.is_empty() {
-            let mut depth_after = vec![0i32; prev + 1 - start];
-            let mut depth = 0;
-            // Counted as `open_parens` counts: a closing one with none open is ignored.
-            for (k, code) in lexed.code[start..=prev].iter().enumerate() {
-                for c in code.chars() {
-                    match c {
-                        '(' | '[' => depth += 1,
-                        ')' | ']' => depth = (depth - 1).max(0),
-                        _ => {}
-                    }
-                }
-                depth_after[k] = depth;
-            }
+            let mut closed_after = vec![false; prev + 1 - start];
+            open_parens_each(lexed, start, prev, |j, still_open| {
+                closed_after[j - start] = still_open.is_empty()
+            });
             for k in (start + 1..=prev).rev() {
-                if depth_after[k - start - 1] != 0 {
+                if !closed_after[k - start - 1] {
                     continue;
                 }
                 if is_control_head(&lexed.code[k]) {

@@ -31,10 +31,24 @@ pub(super) fn kernel_doc_marker_indent<'a>(
     if !is_kernel_doc_marker(text) {
         return None;
     }
-    let nearest = (0..lines.len())
-        .filter(|&j| j != t && targets.binary_search(&j).is_err() && is_kernel_doc_marker(&lines[j]))
-        .min_by_key(|&j| j.abs_diff(t))?;
+    let nearest = nearest_tree_line(lines, t, targets, lines.len(), is_kernel_doc_marker)?;
     Some(leading(&lines[nearest]))
+}
+
+/// The line of the tree (not among `targets`) nearest to `t`, within `reach` lines either
+/// side, that `is` says is one of its kind.
+fn nearest_tree_line(
+    lines: &[String],
+    t: usize,
+    targets: &[usize],
+    reach: usize,
+    is: impl Fn(&str) -> bool,
+) -> Option<usize> {
+    let lo = t.saturating_sub(reach);
+    let hi = t.saturating_add(reach).min(lines.len());
+    (lo..hi)
+        .filter(|&j| j != t && targets.binary_search(&j).is_err() && is(&lines[j]))
+        .min_by_key(|&j| j.abs_diff(t))
 }
 
 pub(super) fn is_kernel_doc_marker(line: &str) -> bool {
@@ -50,11 +64,7 @@ pub(super) fn is_kernel_doc_marker(line: &str) -> bool {
 /// stand otherwise (the interpreter's jump table in kernel/bpf/core.c is a tab in; old code
 /// puts one space before `out:`).
 pub(super) fn label_indent<'a>(lines: &'a [String], t: usize, targets: &[usize]) -> &'a str {
-    let lo = t.saturating_sub(80);
-    let hi = (t + 80).min(lines.len());
-    (lo..hi)
-        .filter(|&j| j != t && targets.binary_search(&j).is_err() && is_goto_label(lines[j].trim()))
-        .min_by_key(|&j| j.abs_diff(t))
+    nearest_tree_line(lines, t, targets, 80, |l| is_goto_label(l.trim()))
         .map(|j| leading(&lines[j]))
         .unwrap_or("")
 }
