@@ -538,6 +538,25 @@ fn a_lock_annotation_under_a_two_line_function_head_is_a_tab_in() {
 }
 
 #[test]
+fn a_lock_annotation_ending_a_declaration_is_a_tab_in_and_a_function_name_is_not() {
+    // include/linux/ww_mutex.h (6.12 -> 7.2): the prototype's annotations close it with `;`.
+    let out = run(
+        "/**\n * ww_mutex_lock - acquire the w/w mutex\n */\n",
+        &[
+            "extern int /* __must_check */ ww_mutex_lock(struct ww_mutex *lock, struct ww_acquire_ctx *ctx)",
+            "__cond_acquires(0, lock) __must_hold(ctx);",
+            "",
+            "extern void __compiletime_error(\"bad bitfield mask\")",
+            "__bad_mask(void);",
+        ],
+        "",
+    );
+    assert_eq!(out[1], "\t__cond_acquires(0, lock) __must_hold(ctx);");
+    // include/linux/bitfield.h: a function's name after its attribute stays in column 0.
+    assert_eq!(out[4], "__bad_mask(void);");
+}
+
+#[test]
 fn the_body_of_an_unbraced_head_inside_an_unbraced_body_is_a_tab_in_from_the_inner_head() {
     // kernel/bpf/memalloc.c and include/linux/bpf_local_storage.h (6.1 -> 6.12).
     let out = run(
