@@ -78,8 +78,11 @@ fn gap(line: &str, kind: Kind) -> Option<(usize, usize)> {
                 // A function pointer member, `void\t\t(*teardown)(struct i2c_client *c);`: its
                 // name starts at the parenthesis.
                 Some(at) if c.ends_with(");") && at > 0 && !c[..at].contains('(') => at,
-                _ if c.contains('(') => return None,
-                _ => c.rfind([' ', '\t'])? + 1,
+                _ => match attributed_name(c) {
+                    Some(at) => at,
+                    None if c.contains('(') => return None,
+                    None => c.rfind([' ', '\t'])? + 1,
+                },
             }
         }
         Kind::Equals => {
@@ -108,6 +111,22 @@ fn gap(line: &str, kind: Kind) -> Option<(usize, usize)> {
         return None;
     }
     Some((before.len(), abs))
+}
+
+/// Where the name of a member with an attribute after it starts (`struct page *\t\tsk_pages[]
+/// __counted_by(sk_maxpages);`, `u64 x __aligned(8);`): the attribute's parentheses are not a
+/// function's. Heal benchmark, archive without `index` lines: +1 / +1 files identical.
+fn attributed_name(c: &str) -> Option<usize> {
+    let body = c.strip_suffix([';', ','])?.strip_suffix(')')?;
+    let before = body[..body.rfind('(')?].trim_end();
+    let attribute_at = before.rfind([' ', '\t'])? + 1;
+    let attribute = &before[attribute_at..];
+    let word = attribute.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_');
+    let declaration = before[..attribute_at].trim_end();
+    if !attribute.starts_with("__") || !word || declaration.contains('(') {
+        return None;
+    }
+    Some(declaration.rfind([' ', '\t'])? + 1)
 }
 
 /// Byte range of the gap of `kind` in `line` (the whitespace before the aligned token),
@@ -520,6 +539,19 @@ mod tests {
         // A file whose #endifs mostly set their comments off with a tab.
         let before = "#endif\t/* A */\n#endif\t/* B */\n#endif\t/* C */\n#endif /* D */\n";
         assert_eq!(run(before, &["#endif /* E */"], ""), vec!["#endif\t/* E */"]);
+    }
+
+    #[test]
+    fn a_member_with_an_attribute_after_its_name_aligns_its_name() {
+        // include/linux/igmp.h (6.1 -> 6.12): the flexible array gained `__counted_by`; its
+        // parentheses are the attribute's, not a function's.
+        let before = "struct ip_sf_socklist {\n\tunsigned int\t\tsl_max;\n\tunsigned int\t\tsl_count;\n\tstruct rcu_head\t\trcu;";
+        assert_eq!(
+            run(before, &["\t__be32 sl_addr[] __counted_by(sl_max);"], "};"),
+            vec!["\t__be32\t\t\tsl_addr[] __counted_by(sl_max);"]
+        );
+        // A function's parentheses still say nothing of a name.
+        assert_eq!(run(before, &["\tint f(int x);"], "};"), vec!["\tint f(int x);"]);
     }
 
     #[test]
