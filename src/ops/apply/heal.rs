@@ -170,7 +170,7 @@ pub fn finish(lines: &mut [String], work: &FileWork, model: &Model, eol: &str, t
             trailing,
             post,
             &doubts,
-            &last_resorts(lines, targets, model),
+            &last_resorts(lines, targets, model, &rules),
             Budget::default(),
         ) {
             Search::AsHealed => (Proof::Proven, 0),
@@ -274,10 +274,12 @@ fn each_and_all(changes: Vec<(usize, String)>, why: &str) -> Vec<Doubt> {
 /// author's habit could have had them ([`gaps::inner_alternatives`]), and a comment line's text
 /// under the words of the line above ([`gaps::comment_text_alternatives`]): not doubts a
 /// maintainer is told of, as nothing in the tree points at them. The search tries them alone
-/// after the doubts, and paired once the doubts' pairs are spent.
-fn last_resorts(lines: &[String], targets: &[usize], model: &Model) -> Vec<Doubt> {
+/// after the doubts, and paired once the doubts' pairs are spent. Where indentation was
+/// rebuilt, each continuation line's other columns too ([`continuation_columns`]).
+fn last_resorts(lines: &[String], targets: &[usize], model: &Model, rules: &[Rule]) -> Vec<Doubt> {
+    let columns = continuation_columns(lines, targets, rules);
     if model.interior != Interior::Collapsed {
-        return Vec::new();
+        return columns;
     }
     let mut out: Vec<Doubt> = targets
         .iter()
@@ -316,6 +318,44 @@ fn last_resorts(lines: &[String], targets: &[usize], model: &Model) -> Vec<Doubt
                 });
             }
         }
+    }
+    out.extend(columns);
+    out
+}
+
+/// How far from its column a continuation line's other columns are tried.
+const CONTINUATION_REACH: usize = 24;
+
+/// Every column near the one a continuation line was given, nearest first: some authors
+/// align a continuation under nothing the rules know of (devmap.c's `\t\t\t (u64)sizeof(…)`
+/// under `usage += atomic_read(…) *`; reset.h's head continued five tabs in, like the line
+/// under it). Tried alone once the doubts' pairs are spent, never paired: heal benchmark,
+/// archive with `index` lines, +2 / +1 files proven and identical, none lost (tried before
+/// the pairs: one lost); a reach of 40 columns proved no more than 24.
+fn continuation_columns(lines: &[String], targets: &[usize], rules: &[Rule]) -> Vec<Doubt> {
+    let mut out = Vec::new();
+    for (&t, rule) in targets.iter().zip(rules) {
+        if !matches!(rule, Rule::Continuation | Rule::ContinuationParen) || lines[t].trim().is_empty() {
+            continue;
+        }
+        let now = indent_width(&lines[t]);
+        let body = lines[t].trim_start();
+        // From one tab in: no continuation stands in column 0.
+        let mut columns: Vec<usize> = (8..now + CONTINUATION_REACH)
+            .filter(|&c| c != now && c + CONTINUATION_REACH > now)
+            .collect();
+        columns.sort_by_key(|&c| c.abs_diff(now));
+        out.push(Doubt {
+            line: t,
+            why: "a continuation at another column".into(),
+            alternatives: columns
+                .into_iter()
+                .map(|c| vec![(t, format!("{}{body}", indent::pad_exact(0, c)))])
+                .collect(),
+            likely: true,
+            pairing: Pairing::Never,
+            sources: Vec::new(),
+        });
     }
     out
 }

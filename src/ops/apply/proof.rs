@@ -7,7 +7,7 @@
 //! tab deeper or shallower, alone or with the lines under it; a statement's continuations in
 //! another style; an aligned gap another width; a blank line on the other side of the lines
 //! added next to it: `heal` lists them, and its last resorts: every gap of every added line
-//! another way), single changes first, then pairs, then three doubts at once, within a bounded
+//! another way, every continuation at columns near its own), single changes first, then pairs, then three doubts at once, within a bounded
 //! budget, until the id matches. Nothing is ever called proven without a matching id.
 
 use crate::kernel::indent::leading;
@@ -44,7 +44,8 @@ pub enum Pairing {
     Later,
     /// Never combined: where kernel style leaves no real choice (a block's depth, a comment's
     /// star), another way is almost never the author's, and pairing every such doubt with
-    /// every other would spend the budget on them.
+    /// every other would spend the budget on them. A last resort never paired (one with
+    /// dozens of alternatives) is tried alone after the doubts' pairs.
     Never,
 }
 
@@ -296,11 +297,12 @@ impl Rehasher {
 
 /// Search for the combination of alternatives that makes `lines` the postimage blob (a prefix
 /// of a blob id); on success `lines` holds it. The order: each doubt alone (the unsure before
-/// the likely), each of `last_resorts` alone, pairs of doubts, a last resort paired with a
-/// doubt or another last resort, then three doubts at once, each doubt as its [`Pairing`]
-/// says. Last resorts (every gap of every added line another way) are too many to pair
-/// before the doubts are, and only small files leave budget for them or for triples; the
-/// changes ([`Search::Found`]) index last resorts after `doubts`.
+/// the likely), each of `last_resorts` alone, pairs of doubts, the last resorts never paired
+/// alone (a continuation at every column near its own), a last resort paired with a doubt or
+/// another last resort, then three doubts at once, each doubt as its [`Pairing`] says. Last
+/// resorts (every gap of every added line another way) are too many to pair before the
+/// doubts are, and only small files leave budget for them or for triples; the changes
+/// ([`Search::Found`]) index last resorts after `doubts`.
 pub fn search(
     lines: &mut [String],
     eol: &str,
@@ -331,7 +333,11 @@ pub fn search(
             }
         }
     }
+    // A last resort never paired has many alternatives: it waits for the doubts' pairs.
     for (r, resort) in last_resorts.iter().enumerate() {
+        if resort.pairing == Pairing::Never {
+            continue;
+        }
         for a in 0..resort.alternatives.len() {
             if let Some(end) = trials.attempt(lines, &[(doubts.len() + r, a)]) {
                 return end;
@@ -360,14 +366,28 @@ pub fn search(
             }
         }
     }
+    for (r, resort) in last_resorts.iter().enumerate() {
+        if resort.pairing != Pairing::Never {
+            continue;
+        }
+        for a in 0..resort.alternatives.len() {
+            if let Some(end) = trials.attempt(lines, &[(doubts.len() + r, a)]) {
+                return end;
+            }
+        }
+    }
+    let paired: Vec<usize> = (0..last_resorts.len())
+        .filter(|&r| last_resorts[r].pairing != Pairing::Never)
+        .map(|r| doubts.len() + r)
+        .collect();
     // A small file's doubts leave budget: a last resort with a doubt, or with another last
     // resort of another line (two gaps of two lines that no rule speaks for). Two changes of
     // one line are not a pair, the later would undo the earlier; but a doubt that changes only
     // the line's indentation merges with its last resort, and those pairs come after the others.
     let n = doubts.len();
     for same_line in [false, true] {
-        for d1 in order.iter().copied().chain(n..n + last_resorts.len()) {
-            for d2 in n.max(d1 + 1)..n + last_resorts.len() {
+        for d1 in order.iter().copied().chain(paired.iter().copied()) {
+            for d2 in paired.iter().copied().filter(|&d2| d2 > d1) {
                 let line = last_resorts[d2 - n].line;
                 let unchanged = body(trials.hashed.line(line)).to_string();
                 for (a1, alt1) in trials.choices.get(d1).alternatives.iter().enumerate() {

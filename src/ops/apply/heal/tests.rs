@@ -263,3 +263,25 @@ fn the_same_gap_of_every_added_line_is_tried_one_way_at_once() {
     );
     assert_eq!(gaps::gap_from_end_as("f(int a) g;", 3, "\t"), None);
 }
+
+#[test]
+fn a_continuation_under_nothing_the_rules_know_is_proven_at_a_column_near_its_own() {
+    // kernel/bpf/devmap.c (6.1 -> 6.12): `(u64)sizeof(…)` three tabs and a space in, under
+    // no parenthesis and no operand of the line above.
+    let truth = [
+        "static u64 dev_map_mem_usage(const struct bpf_map *map)",
+        "{",
+        "\tstruct bpf_dtab *dtab = container_of(map, struct bpf_dtab, map);",
+        "\tu64 usage = sizeof(struct bpf_dtab);",
+        "",
+        "\tusage += atomic_read((atomic_t *)&dtab->items) *",
+        "\t\t\t (u64)sizeof(struct bpf_dtab_netdev);",
+        "\treturn usage;",
+        "}",
+    ];
+    let mut lines: Vec<String> = truth.iter().map(|l| l.trim_start().to_string()).collect();
+    let added: Vec<usize> = (0..truth.len()).collect();
+    let proof = finish_archived("kernel/bpf/devmap.c", &truth, &mut lines, &added, &[]);
+    assert_eq!(proof, Proof::Proven);
+    assert_eq!(lines, truth);
+}
