@@ -331,31 +331,58 @@ const CONTINUATION_REACH: usize = 24;
 /// under `usage += atomic_read(…) *`; reset.h's head continued five tabs in, like the line
 /// under it). Tried alone once the doubts' pairs are spent, never paired: heal benchmark,
 /// archive with `index` lines, +2 / +1 files proven and identical, none lost (tried before
-/// the pairs: one lost); a reach of 40 columns proved no more than 24.
+/// the pairs: one lost); a reach of 40 columns proved no more than 24. The lines under it
+/// that stand where it stands are tried at each column with it (moduleloader.h's four
+/// parameters two tabs and three spaces in, under `void clear_relocate_add(`): +1 / +0.
 fn continuation_columns(lines: &[String], targets: &[usize], rules: &[Rule]) -> Vec<Doubt> {
+    let continues = |k: usize| {
+        matches!(rules.get(k), Some(Rule::Continuation | Rule::ContinuationParen))
+            && !lines[targets[k]].trim().is_empty()
+    };
     let mut out = Vec::new();
-    for (&t, rule) in targets.iter().zip(rules) {
-        if !matches!(rule, Rule::Continuation | Rule::ContinuationParen) || lines[t].trim().is_empty() {
+    let mut k = 0;
+    while k < targets.len() {
+        if !continues(k) {
+            k += 1;
             continue;
         }
-        let now = indent_width(&lines[t]);
-        let body = lines[t].trim_start();
+        // The lines right under it that stand where it stands move with it too.
+        let lead = leading(&lines[targets[k]]);
+        let mut end = k + 1;
+        while end < targets.len()
+            && targets[end] == targets[end - 1] + 1
+            && continues(end)
+            && leading(&lines[targets[end]]) == lead
+        {
+            end += 1;
+        }
+        let now = indent_width(&lines[targets[k]]);
         // From one tab in: no continuation stands in column 0.
         let mut columns: Vec<usize> = (8..now + CONTINUATION_REACH)
             .filter(|&c| c != now && c + CONTINUATION_REACH > now)
             .collect();
         columns.sort_by_key(|&c| c.abs_diff(now));
-        out.push(Doubt {
-            line: t,
-            why: "a continuation at another column".into(),
-            alternatives: columns
-                .into_iter()
-                .map(|c| vec![(t, format!("{}{body}", indent::pad_exact(0, c)))])
-                .collect(),
-            likely: true,
-            pairing: Pairing::Never,
-            sources: Vec::new(),
-        });
+        let moved = |group: &[usize], c: usize| -> Vec<(usize, String)> {
+            group
+                .iter()
+                .map(|&t| (t, format!("{}{}", indent::pad_exact(0, c), lines[t].trim_start())))
+                .collect()
+        };
+        let mut groups: Vec<&[usize]> = vec![&targets[k..k + 1]];
+        if end - k > 1 {
+            groups.push(&targets[k..end]);
+        }
+        for group in groups {
+            out.push(Doubt {
+                line: group[0],
+                why: "a continuation at another column".into(),
+                alternatives: columns.iter().map(|&c| moved(group, c)).collect(),
+                likely: true,
+                pairing: Pairing::Never,
+                sources: Vec::new(),
+            });
+        }
+        k += 1;
     }
     out
 }

@@ -285,3 +285,21 @@ fn a_continuation_under_nothing_the_rules_know_is_proven_at_a_column_near_its_ow
     assert_eq!(proof, Proof::Proven);
     assert_eq!(lines, truth);
 }
+
+#[test]
+fn a_run_of_continuations_is_proven_at_a_column_of_its_own_together() {
+    // include/linux/moduleloader.h (6.1 -> 6.12): four parameters two tabs and three spaces
+    // in, under no parenthesis of `void clear_relocate_add(`; one at a time no try matches.
+    let truth = [
+        "void clear_relocate_add(Elf_Shdr *sechdrs,",
+        "\t\t   const char *strtab,",
+        "\t\t   unsigned int symindex,",
+        "\t\t   unsigned int relsec,",
+        "\t\t   struct module *me);",
+    ];
+    let mut lines: Vec<String> = truth.iter().map(|l| l.trim_start().to_string()).collect();
+    let added: Vec<usize> = (0..truth.len()).collect();
+    let proof = finish_archived("include/linux/moduleloader.h", &truth, &mut lines, &added, &[]);
+    assert_eq!(proof, Proof::Proven);
+    assert_eq!(lines, truth);
+}
