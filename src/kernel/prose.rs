@@ -1,7 +1,8 @@
 //! Spacing inside comments that an archive collapsed, taken from how the file's own comments
 //! are written: two spaces after a sentence's full stop, and the column kernel-doc puts a
 //! parameter's description at. Both are habits of a file's authors, so the file decides; a file
-//! that shows no clear habit keeps single spaces.
+//! that shows no clear habit keeps single spaces, but for a parameter's description continued
+//! on the next line, which goes under the description as most of the kernel's do.
 
 use super::gaps::{param_text_widths, Edits, Grouped};
 use super::indent::{pad, pad_exact, width};

@@ -7,8 +7,9 @@
 //! tab deeper or shallower, alone or with the lines under it; a statement's continuations in
 //! another style; an aligned gap another width; a blank line on the other side of the lines
 //! added next to it: `heal` lists them, and its last resorts: every gap of every added line
-//! another way, every continuation at columns near its own), single changes first, then pairs, then three doubts at once, within a bounded
-//! budget, until the id matches. Nothing is ever called proven without a matching id.
+//! another way, every continuation at the columns near its own), single changes first, then
+//! pairs, then three doubts at once, within a bounded budget, until the id matches. Nothing is
+//! ever called proven without a matching id.
 
 use crate::kernel::indent::leading;
 use serde::Serialize;
@@ -334,15 +335,8 @@ pub fn search(
         }
     }
     // A last resort never paired has many alternatives: it waits for the doubts' pairs.
-    for (r, resort) in last_resorts.iter().enumerate() {
-        if resort.pairing == Pairing::Never {
-            continue;
-        }
-        for a in 0..resort.alternatives.len() {
-            if let Some(end) = trials.attempt(lines, &[(doubts.len() + r, a)]) {
-                return end;
-            }
-        }
+    if let Some(end) = trials.resorts_alone(lines, |r| r.pairing != Pairing::Never) {
+        return end;
     }
     // Pairs by the rank of their alternatives (each doubt lists its likelier ones first): the
     // first alternatives of every pair of doubts before anyone's second, and so on, so that a
@@ -366,15 +360,8 @@ pub fn search(
             }
         }
     }
-    for (r, resort) in last_resorts.iter().enumerate() {
-        if resort.pairing != Pairing::Never {
-            continue;
-        }
-        for a in 0..resort.alternatives.len() {
-            if let Some(end) = trials.attempt(lines, &[(doubts.len() + r, a)]) {
-                return end;
-            }
-        }
+    if let Some(end) = trials.resorts_alone(lines, |r| r.pairing == Pairing::Never) {
+        return end;
     }
     let paired: Vec<usize> = (0..last_resorts.len())
         .filter(|&r| last_resorts[r].pairing != Pairing::Never)
@@ -448,6 +435,19 @@ struct Trials<'d> {
 }
 
 impl Trials<'_> {
+    /// Try each alternative of each last resort that `pick` takes, alone.
+    fn resorts_alone(&mut self, lines: &mut [String], pick: impl Fn(&Doubt) -> bool) -> Option<Search> {
+        let (doubts, resorts) = (self.choices.doubts.len(), self.choices.last_resorts);
+        for (r, resort) in resorts.iter().enumerate().filter(|(_, r)| pick(r)) {
+            for a in 0..resort.alternatives.len() {
+                if let Some(end) = self.attempt(lines, &[(doubts + r, a)]) {
+                    return Some(end);
+                }
+            }
+        }
+        None
+    }
+
     /// Try one combination: the search's end if the budget is spent (`NotFound`) or the
     /// combination hashes to the postimage (`Found`, with `lines` set to it); else `None`.
     fn attempt(&mut self, lines: &mut [String], changes: &[(usize, usize)]) -> Option<Search> {
