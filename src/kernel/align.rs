@@ -10,7 +10,9 @@
 //! neighbours say nothing about keep their single spaces.
 
 use super::define_gap;
-use super::indent::{leading, pad_exact, split_define, split_define_with_value, width};
+use super::indent::{
+    leading, make_indent, pad_exact, split_define, split_define_with_value, trailing_comment_star, width,
+};
 
 const TAB: usize = 8;
 /// How many non-blank lines above and below are asked.
@@ -337,6 +339,7 @@ pub fn realign(lines: &mut [String], targets: &[usize]) -> Vec<usize> {
     let mut changed = realign_by_neighbours(lines, targets);
     align_blocks(lines, targets, &whole, &mut changed);
     align_lone_backslashes(lines, targets, &mut changed);
+    follow_trailing_comment_openers(lines, targets, &mut changed);
     changed.sort();
     changed.dedup();
     changed
@@ -344,6 +347,28 @@ pub fn realign(lines: &mut [String], targets: &[usize]) -> Vec<usize> {
 
 /// An added line that is only a macro's `\\` (an empty line of its body) stands at the column
 /// of the nearest backslash of its macro that a wide gap sets, with its padding.
+/// The stars of a comment opened after code stand one right of its `/*`, wherever the gap
+/// before the `/*` was widened to (`struct hlist_node free_node;\t/* used to postpone` /
+/// `\t\t\t\t\t\t * bpf_selem_free`).
+fn follow_trailing_comment_openers(lines: &mut [String], targets: &[usize], changed: &mut Vec<usize>) {
+    for &t in targets {
+        if !lines[t].trim_start().starts_with('*') {
+            continue;
+        }
+        let Some(opener) = (0..t).rev().find(|&j| !lines[j].trim_start().starts_with('*')) else {
+            continue;
+        };
+        let Some(col) = trailing_comment_star(&lines[opener]) else {
+            continue;
+        };
+        let moved = format!("{}{}", make_indent(col), lines[t].trim_start());
+        if moved != lines[t] {
+            lines[t] = moved;
+            changed.push(t);
+        }
+    }
+}
+
 fn align_lone_backslashes(lines: &mut [String], targets: &[usize], changed: &mut Vec<usize>) {
     for &t in targets {
         if lines[t].trim() != "\\" || t == 0 || !lines[t - 1].ends_with('\\') {
@@ -494,6 +519,26 @@ mod tests {
         let targets: Vec<usize> = (first..first + added.len()).collect();
         realign(&mut lines, &targets);
         lines[first..first + added.len()].to_vec()
+    }
+
+    #[test]
+    fn a_comment_opened_after_code_keeps_its_stars_under_its_opener() {
+        // include/linux/bpf_local_storage.h (6.12 -> 7.2): the trailing comment's gap is
+        // widened to the neighbours' tab, and its stars follow its `/*`.
+        let before = "\tunion {\n\t\tstruct rcu_head rcu;\t\t/* rcu */";
+        let added = [
+            "\t\tstruct hlist_node free_node; /* used to postpone",
+            "\t\t * bpf_selem_free",
+            "\t\t */",
+        ];
+        assert_eq!(
+            run(before, &added, "\t};"),
+            vec![
+                "\t\tstruct hlist_node free_node;\t/* used to postpone",
+                "\t\t\t\t\t\t * bpf_selem_free",
+                "\t\t\t\t\t\t */",
+            ]
+        );
     }
 
     #[test]

@@ -55,7 +55,7 @@ pub fn pad_exact(from: usize, to: usize) -> String {
 }
 
 /// Kernel indentation for a column: as many tabs as fit, then spaces.
-fn make_indent(col: usize) -> String {
+pub fn make_indent(col: usize) -> String {
     format!("{}{}", "\t".repeat(col / TAB), " ".repeat(col % TAB))
 }
 
@@ -366,7 +366,9 @@ pub fn reindent_styled(lines: &mut [String], targets: &[usize], style: Option<St
             (align_define(lines, t, &text, targets), Rule::Define)
         } else if lexed.in_comment_before[t] {
             let open = comment_opening(&lexed, t);
-            let col = open.map(|o| indent_width(&lines[o]) + 1).unwrap_or(1);
+            let col = open
+                .map(|o| trailing_comment_star(&lines[o]).unwrap_or(indent_width(&lines[o]) + 1))
+                .unwrap_or(1);
             (format!("{}{text}", make_indent(col)), Rule::CommentBody)
         } else if is_goto_label(&text) {
             (format!("{}{text}", label_indent(lines, t, targets)), Rule::GotoLabel)
@@ -382,11 +384,6 @@ pub fn reindent_styled(lines: &mut [String], targets: &[usize], style: Option<St
         lexed.code[t] = lex_line(&lines[t], lexed.in_comment_before[t]).0;
     }
     rules
-}
-
-/// The line where the block comment containing line `t` was opened.
-fn comment_opening(lexed: &Lexed, t: usize) -> Option<usize> {
-    (0..t).rev().find(|&j| !lexed.in_comment_before[j])
 }
 
 /// The code line above `before` that its indentation is measured from: preprocessor lines
@@ -770,6 +767,9 @@ fn column_for(
     (base, Rule::SameAsStatement)
 }
 
+mod comment;
+use comment::comment_opening;
+pub use comment::trailing_comment_star;
 mod define;
 use define::{align_define, open_define_value};
 mod labels;

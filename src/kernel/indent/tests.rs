@@ -641,3 +641,21 @@ fn outside_any_brace_a_statement_starts_in_column_0_whatever_stands_above() {
         ]
     );
 }
+
+#[test]
+fn a_comment_opened_after_code_stands_under_its_opener() {
+    // include/linux/of_irq.h (6.12 -> 7.2): the comment opens after a member; its stars stand
+    // one right of its `/*`, not of the line's indentation.
+    let out = run(
+        "struct of_imap_parser {\n",
+        &[
+            "u32 child_imap[16]; /* Arbitrary size.",
+            "* Should be #address-cells + #interrupt-cells but",
+            "*/",
+            "};",
+        ],
+        "",
+    );
+    assert_eq!(out[1], "\t\t\t     * Should be #address-cells + #interrupt-cells but");
+    assert_eq!(out[2], "\t\t\t     */");
+}
