@@ -303,3 +303,26 @@ fn a_run_of_continuations_is_proven_at_a_column_of_its_own_together() {
     assert_eq!(proof, Proof::Proven);
     assert_eq!(lines, truth);
 }
+
+#[test]
+fn a_comment_opened_after_code_moves_its_stars_with_its_opener_in_the_search() {
+    // include/linux/bpf_local_storage.h (6.12 -> 7.2): no neighbour aligns a trailing
+    // comment, so the first guess keeps one space before `/*`; the author's tab moves the
+    // stars under it too.
+    let truth = [
+        "struct bpf_local_storage_elem {",
+        "\tunion {",
+        "\t\tstruct rcu_head rcu;",
+        "\t\tstruct hlist_node free_node;\t/* used to postpone",
+        "\t\t\t\t\t\t * bpf_selem_free",
+        "\t\t\t\t\t\t * after raw_spin_unlock",
+        "\t\t\t\t\t\t */",
+        "\t};",
+        "};",
+    ];
+    let mut lines: Vec<String> = truth.iter().map(|l| l.trim_start().replace('\t', " ")).collect();
+    let added: Vec<usize> = (0..truth.len()).collect();
+    let proof = finish_archived("include/linux/bpf_local_storage.h", &truth, &mut lines, &added, &[]);
+    assert_eq!(proof, Proof::Proven);
+    assert_eq!(lines, truth);
+}
