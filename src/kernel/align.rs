@@ -10,9 +10,7 @@
 //! neighbours say nothing about keep their single spaces.
 
 use super::define_gap;
-use super::indent::{
-    leading, make_indent, pad_exact, split_define, split_define_with_value, trailing_comment_star, width,
-};
+use super::indent::{leading, pad_exact, split_define, split_define_with_value, width};
 
 const TAB: usize = 8;
 /// How many non-blank lines above and below are asked.
@@ -115,6 +113,18 @@ fn gap(line: &str, kind: Kind) -> Option<(usize, usize)> {
     Some((before.len(), abs))
 }
 
+/// The attributes with parentheses that follow a member's name; a prototype's name
+/// (`extern void __put_page(struct page *page);`) is none of them.
+const MEMBER_ATTRIBUTES: [&str; 7] = [
+    "__counted_by",
+    "__counted_by_le",
+    "__counted_by_be",
+    "__sized_by",
+    "__aligned",
+    "__guarded_by",
+    "__pt_guarded_by",
+];
+
 /// Where the name of a member with an attribute after it starts (`struct page *\t\tsk_pages[]
 /// __counted_by(sk_maxpages);`, `u64 x __aligned(8);`): the attribute's parentheses are not a
 /// function's. Heal benchmark, archive without `index` lines: +1 / +1 files identical.
@@ -123,9 +133,8 @@ fn attributed_name(c: &str) -> Option<usize> {
     let before = body[..body.rfind('(')?].trim_end();
     let attribute_at = before.rfind([' ', '\t'])? + 1;
     let attribute = &before[attribute_at..];
-    let word = attribute.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_');
     let declaration = before[..attribute_at].trim_end();
-    if !attribute.starts_with("__") || !word || declaration.contains('(') {
+    if !MEMBER_ATTRIBUTES.contains(&attribute) || declaration.contains('(') {
         return None;
     }
     Some(declaration.rfind([' ', '\t'])? + 1)
@@ -339,7 +348,6 @@ pub fn realign(lines: &mut [String], targets: &[usize]) -> Vec<usize> {
     let mut changed = realign_by_neighbours(lines, targets);
     align_blocks(lines, targets, &whole, &mut changed);
     align_lone_backslashes(lines, targets, &mut changed);
-    follow_trailing_comment_openers(lines, targets, &mut changed);
     changed.sort();
     changed.dedup();
     changed
@@ -347,28 +355,6 @@ pub fn realign(lines: &mut [String], targets: &[usize]) -> Vec<usize> {
 
 /// An added line that is only a macro's `\\` (an empty line of its body) stands at the column
 /// of the nearest backslash of its macro that a wide gap sets, with its padding.
-/// The stars of a comment opened after code stand one right of its `/*`, wherever the gap
-/// before the `/*` was widened to (`struct hlist_node free_node;\t/* used to postpone` /
-/// `\t\t\t\t\t\t * bpf_selem_free`).
-fn follow_trailing_comment_openers(lines: &mut [String], targets: &[usize], changed: &mut Vec<usize>) {
-    for &t in targets {
-        if !lines[t].trim_start().starts_with('*') {
-            continue;
-        }
-        let Some(opener) = (0..t).rev().find(|&j| !lines[j].trim_start().starts_with('*')) else {
-            continue;
-        };
-        let Some(col) = trailing_comment_star(&lines[opener]) else {
-            continue;
-        };
-        let moved = format!("{}{}", make_indent(col), lines[t].trim_start());
-        if moved != lines[t] {
-            lines[t] = moved;
-            changed.push(t);
-        }
-    }
-}
-
 fn align_lone_backslashes(lines: &mut [String], targets: &[usize], changed: &mut Vec<usize>) {
     for &t in targets {
         if lines[t].trim() != "\\" || t == 0 || !lines[t - 1].ends_with('\\') {
@@ -522,26 +508,6 @@ mod tests {
     }
 
     #[test]
-    fn a_comment_opened_after_code_keeps_its_stars_under_its_opener() {
-        // include/linux/bpf_local_storage.h (6.12 -> 7.2): the trailing comment's gap is
-        // widened to the neighbours' tab, and its stars follow its `/*`.
-        let before = "\tunion {\n\t\tstruct rcu_head rcu;\t\t/* rcu */";
-        let added = [
-            "\t\tstruct hlist_node free_node; /* used to postpone",
-            "\t\t * bpf_selem_free",
-            "\t\t */",
-        ];
-        assert_eq!(
-            run(before, &added, "\t};"),
-            vec![
-                "\t\tstruct hlist_node free_node;\t/* used to postpone",
-                "\t\t\t\t\t\t * bpf_selem_free",
-                "\t\t\t\t\t\t */",
-            ]
-        );
-    }
-
-    #[test]
     fn struct_members_and_initializers_take_their_neighbours_columns() {
         let members = "struct s {\n\tu32\t\t\tflags;\n\tstruct list_head\tlist;";
         assert_eq!(run(members, &["\tvoid *priv;"], "};"), vec!["\tvoid\t\t\t*priv;"]);
@@ -595,8 +561,12 @@ mod tests {
             run(before, &["\t__be32 sl_addr[] __counted_by(sl_max);"], "};"),
             vec!["\t__be32\t\t\tsl_addr[] __counted_by(sl_max);"]
         );
-        // A function's parentheses still say nothing of a name.
+        // A function's parentheses still say nothing of a name, whatever it is called.
         assert_eq!(run(before, &["\tint f(int x);"], "};"), vec!["\tint f(int x);"]);
+        assert_eq!(
+            run(before, &["\textern void __put_page(struct page *page);"], "};"),
+            vec!["\textern void __put_page(struct page *page);"]
+        );
     }
 
     #[test]

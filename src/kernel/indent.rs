@@ -520,6 +520,20 @@ fn open_parens_each(lexed: &Lexed, from: usize, to: usize, mut after_line: impl 
     stack
 }
 
+/// Annotations that may close a function's declaration on a line of their own.
+const DECLARATION_ANNOTATIONS: [&str; 10] = [
+    "__acquires",
+    "__releases",
+    "__must_hold",
+    "__must_not_hold",
+    "__cond_acquires",
+    "__cond_releases",
+    "__printf",
+    "__realloc_size",
+    "__alloc_size",
+    "__compiletime_warning",
+];
+
 /// Past this column a continuation that fits in no style takes the narrowest one.
 const RUNAWAY_COLUMN: usize = 60;
 
@@ -623,9 +637,9 @@ fn column_for(
         // 335 of the 373 such lines of Debian 7.2's include/linux and kernel are a tab in), and
         // after a declaration's head (ww_mutex.h's `\t__cond_acquires(0, lock) __must_hold(ctx);`:
         // of the 43 such lines in 7.2, 25 a tab in, 14 deeper, and the 4 in column 0 name a
-        // function, `__bad_mask(void);`).
+        // function, `__bad_mask(void);`: one ending a declaration must be a known annotation).
         let annotation = text.starts_with("__")
-            && !text.ends_with("(void);")
+            && (!text.ends_with(';') || DECLARATION_ANNOTATIONS.iter().any(|a| text.starts_with(a)))
             && text
                 .chars()
                 .take_while(|c| *c != '(')
@@ -769,7 +783,7 @@ fn column_for(
 
 mod comment;
 use comment::comment_opening;
-pub use comment::trailing_comment_star;
+pub use comment::{star_lines, trailing_comment_star};
 mod define;
 use define::{align_define, open_define_value};
 mod labels;

@@ -5,7 +5,7 @@
 //! on the next line, which goes under the description as most of the kernel's do.
 
 use super::gaps::{param_text_widths, Edits, Grouped};
-use super::indent::{pad, pad_exact, width};
+use super::indent::{leading, pad, pad_exact, width};
 
 /// A line of a block comment's body (` * …`) or its opening.
 fn is_comment_text(line: &str) -> bool {
@@ -192,10 +192,17 @@ pub fn star_gap(line: &str) -> Option<(&str, &str)> {
     Some((&line[..star + 1], &after[..after.len() - text.len()]))
 }
 
+/// A kernel-doc section's head (`Return: …`, `Context: …`), which no parameter continues.
+fn is_section_head(text: &str) -> bool {
+    let word = text.split([' ', '\t']).next().unwrap_or("");
+    word.len() > 1 && word.ends_with(':') && word.starts_with(|c: char| c.is_ascii_uppercase())
+}
+
 /// The parameter line that line `j` continues: the nearest ` * @name:` above with only
 /// continuation lines (not a bare ` *`) between.
 fn continued_param(lines: &[String], j: usize) -> Option<usize> {
-    if param_head(&lines[j]).is_some() || star_gap(&lines[j]).is_none() {
+    let (star, gap) = star_gap(&lines[j])?;
+    if param_head(&lines[j]).is_some() || is_section_head(&lines[j][star.len() + gap.len()..]) {
         return None;
     }
     let mut k = j;
@@ -379,9 +386,7 @@ pub fn continuation_alternatives(lines: &[String], targets: &[usize]) -> Vec<Gro
 /// continuation of the tree's in the comment first: +1 / +0 and +81 / +71).
 fn unhabitual_continuation(param: &str) -> Continuation {
     match param_head(param) {
-        Some((_, after)) if after[..after.len() - after.trim_start_matches([' ', '\t']).len()].contains('\t') => {
-            Continuation::AlignedTabs
-        }
+        Some((_, after)) if leading(after).contains('\t') => Continuation::AlignedTabs,
         _ => Continuation::AlignedSpaces,
     }
 }

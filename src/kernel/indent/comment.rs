@@ -9,7 +9,7 @@ use super::{width, Lexed};
 pub fn trailing_comment_star(opener: &str) -> Option<usize> {
     let at = opener.rfind("/*")?;
     let code = opener[..at].trim();
-    if code.is_empty() || code.starts_with("//") || opener[at + 2..].contains("*/") || code.contains("/*") {
+    if code.is_empty() || code.contains("//") || code.contains("/*") || opener[at + 2..].contains("*/") {
         return None;
     }
     // A `/*` inside a string is not a comment.
@@ -22,4 +22,20 @@ pub fn trailing_comment_star(opener: &str) -> Option<usize> {
 /// The line where the block comment containing line `t` was opened.
 pub(super) fn comment_opening(lexed: &Lexed, t: usize) -> Option<usize> {
     (0..t).rev().find(|&j| !lexed.in_comment_before[j])
+}
+
+/// The lines of the comment `opener` opens, after it: the lines that start with its stars, to
+/// the one that closes it.
+pub fn star_lines(lines: &[String], opener: usize) -> Vec<usize> {
+    let mut out = Vec::new();
+    for (j, line) in lines.iter().enumerate().skip(opener + 1) {
+        if !line.trim_start().starts_with('*') {
+            break;
+        }
+        out.push(j);
+        if line.contains("*/") {
+            break;
+        }
+    }
+    out
 }

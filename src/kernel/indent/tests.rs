@@ -548,12 +548,15 @@ fn a_lock_annotation_ending_a_declaration_is_a_tab_in_and_a_function_name_is_not
             "",
             "extern void __compiletime_error(\"bad bitfield mask\")",
             "__bad_mask(void);",
+            "extern void __compiletime_error(\"value too large\")",
+            "__field_overflow(int bits);",
         ],
         "",
     );
     assert_eq!(out[1], "\t__cond_acquires(0, lock) __must_hold(ctx);");
     // include/linux/bitfield.h: a function's name after its attribute stays in column 0.
     assert_eq!(out[4], "__bad_mask(void);");
+    assert_eq!(out[6], "__field_overflow(int bits);");
 }
 
 #[test]

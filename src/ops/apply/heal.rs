@@ -100,6 +100,13 @@ pub fn finish(lines: &mut [String], work: &FileWork, model: &Model, eol: &str, t
     } else {
         Vec::new()
     };
+    let comment_bodies: Vec<usize> = targets
+        .iter()
+        .zip(&rules)
+        .filter(|(_, rule)| **rule == Rule::CommentBody)
+        .map(|(&t, _)| t)
+        .collect();
+    stars_under_openers(lines, &comment_bodies);
     if model.interior == Interior::Collapsed {
         if work.language == Language::C {
             prose::respace(lines, targets);
@@ -198,13 +205,43 @@ pub fn finish(lines: &mut [String], work: &FileWork, model: &Model, eol: &str, t
     }
 }
 
+/// The added star lines of each comment opened after code, where re-indentation placed them
+/// (`rebuilt`), stand one right of its `/*` once `align` has widened the gap before it
+/// (`struct hlist_node free_node;\t/* used to postpone` / `\t\t\t\t\t\t * bpf_selem_free`); a
+/// comment with star lines of the tree's keeps their column.
+fn stars_under_openers(lines: &mut [String], rebuilt: &[usize]) {
+    let mut openers: Vec<usize> = Vec::new();
+    for &t in rebuilt {
+        let Some(opener) = (0..t).rev().find(|&j| !lines[j].trim_start().starts_with('*')) else {
+            continue;
+        };
+        if !openers.contains(&opener) {
+            openers.push(opener);
+        }
+    }
+    for opener in openers {
+        let Some(col) = indent::trailing_comment_star(&lines[opener]) else {
+            continue;
+        };
+        let stars = indent::star_lines(lines, opener);
+        if !stars.iter().all(|j| rebuilt.binary_search(j).is_ok()) {
+            continue;
+        }
+        for j in stars {
+            lines[j] = format!("{}{}", indent::make_indent(col), lines[j].trim_start());
+        }
+    }
+}
+
 /// An alternative that moves the `/*` of a comment opened after code moves the comment's added
-/// star lines under it with it (`kernel::align` put them under the first guess's `/*`):
-/// heal benchmark, archive with `index` lines, +0 / +1 files proven (bpf_local_storage.h).
+/// star lines with it, re-indented under it (`stars_under_openers` put them under the first
+/// guess's `/*`): heal benchmark, archive with `index` lines, +0 / +1 files proven
+/// (bpf_local_storage.h). An alternative that moves lines is left as it is: its replacements
+/// line up one to one with the lines they take their text from.
 fn stars_follow_openers(lines: &[String], targets: &[usize], doubts: &mut [Doubt]) {
     for doubt in doubts.iter_mut().filter(|d| d.sources.is_empty()) {
         for alternative in &mut doubt.alternatives {
-            let mut followers = Vec::new();
+            let mut followers: Vec<(usize, String)> = Vec::new();
             for (i, text) in alternative.iter() {
                 let Some(col) = indent::trailing_comment_star(text) else {
                     continue;
@@ -212,15 +249,13 @@ fn stars_follow_openers(lines: &[String], targets: &[usize], doubts: &mut [Doubt
                 if indent::trailing_comment_star(&lines[*i]) == Some(col) {
                     continue;
                 }
-                let under = lines.iter().enumerate().skip(i + 1);
-                for (j, line) in
-                    under.take_while(|(j, l)| targets.binary_search(j).is_ok() && l.trim_start().starts_with('*'))
-                {
-                    if !alternative.iter().any(|(k, _)| *k == j) {
-                        followers.push((j, format!("{}{}", indent::make_indent(col), line.trim_start())));
-                    }
+                let stars = indent::star_lines(lines, *i);
+                for j in stars.into_iter().take_while(|j| targets.binary_search(j).is_ok()) {
+                    let star = alternative.iter().find(|(k, _)| *k == j).map_or(&lines[j], |(_, t)| t);
+                    followers.push((j, format!("{}{}", indent::make_indent(col), star.trim_start())));
                 }
             }
+            alternative.retain(|(k, _)| !followers.iter().any(|(j, _)| j == k));
             alternative.extend(followers);
         }
     }

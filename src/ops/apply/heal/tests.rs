@@ -326,3 +326,27 @@ fn a_comment_opened_after_code_moves_its_stars_with_its_opener_in_the_search() {
     assert_eq!(proof, Proof::Proven);
     assert_eq!(lines, truth);
 }
+
+#[test]
+fn a_comment_opened_after_code_keeps_its_stars_under_its_widened_opener() {
+    // include/linux/bpf_local_storage.h (6.12 -> 7.2): the trailing comment's gap is widened
+    // to the neighbours' tab, and its stars follow its `/*`.
+    let mut lines: Vec<String> = [
+        "\tunion {",
+        "\t\tstruct rcu_head rcu;\t\t/* rcu */",
+        "\t\tstruct hlist_node free_node; /* used to postpone",
+        "\t\t\t\t\t      * bpf_selem_free",
+        "\t\t\t\t\t      */",
+        "\t};",
+        "\t*p = 0;",
+    ]
+    .map(String::from)
+    .to_vec();
+    align::realign(&mut lines, &[2]);
+    stars_under_openers(&mut lines, &[3, 4, 6]);
+    assert_eq!(lines[2], "\t\tstruct hlist_node free_node;\t/* used to postpone");
+    assert_eq!(lines[3], "\t\t\t\t\t\t * bpf_selem_free");
+    assert_eq!(lines[4], "\t\t\t\t\t\t */");
+    // A statement that starts with a star is no comment's.
+    assert_eq!(lines[6], "\t*p = 0;");
+}

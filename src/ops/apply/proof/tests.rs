@@ -328,3 +328,55 @@ fn a_wrong_postimage_is_never_matched() {
     assert_eq!(found, Search::NotFound { tried: 1 });
     assert_eq!(healed, lines("a\nb\n"), "the lines are put back");
 }
+
+#[test]
+fn a_last_resort_never_paired_is_tried_alone_after_the_doubts_pairs_and_never_paired() {
+    // Two doubts of one alternative each and a last resort never paired: the author's file
+    // takes both doubts, so the pair comes before the last resort's two alternatives; a file
+    // that needs the last resort with a doubt is never found.
+    let doubt = |line: usize, to: &str| Doubt {
+        line,
+        why: "x".into(),
+        alternatives: vec![vec![(line, to.into())]],
+        likely: true,
+        pairing: Pairing::First,
+        sources: Vec::new(),
+    };
+    let doubts = vec![doubt(0, "A"), doubt(1, "B")];
+    let resorts = vec![Doubt {
+        line: 2,
+        why: "any column".into(),
+        alternatives: vec![vec![(2, "c1".into())], vec![(2, "c2".into())]],
+        likely: true,
+        pairing: Pairing::Never,
+        sources: Vec::new(),
+    }];
+    let truth = "A\nB\nc\n";
+    let mut healed = lines("a\nb\nc\n");
+    let post = &blob_of(truth.as_bytes())[..12];
+    let found = search(&mut healed, "\n", true, post, &doubts, &resorts, Budget::default());
+    // Two singles, then the pair: the last resort's alternatives wait.
+    assert_eq!(
+        found,
+        Search::Found {
+            changes: vec![(0, 0), (1, 0)],
+            tried: 3
+        }
+    );
+    // Alone, after the pairs.
+    let mut healed = lines("a\nb\nc\n");
+    let post = &blob_of(b"a\nb\nc2\n")[..12];
+    let found = search(&mut healed, "\n", true, post, &doubts, &resorts, Budget::default());
+    assert_eq!(
+        found,
+        Search::Found {
+            changes: vec![(2, 1)],
+            tried: 5
+        }
+    );
+    // Never with a doubt.
+    let mut healed = lines("a\nb\nc\n");
+    let post = &blob_of(b"A\nb\nc1\n")[..12];
+    let found = search(&mut healed, "\n", true, post, &doubts, &resorts, Budget::default());
+    assert!(matches!(found, Search::NotFound { .. }), "{found:?}");
+}
