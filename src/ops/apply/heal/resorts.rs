@@ -94,7 +94,7 @@ fn continuation_columns(lines: &[String], targets: &[usize], rules: &[Rule]) -> 
             end += 1;
         }
         let now = indent_width(&lines[targets[k]]);
-        // From one tab in: no continuation stands in column 0.
+        // From one tab in: a continuation stands at least a tab in.
         let mut columns: Vec<usize> = (8..now + CONTINUATION_REACH)
             .filter(|&c| c != now && c + CONTINUATION_REACH > now)
             .collect();
@@ -102,7 +102,7 @@ fn continuation_columns(lines: &[String], targets: &[usize], rules: &[Rule]) -> 
         let moved = |group: &[usize], c: usize| -> Vec<(usize, String)> {
             group
                 .iter()
-                .map(|&t| (t, format!("{}{}", indent::pad_exact(0, c), lines[t].trim_start())))
+                .map(|&t| (t, format!("{}{}", indent::make_indent(c), lines[t].trim_start())))
                 .collect()
         };
         let mut groups: Vec<&[usize]> = vec![&targets[k..k + 1]];
