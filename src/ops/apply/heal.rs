@@ -126,6 +126,7 @@ pub fn finish(lines: &mut [String], work: &FileWork, model: &Model, eol: &str, t
         doubts.extend(indent_doubts(lines, targets, &rules));
         doubts.extend(continuation_doubts(lines, targets, &rules, &styled));
         doubts.extend(twin_doubts(lines, work, &removed));
+        doubts.extend(macros::macro_doubts(lines, targets));
     }
     if model.interior == Interior::Collapsed && work.language == Language::C {
         doubts.extend(gap_doubts(lines, targets, &realigned));
@@ -745,6 +746,7 @@ fn blank_doubt(lines: &[String], c: &BlankChoice) -> Option<Doubt> {
     })
 }
 
+mod macros;
 mod resorts;
 #[cfg(test)]
 mod tests;
