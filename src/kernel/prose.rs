@@ -10,7 +10,7 @@ use super::indent::{leading, pad, pad_exact, width};
 /// A line of a block comment's body (` * …`) or its opening.
 fn is_comment_text(line: &str) -> bool {
     let t = line.trim_start();
-    t.starts_with("* ") || t.starts_with("/* ") || t.starts_with("/** ")
+    t.starts_with("* ") || t.starts_with("/* ") || t.starts_with("/** ") || t.starts_with("*\t")
 }
 
 /// Where in `line` a sentence ends and the next starts after `gap` (` ` or two spaces): the
@@ -24,7 +24,9 @@ fn sentence_gaps(line: &str, gap: &str) -> Vec<usize> {
         let before = at.checked_sub(1).map(|b| bytes[b]);
         let after = bytes.get(at + 1 + gap.len()).copied();
         let word_before = before.is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b')');
-        let capital_after = after.is_some_and(|a| a.is_ascii_uppercase());
+        // `needs.  (For scatterlists …)`: a sentence in parentheses starts after the stop too.
+        let paren_after = after == Some(b'(') && bytes.get(at + 2 + gap.len()).is_some_and(|a| a.is_ascii_uppercase());
+        let capital_after = after.is_some_and(|a| a.is_ascii_uppercase()) || paren_after;
         // `e.g. Foo` is not a sentence's end; neither is an ellipsis.
         let abbreviation = at >= 3 && (line[..at].ends_with("e.g") || line[..at].ends_with("i.e"));
         // `1. Foo` numbers a list item.
@@ -760,5 +762,11 @@ mod tests {
         );
         assert_eq!(other_sentence_spacing(" * e.g. Foo and 1. Bar"), None);
         assert_eq!(other_sentence_spacing("\tx = a. B;"), None);
+        // include/linux/crypto.h (6.12): a description continued after a tab; a sentence in
+        // parentheses.
+        assert_eq!(
+            other_sentence_spacing(" *\t\t   the algorithm needs. (For scatterlists this happens only if").as_deref(),
+            Some(" *\t\t   the algorithm needs.  (For scatterlists this happens only if")
+        );
     }
 }
