@@ -10,6 +10,7 @@ pub mod align;
 pub mod apt;
 pub mod blank_odds;
 pub mod blobs;
+pub mod comment_code;
 pub mod comment_lists;
 pub mod debian;
 pub mod define_gap;
