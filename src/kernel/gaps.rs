@@ -32,11 +32,12 @@ enum GapKind {
     ParamText,
 }
 
-const GAP_KINDS: [GapKind; 6] = [
+const GAP_KINDS: [GapKind; 7] = [
     GapKind::Aligned(KINDS[0]),
     GapKind::Aligned(KINDS[1]),
     GapKind::Aligned(KINDS[2]),
     GapKind::Aligned(KINDS[3]),
+    GapKind::Aligned(KINDS[4]),
     GapKind::DefineValue,
     GapKind::ParamText,
 ];

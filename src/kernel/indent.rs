@@ -521,7 +521,7 @@ fn open_parens_each(lexed: &Lexed, from: usize, to: usize, mut after_line: impl 
 }
 
 /// Annotations that may close a function's declaration on a line of their own.
-const DECLARATION_ANNOTATIONS: [&str; 10] = [
+pub(crate) const DECLARATION_ANNOTATIONS: [&str; 10] = [
     "__acquires",
     "__releases",
     "__must_hold",
