@@ -520,20 +520,6 @@ fn open_parens_each(lexed: &Lexed, from: usize, to: usize, mut after_line: impl 
     stack
 }
 
-/// Annotations that may close a function's declaration on a line of their own.
-pub(crate) const DECLARATION_ANNOTATIONS: [&str; 10] = [
-    "__acquires",
-    "__releases",
-    "__must_hold",
-    "__must_not_hold",
-    "__cond_acquires",
-    "__cond_releases",
-    "__printf",
-    "__realloc_size",
-    "__alloc_size",
-    "__compiletime_warning",
-];
-
 /// Past this column a continuation that fits in no style takes the narrowest one.
 const RUNAWAY_COLUMN: usize = 60;
 
@@ -647,7 +633,10 @@ fn column_for(
         let open = open_parens(lexed, start, prev);
         let head_done = open.is_empty() && !is_control_head(lines[start].trim_start());
         if base == 0 && annotation && head_done && !lexed.in_macro[t] && lexed.code[prev].trim_end().ends_with(')') {
-            return (TAB, Rule::Continuation);
+            // Where the declarations around align their annotations in a column, it stands
+            // there (rwlock_api_smp.h's `\t\t\t\t\t\t\t__acquires(lock);` under a long head).
+            let column = text.ends_with(';').then(|| annotation_column(lines, t)).flatten();
+            return (column.unwrap_or(TAB), Rule::Continuation);
         }
         // The body of an unbraced head that is itself an unbraced body (`for (…)` /
         // `\tif (…)` / `\t\tbreak;`, or under `list_for_each_entry(…)`) is a tab in from
@@ -781,7 +770,10 @@ fn column_for(
     (base, Rule::SameAsStatement)
 }
 
+mod annotation;
 mod comment;
+use annotation::annotation_column;
+pub(crate) use annotation::DECLARATION_ANNOTATIONS;
 use comment::comment_opening;
 pub use comment::{star_lines, trailing_comment_star};
 mod define;
