@@ -549,9 +549,16 @@ fn follow_open_parenthesis(lines: &mut [String], targets: &[usize], t: usize, wi
     let (Some(before), Some(after)) = (open_paren_column(&lines[t]), open_paren_column(widened)) else {
         return;
     };
+    if before == after {
+        return;
+    }
     let mut j = t + 1;
     while j < lines.len() && targets.binary_search(&j).is_ok() && indent_width(&lines[j]) == before {
-        let moved = format!("{}{}", super::indent::make_indent(after), lines[j].trim_start());
+        let moved = format!(
+            "{}{}",
+            super::indent::make_indent(after),
+            lines[j].trim_start_matches([' ', '\t'])
+        );
         if moved != lines[j] {
             lines[j] = moved;
             changed.push(j);

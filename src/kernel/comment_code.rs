@@ -10,25 +10,41 @@ use super::gaps::{Edits, Grouped};
 use super::prose::star_gap;
 
 /// A comment line's text, if it reads as a statement of C: it ends a statement or opens or
-/// closes a block, or starts with a keyword that begins one. Prose (a sentence's full stop, a
-/// heading's colon) does not.
+/// closes a block, or starts as one does (`if (`, `else`, `return …;`). Prose (a sentence's
+/// full stop, a heading's colon, "if the device is in use", "returns 0") does not.
 fn reads_as_code(text: &str) -> bool {
-    const KEYWORDS: [&str; 8] = ["if ", "if(", "else", "for ", "while ", "return", "switch ", "do "];
-    let t = text.trim_end();
+    // A trailing `// …` says nothing of the code before it.
+    let t = text.split(" //").next().unwrap_or(text).trim_end();
     if t.ends_with('.') || t.ends_with(':') || t.is_empty() {
         return false;
     }
-    t.ends_with(';') || t.ends_with('{') || t.starts_with('}') || KEYWORDS.iter().any(|k| t.starts_with(k))
+    // A statement has an operator, a call or a keyword; a list item of prose ending in `;`
+    // (`threshold, which triggers MEMCG_LRU_YOUNG;`) has words.
+    let statement = t.ends_with(';')
+        && (t.contains(['(', '=', '[', '-', '+', '&', '*'])
+            || t.split_whitespace().count() <= 3
+            || t.starts_with("return ")
+            || t == "return;");
+    statement || t.ends_with('{') || t.starts_with('}') || control_head(t) || t == "do"
+}
+
+/// Whether `t` starts with a control keyword in C's shape: `if (`, `for (`, `while (`,
+/// `switch (` (with or without the space), or `else` as a whole word.
+fn control_head(t: &str) -> bool {
+    let t = t.strip_prefix("} ").unwrap_or(t);
+    let parenthesised = ["if", "for", "while", "switch"].iter().any(|k| {
+        t.strip_prefix(k)
+            .is_some_and(|rest| rest.trim_start_matches(' ').starts_with('('))
+    });
+    let word_else = t == "else" || t.starts_with("else ") || t.starts_with("else{");
+    parenthesised || word_else
 }
 
 /// Whether `text` heads a statement it does not finish (`if (x)`, `else`, `for (…)`): the
 /// next line is its body, a tab deeper.
 fn heads_unbraced_body(text: &str) -> bool {
     let t = text.trim_end();
-    let control = ["if ", "if(", "else", "for ", "for(", "while ", "while("]
-        .iter()
-        .any(|k| t.starts_with(k) || t.starts_with(&format!("}} {k}")));
-    control && !t.ends_with(';') && !t.ends_with('{')
+    control_head(t) && !t.starts_with("switch") && !t.ends_with(';') && !t.ends_with('{')
 }
 
 /// For each run of two or more consecutive added comment lines that read as code, the run
@@ -131,6 +147,14 @@ mod tests {
                 (4, " *\t\treturn 0;".to_string()),
             ]
         );
+        // Prose that starts as code does is not code.
+        assert!(!reads_as_code("if the device is in use, and"));
+        assert!(!reads_as_code("returns the number of bytes"));
+        assert!(!reads_as_code("elsewhere, the lock is held"));
+        assert!(!reads_as_code("do not call this with the lock held"));
+        assert!(reads_as_code("} else if (x)"));
+        assert!(!reads_as_code("threshold, which triggers MEMCG_LRU_YOUNG;"));
+        assert!(reads_as_code("return err; // remove_free() called without the lock!!"));
         // Braces open and close a level; prose and one line alone are not examples.
         let file = lines(&["\t * for (;;) {", "\t * x++;", "\t * }", " * It returns 0.", " * f(x);"]);
         let alts = code_alternatives(&file, &[0, 1, 2, 3, 4]);

@@ -632,9 +632,6 @@ fn list_doubts(changed: Vec<(usize, String)>) -> Vec<Doubt> {
     out
 }
 
-/// An added comment line's stops may have been spaced the other way than the file's habit
-/// (`kernel::prose`); an author who did so in one line of a comment usually did in all of its
-/// added lines, so each run of such lines is also tried switched as a whole.
 /// Code examples in comments, indented as code where the file's own examples are (the mail's
 /// one space after the star the other way), else offered so. Heal benchmark without `index`
 /// lines: +0 / +1 files, +29 / +8 lines; with: +1 / +1 files proven (err.h, bitops.h).
@@ -643,6 +640,8 @@ fn example_doubts(lines: &mut [String], targets: &[usize]) -> Vec<Doubt> {
     comment_code::code_alternatives(lines, targets)
         .into_iter()
         .map(|(line, mut alternatives)| {
+            // One alternative per example: swapping a second would hand it the first's text.
+            debug_assert_eq!(alternatives.len(), 1);
             if indented {
                 for run in &mut alternatives {
                     for (j, text) in run.iter_mut() {
@@ -666,6 +665,9 @@ fn example_doubts(lines: &mut [String], targets: &[usize]) -> Vec<Doubt> {
         .collect()
 }
 
+/// An added comment line's stops may have been spaced the other way than the file's habit
+/// (`kernel::prose`); an author who did so in one line of a comment usually did in all of its
+/// added lines, so each run of such lines is also tried switched as a whole.
 fn sentence_doubts(lines: &[String], targets: &[usize]) -> Vec<Doubt> {
     let mut out = Vec::new();
     let mut run: Vec<(usize, String)> = Vec::new();

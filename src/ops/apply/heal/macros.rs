@@ -11,7 +11,7 @@
 //! `index` lines (6.1→6.12 / 6.12→7.2): +2 / +1 files proven (rcupdate_wait.h, rcuwait.h,
 //! dynamic_debug.h), none lost, the time a mail takes the same.
 
-use crate::kernel::indent::{pad, width};
+use crate::kernel::indent::{pad, pad_exact, width};
 use crate::ops::apply::proof::{Doubt, Pairing};
 
 const TAB: usize = 8;
@@ -47,8 +47,9 @@ fn split_backslash(line: &str) -> Option<(&str, usize)> {
     (!text.trim().is_empty()).then(|| (text, width(code, 0)))
 }
 
-/// For each macro whose body lines were all added, one doubt: the body a tab shallower and a
-/// tab deeper, each with its backslashes in every way of [`WAYS`] (the `#define` line's own
+/// For each macro whose body of two lines or more was all added (its last line may be the
+/// tree's, and stays; a one-line body is the indentation doubts'), one doubt: the body a tab
+/// shallower and a tab deeper, each with its backslashes in every way of [`WAYS`] (the `#define` line's own
 /// backslash too when it was added and aligned with the body's). Alternatives equal to the
 /// file as it stands are left out.
 pub(super) fn macro_doubts(lines: &[String], targets: &[usize]) -> Vec<Doubt> {
@@ -83,12 +84,13 @@ pub(super) fn macro_doubts(lines: &[String], targets: &[usize]) -> Vec<Doubt> {
         let end = if added(end) { end } else { end - 1 };
         let body: Vec<usize> = (t + 1..=end).collect();
         // The head's backslash realigns with the body's only where it stood with them.
-        let head_aligned = split_backslash(&lines[t]).is_some_and(|(text, col)| {
-            col > width(text, 0) + 1
-                && body
-                    .iter()
-                    .any(|&j| split_backslash(&lines[j]).is_some_and(|b| b.1 == col))
-        });
+        let head_aligned = added(t)
+            && split_backslash(&lines[t]).is_some_and(|(text, col)| {
+                col > width(text, 0) + 1
+                    && body
+                        .iter()
+                        .any(|&j| split_backslash(&lines[j]).is_some_and(|b| b.1 == col))
+            });
         let mut alternatives: Vec<Vec<(usize, String)>> = Vec::new();
         for deeper in [false, true] {
             let moved: Vec<(usize, String)> = body.iter().map(|&j| (j, moved_line(&lines[j], deeper))).collect();
@@ -111,7 +113,7 @@ pub(super) fn macro_doubts(lines: &[String], targets: &[usize]) -> Vec<Doubt> {
         }
         if !alternatives.is_empty() {
             out.push(Doubt {
-                line: t + 1,
+                line: alternatives[0][0].0,
                 why: "a whole added macro's body a tab shallower or deeper, its backslashes realigned".into(),
                 alternatives,
                 likely: true,
@@ -150,10 +152,11 @@ fn realign(rows: &[(usize, String)], before: &[String], way: Backslashes) -> Vec
             let from = width(code, 0);
             let gap = match way {
                 Backslashes::Kept => match split_backslash(&before[*j]) {
-                    Some((old, col)) if col > from => {
-                        let tabs = before[*j][old.len()..].contains('\t');
-                        pad(from, col, tabs)
-                    }
+                    // Exactly at its column, where tabs alone cannot reach it too.
+                    Some((old, col)) if col > from => match before[*j][old.len()..].contains('\t') {
+                        true => pad_exact(from, col),
+                        false => pad(from, col, false),
+                    },
                     _ => return (*j, text.clone()),
                 },
                 Backslashes::PastWidest => pad(from, (widest / TAB + 1) * TAB, true),
@@ -208,7 +211,34 @@ mod tests {
         assert!(doubts[0].alternatives.contains(&author));
         // The head keeps its one space: it did not stand with the body's backslashes.
         assert!(doubts[0].alternatives.iter().flatten().all(|(j, _)| *j != 0));
+        // A tab deeper is offered too, with each backslash kept exactly at its column.
+        let kept = vec![
+            (1, "\t\tdo {\t\t\t\t\t\t\t\\".to_string()),
+            (
+                2,
+                "\t\t\tcall_rcu_func_t __crcu_array[] = { __VA_ARGS__ };\t\\".to_string(),
+            ),
+        ];
+        assert!(doubts[0].alternatives.iter().any(|a| a.starts_with(&kept)));
         // A macro whose body is partly the tree's raises none.
         assert!(macro_doubts(&lines, &[0, 1, 2]).is_empty());
+        // A head aligned with its body realigns with it only when it was added.
+        let aligned: Vec<String> = ["#define A(x)\t\t\\", "\tfoo(x);\t\t\\", "\tbar(x);\t\t\\", "\tbaz(x)"]
+            .map(String::from)
+            .to_vec();
+        let with_head = macro_doubts(&aligned, &[0, 1, 2, 3]);
+        assert!(with_head[0].alternatives.iter().flatten().any(|(j, _)| *j == 0));
+        let without = macro_doubts(&aligned, &[1, 2, 3]);
+        assert!(without[0].alternatives.iter().flatten().all(|(j, _)| *j != 0));
+        // A backslash off a tab stop keeps its exact column.
+        let off_stop: Vec<String> = ["#define B \\", "\t\tx = 1;\t  \\", "\t\ty = 2;\t  \\", "\t\tz"]
+            .map(String::from)
+            .to_vec();
+        let moved = macro_doubts(&off_stop, &[0, 1, 2, 3]);
+        assert!(moved[0].alternatives.contains(&vec![
+            (1, "\tx = 1;\t\t  \\".to_string()),
+            (2, "\ty = 2;\t\t  \\".to_string()),
+            (3, "\tz".to_string()),
+        ]));
     }
 }

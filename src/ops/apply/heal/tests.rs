@@ -350,3 +350,30 @@ fn a_comment_opened_after_code_keeps_its_stars_under_its_widened_opener() {
     // A statement that starts with a star is no comment's.
     assert_eq!(lines[6], "\t*p = 0;");
 }
+
+#[test]
+fn a_files_tabbed_examples_set_a_new_example_first_and_the_mails_spacing_is_the_doubt() {
+    // include/linux/bitops.h (7.2): the file's examples stand a tab in; a new one follows.
+    let mut lines: Vec<String> = [
+        " *\tif (x)",
+        " *\t\treturn 1;",
+        " */",
+        "/**",
+        " * if (parity8(val) == 1)",
+        " * return -EBADMSG;",
+        " */",
+    ]
+    .map(String::from)
+    .to_vec();
+    let doubts = example_doubts(&mut lines, &[3, 4, 5, 6]);
+    assert_eq!(lines[4], " *\tif (parity8(val) == 1)");
+    assert_eq!(lines[5], " *\t\treturn -EBADMSG;");
+    assert_eq!(doubts.len(), 1);
+    assert_eq!(
+        doubts[0].alternatives,
+        vec![vec![
+            (4, " * if (parity8(val) == 1)".to_string()),
+            (5, " * return -EBADMSG;".to_string())
+        ]]
+    );
+}
