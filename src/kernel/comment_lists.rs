@@ -233,6 +233,8 @@ pub fn realign(lines: &mut [String], targets: &[usize]) -> Vec<(usize, String)> 
                 .filter(|&k| is_plain_text(&lines[k]) && targets.binary_search(&k).is_err())
                 .and_then(|k| star_gap(&lines[k]))
                 .and_then(|(s, g)| (s == star).then(|| g.to_string()))
+        } else if names_a_parameter(&text) {
+            param_gap(lines, t, &star)
         } else {
             None
         };
@@ -243,6 +245,39 @@ pub fn realign(lines: &mut [String], targets: &[usize]) -> Vec<(usize, String)> 
     }
     changed
 }
+
+/// The gap after the star of the kernel-doc parameter nearest to `t` in its comment (within
+/// [`PARAM_REACH`] lines either way, the one above first), when it is a tab: a parameter added
+/// among parameters set off from their star by a tab is too. In 7.2, of the parameter lines
+/// whose nearest parameters above and below are tab-set, 305 of 308 are (257 of 284 where
+/// only one side has a parameter). Heal benchmark, archive without `index` lines: +4 / +3
+/// added lines exact; with: +0 / +1 files proven (if_vlan.h).
+fn param_gap(lines: &[String], t: usize, star: &str) -> Option<String> {
+    let gap_of = |j: usize| -> Option<Option<&str>> {
+        let (s, g) = star_gap(&lines[j])?;
+        if s != star {
+            return None;
+        }
+        Some(names_a_parameter(&lines[j][s.len() + g.len()..]).then_some(g))
+    };
+    let nearest = |range: &mut dyn Iterator<Item = usize>| range.map_while(gap_of).flatten().next();
+    let above = nearest(&mut (t.saturating_sub(PARAM_REACH)..t).rev());
+    let below = nearest(&mut (t + 1..lines.len().min(t + 1 + PARAM_REACH)));
+    above.or(below).filter(|&g| g == "\t").map(str::to_string)
+}
+
+/// `@name:` opening a kernel-doc parameter's description (not `@name` cited in a sentence).
+fn names_a_parameter(text: &str) -> bool {
+    text.strip_prefix('@').is_some_and(|rest| {
+        let name = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+            .unwrap_or(rest.len());
+        name > 0 && rest[name..].starts_with(':')
+    })
+}
+
+/// How far [`param_gap`] looks for a parameter, in lines.
+const PARAM_REACH: usize = 6;
 
 #[cfg(test)]
 mod tests {
@@ -416,5 +451,20 @@ mod tests {
         // Words are not markers.
         assert!(item(" * e.g. this").is_none() && item(" * -1 is an error").is_none());
         assert!(item(" * (2) second").is_some_and(|i| i.text_column == 7));
+    }
+
+    #[test]
+    fn a_parameter_added_among_tab_set_parameters_is_tab_set() {
+        // include/linux/if_vlan.h (7.2): `@rcu:` among `*\t@name:` lines; a parameter cited at
+        // the start of a description line (pinmux.h's ` *\t@groups and …`) is none.
+        let (mut lines, targets) = file(
+            &["/**", " *\t@real_dev: underlying netdevice", " *\t@vlan_id: VLAN id"],
+            &[" * @rcu: used for deferred freeing of mapping nodes"],
+            &[" */"],
+        );
+        assert_eq!(realign(&mut lines, &targets).len(), 1);
+        assert_eq!(lines[3], " *\t@rcu: used for deferred freeing of mapping nodes");
+        assert!(!names_a_parameter("@groups and the number of groups"));
+        assert!(names_a_parameter("@ops.free: the callback"));
     }
 }
