@@ -90,11 +90,8 @@ pub fn value_gap(lines: &[String], t: usize, targets: &[usize]) -> ValueGap {
         return ValueGap::WithParagraph;
     }
     // A lone `#define`: as the nearest of the file's.
-    let nearest = (1..lines.len()).find_map(|d| {
-        let at = |j: usize| (!added(j)).then(|| tree_define(&lines[j])).flatten();
-        t.checked_sub(d)
-            .and_then(at)
-            .or_else(|| (t + d < lines.len()).then(|| at(t + d)).flatten())
+    let nearest = super::nearest_around(lines.len(), t, lines.len(), |j| {
+        (!added(j)).then(|| tree_define(&lines[j])).flatten()
     });
     match nearest {
         Some((_, Some((col, tabs)))) => {
@@ -282,7 +279,8 @@ fn run_alternatives(lines: &[String], run: &[usize]) -> Vec<Vec<(usize, String)>
         .iter()
         .filter_map(|&t| define_parts(&lines[t]).map(|(head, code, comment)| (t, head, code, comment)))
         .collect();
-    let widest = parts.iter().map(|p| width(p.1, 0)).max().unwrap_or(0);
+    let heads: Vec<usize> = parts.iter().map(|p| width(p.1, 0)).collect();
+    let widest = heads.iter().copied().max().unwrap_or(0);
     let mut value_ways: Vec<Box<dyn Fn(usize) -> String>> = vec![
         Box::new(|_| " ".to_string()),
         Box::new(|_| "\t".to_string()),
@@ -291,7 +289,6 @@ fn run_alternatives(lines: &[String], run: &[usize]) -> Vec<Vec<(usize, String)>
     ];
     // A column short of the widest name that most of the run's names reach, the longer ones a
     // tab past their name (rk808.h's RK801 registers at column 40, four names past it).
-    let heads: Vec<usize> = parts.iter().map(|p| width(p.1, 0)).collect();
     let mut col = (widest / TAB) * TAB;
     for _ in 0..OVERFLOW_COLUMNS {
         let fit = heads.iter().filter(|&&h| h < col).count();

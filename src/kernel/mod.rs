@@ -54,3 +54,13 @@ pub fn blob_id(content: &str) -> String {
     let oid = git2::Oid::hash_object(git2::ObjectType::Blob, content.as_bytes()).expect("hashing a buffer cannot fail");
     oid.to_string()[..12].to_string()
 }
+
+/// The first answer `at` gives for the lines around line `t` of a file of `len` lines, nearest
+/// first and of two as near the one above first, at most `reach` lines away.
+pub fn nearest_around<T>(len: usize, t: usize, reach: usize, mut at: impl FnMut(usize) -> Option<T>) -> Option<T> {
+    (1..=reach).find_map(|d| {
+        t.checked_sub(d)
+            .and_then(&mut at)
+            .or_else(|| (t + d < len).then(|| at(t + d)).flatten())
+    })
+}

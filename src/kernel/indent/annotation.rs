@@ -25,11 +25,7 @@ pub(super) fn annotation_column(lines: &[String], t: usize) -> Option<usize> {
         let (lo, hi) = crate::kernel::align::aligned_gap(line, crate::kernel::align::Kind::Annotation)?;
         line[lo..hi].contains('\t').then(|| width(&line[..hi], 0))
     };
-    (1..=ANNOTATION_REACH).find_map(|d| {
-        t.checked_sub(d)
-            .and_then(near)
-            .or_else(|| (t + d < lines.len()).then(|| near(t + d)).flatten())
-    })
+    crate::kernel::nearest_around(lines.len(), t, ANNOTATION_REACH, near)
 }
 
 /// How far around a lone annotation [`annotation_column`] looks.

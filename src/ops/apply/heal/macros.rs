@@ -11,6 +11,7 @@
 //! `index` lines (6.1→6.12 / 6.12→7.2): +2 / +1 files proven (rcupdate_wait.h, rcuwait.h,
 //! dynamic_debug.h), none lost, the time a mail takes the same.
 
+use crate::kernel::align::{aligned_gap, Kind};
 use crate::kernel::indent::{pad, pad_exact, width};
 use crate::ops::apply::proof::{Doubt, Pairing};
 
@@ -40,11 +41,11 @@ const WAYS: [Backslashes; 5] = [
 ];
 
 /// A line's text before its line-continuing backslash, and the backslash's column; `None` for a
-/// line without one or a lone `\`.
+/// line without one or a lone `\` (align's backslash gap).
 fn split_backslash(line: &str) -> Option<(&str, usize)> {
-    let code = line.trim_end().strip_suffix('\\')?;
-    let text = code.trim_end_matches([' ', '\t']);
-    (!text.trim().is_empty()).then(|| (text, width(code, 0)))
+    let line = line.trim_end();
+    let (lo, hi) = aligned_gap(line, Kind::Backslash)?;
+    Some((&line[..lo], width(&line[..hi], 0)))
 }
 
 /// For each macro whose body of two lines or more was all added (its last line may be the
@@ -93,7 +94,11 @@ pub(super) fn macro_doubts(lines: &[String], targets: &[usize]) -> Vec<Doubt> {
             });
         let mut alternatives: Vec<Vec<(usize, String)>> = Vec::new();
         for deeper in [false, true] {
-            let moved: Vec<(usize, String)> = body.iter().map(|&j| (j, moved_line(&lines[j], deeper))).collect();
+            // A tab shallower (where a line has one to lose) or deeper; blank lines stay.
+            let moved: Vec<(usize, String)> = body
+                .iter()
+                .map(|&j| (j, super::shift(&lines[j], deeper).unwrap_or_else(|| lines[j].clone())))
+                .collect();
             if moved.iter().all(|(j, text)| *text == lines[*j]) {
                 continue;
             }
@@ -123,17 +128,6 @@ pub(super) fn macro_doubts(lines: &[String], targets: &[usize]) -> Vec<Doubt> {
         }
     }
     out
-}
-
-/// `line` a tab shallower (when it has one to lose) or deeper; blank lines stay.
-fn moved_line(line: &str, deeper: bool) -> String {
-    if line.trim().is_empty() {
-        line.to_string()
-    } else if deeper {
-        format!("\t{line}")
-    } else {
-        line.strip_prefix('\t').unwrap_or(line).to_string()
-    }
 }
 
 /// `rows` (moved lines) with their backslashes set off `way`; `before` holds each line as it
