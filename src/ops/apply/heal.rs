@@ -27,6 +27,11 @@ pub struct FileWork {
     pub language: Language,
     /// Which report hunk each added line belongs to (index into the patch's hunk reports).
     pub added_hunk: Vec<usize>,
+    /// The file as it was before the patch, and where each hunk was placed in it and in the
+    /// healed file.
+    pub before: Vec<String>,
+    pub spans: Vec<super::shape::HunkSpan>,
+    pub removed_at: Vec<usize>,
     /// The removed lines, as the tree had them, with their report hunk: the twins whose gaps
     /// an added line that rewrites one keeps.
     pub removed: Vec<(usize, String)>,
@@ -157,6 +162,7 @@ pub fn finish(lines: &mut [String], work: &FileWork, model: &Model, eol: &str, t
     }
     // An author who rewrites a line may also tidy its gaps: each line, and all of them at once
     // (one tidying pass over a block), as the neighbours and the mail had them.
+    let twin_gapped: HashMap<usize, String> = untwinned.iter().cloned().collect();
     doubts.extend(each_and_all(untwinned, "gaps taken from the removed line it rewrites"));
     doubts.extend(work.blanks.iter().filter_map(|c| blank_doubt(lines, c)));
     let hunk_of = |line: usize| targets.binary_search(&line).ok().map(|k| work.added_hunk[k]);
@@ -171,6 +177,10 @@ pub fn finish(lines: &mut [String], work: &FileWork, model: &Model, eol: &str, t
                 _ => rebuilt.push((h, 1)),
             }
         }
+    }
+    if *model != Model::CLEAN {
+        let mailed: HashMap<usize, &str> = targets.iter().copied().zip(before.iter().map(String::as_str)).collect();
+        doubts.extend(unchanged::kept_by_git(lines, work, &doubts, &twin_gapped, &mailed));
     }
     let (proof, tried) = match &work.postimage {
         None => (Proof::NoProof, 0),
@@ -784,3 +794,4 @@ mod macros;
 mod resorts;
 #[cfg(test)]
 mod tests;
+mod unchanged;

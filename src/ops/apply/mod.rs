@@ -16,6 +16,7 @@ pub mod heal;
 pub mod locate;
 pub mod proof;
 pub mod restore;
+mod shape;
 
 use super::Context;
 use crate::kernel::blank_odds::BlankOdds;
@@ -491,6 +492,7 @@ fn plan(tree: &KernelTree, series: &Series, snapshots_wanted: bool) -> Result<Pl
                         .filter(|p| !blobs::is_absent(p)),
                     _ => None,
                 },
+                before: state.lines.clone(),
                 ..Default::default()
             };
             let mut delta: i64 = 0;
@@ -551,9 +553,14 @@ fn plan(tree: &KernelTree, series: &Series, snapshots_wanted: bool) -> Result<Pl
                     pairs.push((state.lines[fi].clone(), l.text.clone(), l.marker_lost));
                     if l.kind == LineKind::Del {
                         work.removed.push((report_index, state.lines[fi].clone()));
+                        work.removed_at.push((fi as i64 - delta) as usize);
                     }
                 }
                 let old_len = placement.end - placement.start;
+                work.spans.push(shape::HunkSpan {
+                    old: (placement.start as i64 - delta) as usize..(placement.start as i64 - delta) as usize + old_len,
+                    new: placement.start..placement.start + placement.lines.len(),
+                });
                 let new_texts: Vec<String> = placement.lines.iter().map(|l| l.text.clone()).collect();
                 for (i, l) in placement.lines.iter().enumerate() {
                     if l.added {

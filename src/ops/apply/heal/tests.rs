@@ -1,5 +1,12 @@
 use super::*;
 
+/// What a web archive does to a mail: indentation stripped, runs of blanks collapsed.
+const ARCHIVED: Model = Model {
+    indentation: restore::Indentation::Stripped,
+    interior: Interior::Collapsed,
+    trailing_lost: false,
+};
+
 /// Finish `lines` (the mail's added lines `added` stripped and collapsed, with the `removed`
 /// lines of one hunk) as a C file whose postimage is `truth`: the proof.
 fn finish_archived(path: &str, truth: &[&str], lines: &mut [String], added: &[usize], removed: &[&str]) -> Proof {
@@ -14,12 +21,7 @@ fn finish_archived(path: &str, truth: &[&str], lines: &mut [String], added: &[us
         language: Language::C,
         ..FileWork::default()
     };
-    let model = Model {
-        indentation: restore::Indentation::Stripped,
-        interior: Interior::Collapsed,
-        trailing_lost: false,
-    };
-    finish(lines, &work, &model, "\n", true).proof
+    finish(lines, &work, &ARCHIVED, "\n", true).proof
 }
 
 #[test]
@@ -375,5 +377,57 @@ fn a_files_tabbed_examples_set_a_new_example_first_and_the_mails_spacing_is_the_
             (4, " * if (parity8(val) == 1)".to_string()),
             (5, " * return -EBADMSG;".to_string())
         ]]
+    );
+}
+
+#[test]
+fn a_line_healed_into_its_removed_twin_takes_the_mails_spacing() {
+    // mm's page_idle.h (6.1 -> 6.12): the author only took a space out of
+    // `page_idle =  test_bit(...)`; its twin's gaps would give the removed line back, which
+    // git would have shown as unchanged.
+    let before: Vec<String> = [
+        "static inline bool folio_test_idle(struct folio *folio)",
+        "{",
+        "\tstruct page_ext *page_ext = page_ext_get(&folio->page);",
+        "\tbool page_idle;",
+        "",
+        "\tif (unlikely(!page_ext))",
+        "\t\treturn false;",
+        "",
+        "\tpage_idle =  test_bit(PAGE_EXT_IDLE, &page_ext->flags);",
+        "\tpage_ext_put(page_ext);",
+        "",
+        "\treturn page_idle;",
+        "}",
+    ]
+    .map(String::from)
+    .to_vec();
+    let mut lines = before.clone();
+    lines[8] = "page_idle = test_bit(PAGE_EXT_IDLE, &page_ext->flags);".into();
+    let truth = {
+        let mut t = before.clone();
+        t[8] = "\tpage_idle = test_bit(PAGE_EXT_IDLE, &page_ext->flags);".into();
+        t
+    };
+    let work = FileWork {
+        path: "include/linux/page_idle.h".into(),
+        added: vec![8],
+        added_hunk: vec![0],
+        removed: vec![(0, before[8].clone())],
+        removed_at: vec![8],
+        spans: vec![crate::ops::apply::shape::HunkSpan { old: 5..10, new: 5..10 }],
+        before,
+        language: Language::C,
+        ..FileWork::default()
+    };
+    let finished = finish(&mut lines, &work, &ARCHIVED, "\n", true);
+    assert_eq!(lines, truth);
+    assert!(
+        finished
+            .uncertain
+            .iter()
+            .any(|u| u.line == 9 && u.why.contains("unchanged")),
+        "{:?}",
+        finished.uncertain
     );
 }

@@ -1,0 +1,152 @@
+//! The diff's shape as a check on a healed hunk.
+//!
+//! git made the mail's hunk by diffing its author's file against the preimage, and a minimal
+//! diff keeps every line it can in common. Between two context lines of a hunk, the lines it
+//! removed and the lines it added share none: had an added line been one of the removed lines
+//! beside it, byte for byte, git would have kept it as context. So an added line healed into
+//! the exact text of a removed line of its own run is not the author's: the author changed
+//! only its whitespace (`page_idle =  test_bit` made `page_idle = test_bit`, a `#define`'s
+//! value moved a tab), and the mail's damage hid the change. Runs are taken between the
+//! hunk's own context lines, not by diffing again: a line moved across context lines (removed
+//! in one place, added in another) stays as it is.
+
+use std::collections::HashSet;
+use std::ops::Range;
+
+/// One hunk as placed: its lines in the file before the patch and in the healed file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HunkSpan {
+    pub old: Range<usize>,
+    pub new: Range<usize>,
+}
+
+/// One run of changed lines between two context lines: the removed lines' indices in the file
+/// before the patch, the added lines' in the healed file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Run {
+    pub removed: Vec<usize>,
+    pub added: Vec<usize>,
+}
+
+/// The runs of a hunk, given which of its old lines it removed and which new lines it added;
+/// empty when its context lines do not pair up (nothing to say then).
+pub fn runs(span: &HunkSpan, removed: &HashSet<usize>, added: &HashSet<usize>) -> Vec<Run> {
+    let old_context = span.old.clone().filter(|i| !removed.contains(i)).count();
+    let new_context = span.new.clone().filter(|i| !added.contains(i)).count();
+    if old_context != new_context {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut run = Run::default();
+    let (mut o, mut n) = (span.old.start, span.new.start);
+    loop {
+        while o < span.old.end && removed.contains(&o) {
+            run.removed.push(o);
+            o += 1;
+        }
+        while n < span.new.end && added.contains(&n) {
+            run.added.push(n);
+            n += 1;
+        }
+        if !run.removed.is_empty() || !run.added.is_empty() {
+            out.push(std::mem::take(&mut run));
+        }
+        if o >= span.old.end || n >= span.new.end {
+            break;
+        }
+        // A context line on both sides.
+        o += 1;
+        n += 1;
+    }
+    out
+}
+
+/// The added lines of `run` that are, byte for byte, one of its removed lines: git would have
+/// kept them as context.
+pub fn kept_by_git(run: &Run, before: &[String], healed: &[String]) -> Vec<usize> {
+    let removed: HashSet<&str> = run.removed.iter().map(|&i| before[i].as_str()).collect();
+    run.added
+        .iter()
+        .copied()
+        .filter(|&i| removed.contains(healed[i].as_str()))
+        .collect()
+}
+
+/// Beyond this many changed lines in a file git's diff may give up on being minimal (xdiff's
+/// heuristics start at 256 edits in one part of the diff, and lines only one side has do not
+/// count): there a removed line and its added twin may stand apart in one run. On the heal
+/// benchmark 1,000 changed no file for the worse; with no bound a 2,786-line rewrite
+/// (atomic-long.h, 6.1 to 6.12) was.
+const MINIMAL_DIFF_LINES: usize = 1000;
+
+/// Each added line git would have kept as context takes the first of `candidates(line)` that
+/// no removed line of its run is. Returns the lines changed, each with its candidates not
+/// taken (other ways the author may have changed it).
+pub fn as_mailed(
+    lines: &mut [String],
+    before: &[String],
+    spans: &[HunkSpan],
+    removed_at: &[usize],
+    added: &[usize],
+    candidates: impl Fn(usize, &str) -> Vec<String>,
+) -> Vec<(usize, Vec<String>)> {
+    if added.len() + removed_at.len() > MINIMAL_DIFF_LINES {
+        return Vec::new();
+    }
+    let removed_at: HashSet<usize> = removed_at.iter().copied().collect();
+    let added: HashSet<usize> = added.iter().copied().collect();
+    let mut changed = Vec::new();
+    for run in spans.iter().flat_map(|span| runs(span, &removed_at, &added)) {
+        let removed: HashSet<&str> = run.removed.iter().map(|&i| before[i].as_str()).collect();
+        for i in kept_by_git(&run, before, lines) {
+            let mut others: Vec<String> = Vec::new();
+            for candidate in candidates(i, &lines[i]) {
+                if candidate != lines[i] && !removed.contains(candidate.as_str()) && !others.contains(&candidate) {
+                    others.push(candidate);
+                }
+            }
+            if !others.is_empty() {
+                lines[i] = others.remove(0);
+                changed.push((i, others));
+            }
+        }
+    }
+    changed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(text: &str) -> Vec<String> {
+        text.lines().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn a_line_healed_into_its_removed_twin_is_context_to_git() {
+        let before = lines("a\n\tpage_idle =  test_bit(x);\nb");
+        let healed = lines("a\n\tpage_idle =  test_bit(x);\nb");
+        let span = HunkSpan { old: 0..3, new: 0..3 };
+        let found = runs(&span, &HashSet::from([1]), &HashSet::from([1]));
+        assert_eq!(
+            found,
+            vec![Run {
+                removed: vec![1],
+                added: vec![1]
+            }]
+        );
+        assert_eq!(kept_by_git(&found[0], &before, &healed), vec![1]);
+        let author = lines("a\n\tpage_idle = test_bit(x);\nb");
+        assert!(kept_by_git(&found[0], &before, &author).is_empty());
+    }
+
+    #[test]
+    fn a_line_moved_across_context_is_left_alone() {
+        // `x` removed above `c`, added below it: two runs, no twin within either.
+        let span = HunkSpan { old: 0..3, new: 0..3 };
+        let found = runs(&span, &HashSet::from([0]), &HashSet::from([2]));
+        assert_eq!(found.len(), 2);
+        let (before, healed) = (lines("x\nc\nd"), lines("c\nd\nx"));
+        assert!(found.iter().all(|r| kept_by_git(r, &before, &healed).is_empty()));
+    }
+}
