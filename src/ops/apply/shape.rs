@@ -10,7 +10,7 @@
 //! hunk's own context lines, not by diffing again: a line moved across context lines (removed
 //! in one place, added in another) stays as it is.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::ops::Range;
 
 /// One hunk as placed: its lines in the file before the patch and in the healed file.
@@ -61,17 +61,6 @@ pub fn runs(span: &HunkSpan, removed: &HashSet<usize>, added: &HashSet<usize>) -
     out
 }
 
-/// The added lines of `run` that are, byte for byte, one of its removed lines: git would have
-/// kept them as context.
-pub fn kept_by_git(run: &Run, before: &[String], healed: &[String]) -> Vec<usize> {
-    let removed: HashSet<&str> = run.removed.iter().map(|&i| before[i].as_str()).collect();
-    run.added
-        .iter()
-        .copied()
-        .filter(|&i| removed.contains(healed[i].as_str()))
-        .collect()
-}
-
 /// Beyond this many changed lines in a file git's diff may give up on being minimal (xdiff's
 /// heuristics start at 256 edits in one part of the diff, and lines only one side has do not
 /// count): there a removed line and its added twin may stand apart in one run. On the heal
@@ -79,36 +68,51 @@ pub fn kept_by_git(run: &Run, before: &[String], healed: &[String]) -> Vec<usize
 /// (atomic-long.h, 6.1 to 6.12) was.
 const MINIMAL_DIFF_LINES: usize = 1000;
 
-/// Each added line git would have kept as context takes the first of `candidates(line)` that
-/// no removed line of its run is. Returns the lines changed, each with its candidates not
-/// taken (other ways the author may have changed it).
-pub fn as_mailed(
-    lines: &mut [String],
-    before: &[String],
+/// For each added line, the removed lines of its run (as the file before the patch has them):
+/// texts the author's line cannot be. Empty for a file changed too much to be sure of it.
+pub fn removed_beside<'a>(
+    before: &'a [String],
     spans: &[HunkSpan],
     removed_at: &[usize],
     added: &[usize],
-    candidates: impl Fn(usize, &str) -> Vec<String>,
-) -> Vec<(usize, Vec<String>)> {
+) -> BTreeMap<usize, HashSet<&'a str>> {
+    let mut out = BTreeMap::new();
     if added.len() + removed_at.len() > MINIMAL_DIFF_LINES {
-        return Vec::new();
+        return out;
     }
     let removed_at: HashSet<usize> = removed_at.iter().copied().collect();
     let added: HashSet<usize> = added.iter().copied().collect();
-    let mut changed = Vec::new();
     for run in spans.iter().flat_map(|span| runs(span, &removed_at, &added)) {
         let removed: HashSet<&str> = run.removed.iter().map(|&i| before[i].as_str()).collect();
-        for i in kept_by_git(&run, before, lines) {
-            let mut others: Vec<String> = Vec::new();
-            for candidate in candidates(i, &lines[i]) {
-                if candidate != lines[i] && !removed.contains(candidate.as_str()) && !others.contains(&candidate) {
-                    others.push(candidate);
-                }
+        if !removed.is_empty() {
+            out.extend(run.added.iter().map(|&i| (i, removed.clone())));
+        }
+    }
+    out
+}
+
+/// Each added line git would have kept as context (one of the removed lines `beside` it)
+/// takes the first of `candidates(line)` that none of them is. Returns the lines changed, each
+/// with its candidates not taken (other ways the author may have changed it).
+pub fn as_mailed(
+    lines: &mut [String],
+    beside: &BTreeMap<usize, HashSet<&str>>,
+    candidates: impl Fn(usize, &str) -> Vec<String>,
+) -> Vec<(usize, Vec<String>)> {
+    let mut changed = Vec::new();
+    for (&i, removed) in beside {
+        if !removed.contains(lines[i].as_str()) {
+            continue;
+        }
+        let mut others: Vec<String> = Vec::new();
+        for candidate in candidates(i, &lines[i]) {
+            if !removed.contains(candidate.as_str()) && !others.contains(&candidate) {
+                others.push(candidate);
             }
-            if !others.is_empty() {
-                lines[i] = others.remove(0);
-                changed.push((i, others));
-            }
+        }
+        if !others.is_empty() {
+            lines[i] = others.remove(0);
+            changed.push((i, others));
         }
     }
     changed
@@ -125,7 +129,6 @@ mod tests {
     #[test]
     fn a_line_healed_into_its_removed_twin_is_context_to_git() {
         let before = lines("a\n\tpage_idle =  test_bit(x);\nb");
-        let healed = lines("a\n\tpage_idle =  test_bit(x);\nb");
         let span = HunkSpan { old: 0..3, new: 0..3 };
         let found = runs(&span, &HashSet::from([1]), &HashSet::from([1]));
         assert_eq!(
@@ -135,18 +138,20 @@ mod tests {
                 added: vec![1]
             }]
         );
-        assert_eq!(kept_by_git(&found[0], &before, &healed), vec![1]);
-        let author = lines("a\n\tpage_idle = test_bit(x);\nb");
-        assert!(kept_by_git(&found[0], &before, &author).is_empty());
+        let beside = removed_beside(&before, &[span], &[1], &[1]);
+        let mut healed = before.clone();
+        let spaced = |_: usize, line: &str| vec![line.to_string(), line.replace("  ", " ")];
+        let changed = as_mailed(&mut healed, &beside, spaced);
+        assert_eq!(changed, vec![(1, vec![])]);
+        assert_eq!(healed[1], "\tpage_idle = test_bit(x);");
     }
 
     #[test]
     fn a_line_moved_across_context_is_left_alone() {
-        // `x` removed above `c`, added below it: two runs, no twin within either.
+        // `x` removed above `c`, added below it: two runs, neither with a twin of the other.
         let span = HunkSpan { old: 0..3, new: 0..3 };
-        let found = runs(&span, &HashSet::from([0]), &HashSet::from([2]));
-        assert_eq!(found.len(), 2);
-        let (before, healed) = (lines("x\nc\nd"), lines("c\nd\nx"));
-        assert!(found.iter().all(|r| kept_by_git(r, &before, &healed).is_empty()));
+        assert_eq!(runs(&span, &HashSet::from([0]), &HashSet::from([2])).len(), 2);
+        let before = lines("x\nc\nd");
+        assert!(removed_beside(&before, &[span], &[0], &[2]).is_empty());
     }
 }

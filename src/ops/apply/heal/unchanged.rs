@@ -37,22 +37,16 @@ pub(super) fn kept_by_git(
         out.push(format!("{}{}", leading(line), words.join(" ")));
         out
     };
-    shape::as_mailed(
-        lines,
-        &work.before,
-        &work.spans,
-        &work.removed_at,
-        &work.added,
-        candidates,
-    )
-    .into_iter()
-    .map(|(i, others)| Doubt {
-        line: i,
-        why: "the removed line's whitespace exactly, which git would have shown as unchanged".into(),
-        alternatives: others.into_iter().map(|o| vec![(i, o)]).collect(),
-        likely: false,
-        pairing: Pairing::First,
-        sources: Vec::new(),
-    })
-    .collect()
+    let beside = shape::removed_beside(&work.before, &work.spans, &work.removed_at, &work.added);
+    shape::as_mailed(lines, &beside, candidates)
+        .into_iter()
+        .map(|(i, others)| Doubt {
+            line: i,
+            why: "the removed line's whitespace exactly, which git would have shown as unchanged".into(),
+            alternatives: others.into_iter().map(|o| vec![(i, o)]).collect(),
+            likely: false,
+            pairing: Pairing::First,
+            sources: Vec::new(),
+        })
+        .collect()
 }
