@@ -180,7 +180,8 @@ pub fn finish(lines: &mut [String], work: &FileWork, model: &Model, eol: &str, t
     }
     if *model != Model::CLEAN {
         let mailed: HashMap<usize, &str> = targets.iter().copied().zip(before.iter().map(String::as_str)).collect();
-        doubts.extend(unchanged::kept_by_git(lines, work, &doubts, &twin_gapped, &mailed));
+        let kept = unchanged::kept_by_git(lines, work, &mut doubts, &twin_gapped, &mailed);
+        doubts.extend(kept);
     }
     let (proof, tried) = match &work.postimage {
         None => (Proof::NoProof, 0),

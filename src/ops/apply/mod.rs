@@ -492,7 +492,12 @@ fn plan(tree: &KernelTree, series: &Series, snapshots_wanted: bool) -> Result<Pl
                         .filter(|p| !blobs::is_absent(p)),
                     _ => None,
                 },
-                before: state.lines.clone(),
+                // The removed lines are the author's only where the tree may be the preimage.
+                before: if preimage == Preimage::Differs {
+                    Vec::new()
+                } else {
+                    state.lines.clone()
+                },
                 ..Default::default()
             };
             let mut delta: i64 = 0;

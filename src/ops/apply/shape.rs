@@ -10,7 +10,7 @@
 //! hunk's own context lines, not by diffing again: a line moved across context lines (removed
 //! in one place, added in another) stays as it is.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
 
 /// One hunk as placed: its lines in the file before the patch and in the healed file.
@@ -61,15 +61,38 @@ pub fn runs(span: &HunkSpan, removed: &HashSet<usize>, added: &HashSet<usize>) -
     out
 }
 
-/// Beyond this many changed lines in a file git's diff may give up on being minimal (xdiff's
-/// heuristics start at 256 edits in one part of the diff, and lines only one side has do not
-/// count): there a removed line and its added twin may stand apart in one run. On the heal
-/// benchmark 1,000 changed no file for the worse; with no bound a 2,786-line rewrite
-/// (atomic-long.h, 6.1 to 6.12) was.
+/// Where git's diff is minimal. Past some hundreds of edits xdiff trades minimality for speed
+/// (`XDL_HEUR_MIN_COST`, 256): on the heal benchmark a bound of 1,000 changed lines in a file
+/// changed no file for the worse, none a 2,786-line rewrite (atomic-long.h, 6.1 to 6.12).
 const MINIMAL_DIFF_LINES: usize = 1000;
 
+/// xdiff also leaves out of the common lines, where changed lines surround them, any line the
+/// other file has about √n times or more (by xdiff's own rough root) (`xdl_cleanup_records`: `\t}`, `\t\tbreak;`): such
+/// a line may be removed and added in one run. Lines that common are no evidence.
+fn frequent(before: &[String]) -> HashSet<&str> {
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for line in before {
+        *counts.entry(line.as_str()).or_default() += 1;
+    }
+    // xdiff's own rough square root (`xdl_bogosqrt`), and its cap.
+    let mut limit = 1usize;
+    let mut n = before.len();
+    while n > 0 {
+        limit <<= 1;
+        n >>= 2;
+    }
+    let limit = limit.min(1024);
+    counts
+        .into_iter()
+        .filter(|&(_, n)| n >= limit)
+        .map(|(l, _)| l)
+        .collect()
+}
+
 /// For each added line, the removed lines of its run (as the file before the patch has them):
-/// texts the author's line cannot be. Empty for a file changed too much to be sure of it.
+/// texts the author's line cannot be. Empty for a file changed too much to be sure of it, or
+/// when `before` is empty (the tree is not the mail's preimage: its removed lines may not be
+/// the author's bytes).
 pub fn removed_beside<'a>(
     before: &'a [String],
     spans: &[HunkSpan],
@@ -77,13 +100,19 @@ pub fn removed_beside<'a>(
     added: &[usize],
 ) -> BTreeMap<usize, HashSet<&'a str>> {
     let mut out = BTreeMap::new();
-    if added.len() + removed_at.len() > MINIMAL_DIFF_LINES {
+    if before.is_empty() || added.len() + removed_at.len() > MINIMAL_DIFF_LINES {
         return out;
     }
+    let frequent = frequent(before);
     let removed_at: HashSet<usize> = removed_at.iter().copied().collect();
     let added: HashSet<usize> = added.iter().copied().collect();
     for run in spans.iter().flat_map(|span| runs(span, &removed_at, &added)) {
-        let removed: HashSet<&str> = run.removed.iter().map(|&i| before[i].as_str()).collect();
+        let removed: HashSet<&str> = run
+            .removed
+            .iter()
+            .map(|&i| before[i].as_str())
+            .filter(|l| !frequent.contains(l))
+            .collect();
         if !removed.is_empty() {
             out.extend(run.added.iter().map(|&i| (i, removed.clone())));
         }
@@ -153,5 +182,17 @@ mod tests {
         assert_eq!(runs(&span, &HashSet::from([0]), &HashSet::from([2])).len(), 2);
         let before = lines("x\nc\nd");
         assert!(removed_beside(&before, &[span], &[0], &[2]).is_empty());
+    }
+
+    #[test]
+    fn a_line_the_file_has_often_is_no_evidence() {
+        // xdiff may leave a line this common out of the common lines: `\t}` removed and added
+        // in one run is git's own diff, not damage.
+        let mut before = lines("a\n\t}\nb");
+        before.extend(std::iter::repeat_n("\t}".to_string(), 4));
+        let span = HunkSpan { old: 0..3, new: 0..3 };
+        assert!(removed_beside(&before, std::slice::from_ref(&span), &[1], &[1]).is_empty());
+        before.truncate(5);
+        assert_eq!(removed_beside(&before, &[span], &[1], &[1]).len(), 1);
     }
 }

@@ -10,17 +10,18 @@
 use super::{Doubt, FileWork, Pairing};
 use crate::kernel::indent::leading;
 use crate::ops::apply::shape;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Added lines healed into the exact text of a removed line beside them, which git would have
 /// shown as unchanged (`shape`), take the first other way the healer had for them: as built
 /// before a removed twin gave its gaps, a doubt's single-line alternative, the line's words
-/// spaced as the mail spaced them, or single-spaced. Each is a doubt: the author's whitespace
-/// change is a guess.
+/// spaced as the mail spaced them, or single-spaced. Each is a doubt whose last alternative
+/// is the line as it was (a diff made otherwise than git's minimal one may show it so); the
+/// other doubts' alternatives of the line take its new text, at their own indentation.
 pub(super) fn kept_by_git(
     lines: &mut [String],
     work: &FileWork,
-    doubts: &[Doubt],
+    doubts: &mut [Doubt],
     twin_gapped: &HashMap<usize, String>,
     mailed: &HashMap<usize, &str>,
 ) -> Vec<Doubt> {
@@ -37,16 +38,48 @@ pub(super) fn kept_by_git(
         out.push(format!("{}{}", leading(line), words.join(" ")));
         out
     };
+    let was: BTreeMap<usize, String> = work.added.iter().map(|&i| (i, lines[i].clone())).collect();
     let beside = shape::removed_beside(&work.before, &work.spans, &work.removed_at, &work.added);
-    shape::as_mailed(lines, &beside, candidates)
+    let changed = shape::as_mailed(lines, &beside, candidates);
+    for (i, _) in &changed {
+        follow(doubts, *i, &was[i], &lines[*i]);
+    }
+    changed
         .into_iter()
-        .map(|(i, others)| Doubt {
-            line: i,
-            why: "the removed line's whitespace exactly, which git would have shown as unchanged".into(),
-            alternatives: others.into_iter().map(|o| vec![(i, o)]).collect(),
-            likely: false,
-            pairing: Pairing::First,
-            sources: Vec::new(),
+        .map(|(i, mut others)| {
+            others.push(was[&i].clone());
+            Doubt {
+                line: i,
+                why: "the removed line's whitespace exactly, which git would have shown as unchanged".into(),
+                alternatives: others.into_iter().map(|o| vec![(i, o)]).collect(),
+                likely: false,
+                pairing: Pairing::First,
+                sources: Vec::new(),
+            }
         })
         .collect()
+}
+
+/// Line `i` changed from `old` to `new`: every alternative that carried `old` there carries
+/// `new`, one that only re-indented it re-indents `new` the same, and one that moves it (a
+/// blank line to its other side) moves `new`.
+fn follow(doubts: &mut [Doubt], i: usize, old: &str, new: &str) {
+    let body = |l: &str| l[leading(l).len()..].to_string();
+    let old_body = body(old);
+    for doubt in doubts.iter_mut() {
+        for (a, alternative) in doubt.alternatives.iter_mut().enumerate() {
+            let sources = doubt.sources.get(a);
+            for (k, (j, text)) in alternative.iter_mut().enumerate() {
+                let from = sources.and_then(|s| s.get(k)).copied().unwrap_or(*j);
+                if from != i {
+                    continue;
+                }
+                if text == old {
+                    *text = new.to_string();
+                } else if body(text) == old_body {
+                    *text = format!("{}{}", leading(text), body(new));
+                }
+            }
+        }
+    }
 }
