@@ -504,3 +504,44 @@ fn after_removed_lines_the_lost_blank_may_stand_inside_the_run_where_the_end_can
         ]
     );
 }
+
+#[test]
+fn after_removed_lines_the_lost_blank_stands_where_the_lines_continuing_them_end() {
+    // include/linux/mfd/davinci_voicecodec.h, 6.12 -> 7.2: an `#include` removed, one added
+    // in its place, then three forward declarations; the blank line the archive lost (between
+    // the includes and the declarations) stands after the added `#include`, not after the
+    // run.
+    let f = file("#include <linux/kernel.h>\n#include <linux/platform_device.h>\n#include <linux/mfd/core.h>\n#include <linux/platform_data/edma.h>\n\nstruct regmap;\n\n/*\n");
+    let h = hunk_that_lost(
+        &[
+            (Del, "#include <linux/kernel.h>"),
+            (Del, "#include <linux/platform_device.h>"),
+            (Add, "#include <linux/bits.h>"),
+            (Context, "#include <linux/mfd/core.h>"),
+            (Del, "#include <linux/platform_data/edma.h>"),
+            (Add, "#include <linux/types.h>"),
+            (Add, "struct clk;"),
+            (Add, "struct device;"),
+            (Add, "struct platform_device;"),
+            (Context, "struct regmap;"),
+        ],
+        1,
+    );
+    // The directory's headers, as the odds learn them: includes, a blank line, declarations.
+    let learnt = file(
+        &"#include <linux/bits.h>\n#include <linux/types.h>\n\nstruct clk;\nstruct device;\nstruct regmap;\n\n/*\n"
+            .repeat(20),
+    );
+    let odds = BlankOdds::learn(&learnt, std::path::Path::new("/nonexistent"), "davinci_voicecodec.h");
+    let p = locate(&f, &normalized(&f), &h, 0, 0, &odds).unwrap();
+    assert_eq!(
+        texts(&p)[2..7],
+        [
+            "#include <linux/types.h>",
+            "",
+            "struct clk;",
+            "struct device;",
+            "struct platform_device;"
+        ]
+    );
+}
