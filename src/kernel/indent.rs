@@ -591,8 +591,12 @@ fn column_for(
         }
     }
     // A goto label says nothing about depth, nor a kernel-doc marker (which may stand in
-    // column 0 like one): look above it.
+    // column 0 like one): look above it. A statement cannot run on past a label, so the line
+    // above one ends its statement even without a `;` (offload.c's `XDP_METADATA_KFUNC_xxx`
+    // macro, then `#undef`, then `out:`).
+    let mut past_label = false;
     while is_goto_label(lines[prev].trim()) || is_kernel_doc_marker(&lines[prev]) {
+        past_label |= is_goto_label(lines[prev].trim());
         match previous_non_blank(lines, lexed, prev) {
             Some(p) => prev = p,
             None => return (TAB, Rule::FirstLine),
@@ -613,7 +617,7 @@ fn column_for(
     }
     let start = statement_start(lines, lexed, prev);
     let base = indent_width(&lines[start]);
-    if !ends(lines, lexed, prev) {
+    if !ends(lines, lexed, prev) && !past_label {
         if text.starts_with('{') {
             return (base, Rule::OpenBraceAlone);
         }

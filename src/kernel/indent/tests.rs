@@ -662,3 +662,28 @@ fn a_comment_opened_after_code_stands_under_its_opener() {
     assert_eq!(out[1], "\t\t\t     * Should be #address-cells + #interrupt-cells but");
     assert_eq!(out[2], "\t\t\t     */");
 }
+
+#[test]
+fn a_statement_does_not_run_on_past_a_label() {
+    // kernel/bpf/offload.c (6.12): a macro invoked without `;`, `#undef`, then `out:`; the
+    // lines after the label are statements of the body, not continuations.
+    let out = run(
+        "void *bpf_dev_bound_resolve_kfunc(struct bpf_prog *prog, u32 func_id)\n{",
+        &[
+            "if (!ops)",
+            "goto out;",
+            "",
+            "#define XDP_METADATA_KFUNC(name, _, __, xmo) \\",
+            "if (func_id == bpf_xdp_metadata_kfunc_id(name)) p = ops->xmo;",
+            "XDP_METADATA_KFUNC_xxx",
+            "#undef XDP_METADATA_KFUNC",
+            "",
+            "out:",
+            "up_read(&bpf_devs_lock);",
+            "",
+            "return p;",
+        ],
+        "}",
+    );
+    assert_eq!(&out[9..], ["\tup_read(&bpf_devs_lock);", "", "\treturn p;"]);
+}
