@@ -602,6 +602,10 @@ fn column_for(
             None => return (TAB, Rule::FirstLine),
         }
     }
+    // A bare name before a ternary's `:` under `x = cond ?` reads as a label too: the
+    // statement runs on there.
+    let hanging = ["?", ":", ",", "(", "=", "&&", "||", "+", "-", "|", "&"];
+    past_label &= !hanging.iter().any(|op| lexed.code[prev].trim_end().ends_with(op));
     // A comment above stands where its opening `/*` stands.
     if lexed.in_comment_before[prev] {
         prev = comment_opening(lexed, prev).unwrap_or(prev);

@@ -687,3 +687,15 @@ fn a_statement_does_not_run_on_past_a_label() {
     );
     assert_eq!(&out[9..], ["\tup_read(&bpf_devs_lock);", "", "\treturn p;"]);
 }
+
+#[test]
+fn a_ternarys_bare_middle_is_no_label() {
+    // `FOO_VALUE :` reads like a label; under `x = cond ?` the statement runs on past it.
+    let out = run(
+        "static int f(bool cond)\n{\n\tint x;\n",
+        &["x = cond ?", "FOO_VALUE :", "BAR_VALUE;"],
+        "}",
+    );
+    assert_eq!(out[0], "\tx = cond ?");
+    assert_eq!(out[2], "\t\tBAR_VALUE;", "{out:?}");
+}

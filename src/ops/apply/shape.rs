@@ -67,8 +67,10 @@ pub fn runs(span: &HunkSpan, removed: &HashSet<usize>, added: &HashSet<usize>) -
 const MINIMAL_DIFF_LINES: usize = 1000;
 
 /// xdiff also leaves out of the common lines, where changed lines surround them, any line the
-/// other file has about √n times or more (by xdiff's own rough root) (`xdl_cleanup_records`: `\t}`, `\t\tbreak;`): such
-/// a line may be removed and added in one run. Lines that common are no evidence.
+/// other file has about √n times or more (`xdl_cleanup_records`, with xdiff's own rough root:
+/// `\t}`, `\t\tbreak;`): such a line may be removed and added in one run. Lines that common
+/// are no evidence. Counted in the file before the patch (the healed file has them about as
+/// often): skipping a few more lines only changes fewer.
 fn frequent(before: &[String]) -> HashSet<&str> {
     let mut counts: HashMap<&str, usize> = HashMap::new();
     for line in before {

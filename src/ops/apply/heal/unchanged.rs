@@ -4,7 +4,7 @@
 //! mail's damage hid the change; the healer's first guess gave the removed line back, most
 //! often by taking a removed twin's gaps. Heal benchmark, archive without `index` lines
 //! (6.1→6.12 / 6.12→7.2): +3 / +3 files byte-identical (page_idle.h's `page_idle =  test_bit`
-//! made `page_idle = test_bit`, a `#define`'s value moved a tab), +74 / +105 added lines exact,
+//! made `page_idle = test_bit`, a `#define`'s value moved a tab), +74 / +107 added lines exact,
 //! none lost; with `index` lines +0 / +1 proven, +55 / +102 lines.
 
 use super::{Doubt, FileWork, Pairing};
