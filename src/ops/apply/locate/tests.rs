@@ -374,7 +374,8 @@ fn added_lines_between_two_blank_lines_are_set_off_on_both_sides() {
         "#define STACK_MAGIC\t0xdeadbeef\n\n/**\n * REPEAT_BYTE - repeat the value @x multiple times as an unsigned long value\n */\n#define upper_32_bits(n) ((u32)(((n) >> 16) >> 16))\n\n/**\n * lower_32_bits - return bits 0-31 of a number\n */\n#define lower_32_bits(n) ((u32)((n) & 0xffffffff))\n\n/**\n * upper_16_bits - return bits 16-31 of a number\n */\n#define upper_16_bits(n) ((u16)((n) >> 16))\n\n/**\n",
     );
     let odds = BlankOdds::learn(&learnt, std::path::Path::new("/nonexistent"), "kernel.h");
-    let f = file("#define return_ptr(p)\treturn no_free_ptr(p)\n\n\n/*\n * DEFINE_CLASS(name, type, exit, init, init_args...):\n");
+    // (The file goes on after the hunk: at its end git's context may be shorter.)
+    let f = file("#define return_ptr(p)\treturn no_free_ptr(p)\n\n\n/*\n * DEFINE_CLASS(name, type, exit, init, init_args...):\n *\n");
     let h = hunk_that_lost(
         &[
             (Context, "#define return_ptr(p) return no_free_ptr(p)"),
@@ -542,6 +543,44 @@ fn after_removed_lines_the_lost_blank_stands_where_the_lines_continuing_them_end
             "struct clk;",
             "struct device;",
             "struct platform_device;"
+        ]
+    );
+}
+
+#[test]
+fn lost_blank_lines_go_where_git_puts_three_lines_of_context_around_the_change() {
+    // include/linux/mmc/sdio_func.h, 6.12 -> 7.2: `@@ -78,6 +78,7 @@` adds `shutdown` between
+    // `remove` and a blank line; the archive lost the blank line that opens the hunk and the
+    // one after the new member. git puts three lines of context before the change and three
+    // after it: the blank line above `probe` is the hunk's first, not the one after `};`, and
+    // the other stands after the new member.
+    let f = file("struct sdio_driver {\n\tchar *name;\n\tconst struct sdio_device_id *id_table;\n\n\tint (*probe)(struct sdio_func *, const struct sdio_device_id *);\n\tvoid (*remove)(struct sdio_func *);\n\n\tstruct device_driver drv;\n};\n\n/**\n");
+    let mut h = hunk_that_lost(
+        &[
+            (
+                Context,
+                "int (*probe)(struct sdio_func *, const struct sdio_device_id *);",
+            ),
+            (Context, "void (*remove)(struct sdio_func *);"),
+            (Add, "void (*shutdown)(struct sdio_func *);"),
+            (Context, "struct device_driver drv;"),
+            (Context, "};"),
+        ],
+        2,
+    );
+    h.old_start = 4;
+    let p = locate(&f, &normalized(&f), &h, 3, 0, &BlankOdds::default()).unwrap();
+    assert_eq!((p.start, p.end), (3, 9));
+    assert_eq!(
+        texts(&p),
+        [
+            "",
+            "\tint (*probe)(struct sdio_func *, const struct sdio_device_id *);",
+            "\tvoid (*remove)(struct sdio_func *);",
+            "void (*shutdown)(struct sdio_func *);",
+            "",
+            "\tstruct device_driver drv;",
+            "};",
         ]
     );
 }

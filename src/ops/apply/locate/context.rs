@@ -1,0 +1,91 @@
+//! What git's own diff says of a healed hunk's edges: three lines of context before its first
+//! change and three after its last. Where the mail lost blank context lines, that tells at
+//! which edge and on which side of a run they stood.
+
+use super::{BlankChoice, NewLine, Placement};
+
+/// Lines of context git's diff puts before a hunk's first change and after its last (`-U3`,
+/// `git format-patch`'s default; a mail made with more context is left as the odds place it:
+/// no other placement gives exactly three).
+const CONTEXT: usize = 3;
+
+/// Whether git could have made this hunk: exactly [`CONTEXT`] lines before its first change
+/// (fewer only at the file's start) and after its last (fewer only at its end). `lines` are
+/// the new side from the file's line `start` on, `removed` the old lines taken out (ascending).
+pub(super) fn context_as_git(lines: &[NewLine], start: usize, removed: &[usize], at_file_end: bool) -> bool {
+    // Walk old and new together: each change is a removed old line or an added new one.
+    let mut old = start;
+    let (mut first, mut last, mut context) = (None, None, 0usize);
+    let change = |context: usize, first: &mut Option<usize>, last: &mut Option<usize>| {
+        first.get_or_insert(context);
+        *last = Some(context);
+    };
+    for line in lines {
+        while removed.binary_search(&old).is_ok() {
+            change(context, &mut first, &mut last);
+            old += 1;
+        }
+        if line.added {
+            change(context, &mut first, &mut last);
+        } else {
+            context += 1;
+            old += 1;
+        }
+    }
+    while removed.binary_search(&old).is_ok() {
+        change(context, &mut first, &mut last);
+        old += 1;
+    }
+    let (Some(first), Some(last)) = (first, last) else {
+        return true;
+    };
+    let before_ok = first == CONTEXT || (start == 0 && first < CONTEXT);
+    let after = context - last;
+    let after_ok = after == CONTEXT || (at_file_end && after < CONTEXT);
+    before_ok && after_ok
+}
+
+/// The blank lines of `choice` moved to the other side of its run; the choice as it now is.
+pub(super) fn flip(lines: &mut [NewLine], choice: BlankChoice) -> BlankChoice {
+    let BlankChoice {
+        run_start,
+        run_len,
+        blanks,
+        before,
+    } = choice;
+    if before {
+        let lo = run_start - blanks;
+        lines[lo..run_start + run_len].rotate_left(blanks);
+        BlankChoice {
+            run_start: lo,
+            before: false,
+            ..choice
+        }
+    } else {
+        lines[run_start..run_start + run_len + blanks].rotate_right(blanks);
+        BlankChoice {
+            run_start: run_start + blanks,
+            before: true,
+            ..choice
+        }
+    }
+}
+
+/// `p` with the tree's `after` blank lines after its end and `before` before its start.
+pub(super) fn extend_at_edges(file: &[String], p: &Placement, after: usize, before: usize) -> Placement {
+    let mut q = p.clone();
+    let tail = super::blank_lines_at(file, q.end, after);
+    q.end += tail.len();
+    q.restored_blank_lines += tail.len() + before;
+    q.lines.extend(tail);
+    q.start -= before;
+    let head = file[q.start..q.start + before].iter().map(|t| NewLine {
+        text: t.clone(),
+        added: false,
+    });
+    q.lines.splice(0..0, head);
+    for c in &mut q.blank_choices {
+        c.run_start += before;
+    }
+    q
+}
