@@ -45,7 +45,8 @@ pub struct Placement {
 /// `Placement::lines`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BlankChoice {
-    /// The added run is `run_start..run_end` once the blank lines are placed before it.
+    /// The added run is `run_start..run_start + run_len` (once the blank lines are placed
+    /// before it, when `before`).
     pub run_start: usize,
     pub run_len: usize,
     pub blanks: usize,
@@ -660,9 +661,10 @@ const INSIDE_THE_RUN: f64 = 5.0;
 /// line above `probe`, not the one after `};`) and on which side of a run a lost blank line
 /// beside the first or last change stands. The tree's lines after the hunk are taken first,
 /// as before; another share between the edges, then a lost blank line moved to the other
-/// side of its run, only where the first way is not git's. Heal benchmark, archive without
-/// `index` lines (6.1→6.12 / 6.12→7.2): +9 / +10 files identical, none lost, 181 → 116 /
-/// 140 → 93 lines placed wrongly; with `index` lines +5 / +3 proven.
+/// side of its run (with each share), only where the first way is not git's. The share
+/// chosen is final; a moved blank line stays a choice the proof search tries back. Heal benchmark, archive without
+/// `index` lines (6.1→6.12 / 6.12→7.2): +10 / +10 files identical, none lost, 181 → 114 /
+/// 140 → 92 lines placed wrongly; with `index` lines +5 / +3 proven.
 fn account_for_header(file: &[String], hunk: &Hunk, p: Placement, min_start: usize) -> Result<Placement, Failure> {
     let blank = |i: usize| file.get(i).is_some_and(|l| l.trim().is_empty());
     let need = hunk.old_count.saturating_sub(p.end - p.start);
@@ -672,12 +674,12 @@ fn account_for_header(file: &[String], hunk: &Hunk, p: Placement, min_start: usi
         .count();
     // Each way to share the lost edge lines between the hunk's two ends, the tree's lines
     // after it first (as they were always taken); the first that gives git's context wins.
-    let splits: Vec<Placement> = (0..=after)
+    let mut splits: Vec<Placement> = (0..=after)
         .rev()
         .filter(|&a| need - a <= before || a == after)
         .map(|a| extend_at_edges(file, &p, a, (need - a).min(before)))
         .collect();
-    let first = splits[0].clone();
+    let first = &splits[0];
     if first.end - first.start != hunk.old_count || first.lines.len() != hunk.new_count {
         return Err(Failure::NoMatch {
             why: format!(
@@ -689,7 +691,6 @@ fn account_for_header(file: &[String], hunk: &Hunk, p: Placement, min_start: usi
             ),
         });
     }
-    let fits = |q: &Placement| q.end - q.start == hunk.old_count && q.lines.len() == hunk.new_count;
     let mut removed: Vec<usize> = first
         .pairs
         .iter()
@@ -698,20 +699,22 @@ fn account_for_header(file: &[String], hunk: &Hunk, p: Placement, min_start: usi
         .collect();
     removed.sort_unstable();
     let as_git = |q: &Placement| context_as_git(&q.lines, q.start, &removed, q.end >= file.len());
-    if let Some(q) = splits.iter().filter(|q| fits(q)).find(|q| as_git(q)) {
+    if let Some(q) = splits.iter().find(|q| as_git(q)) {
         return Ok(q.clone());
     }
-    // Else a lost blank line beside a run on its other side.
-    let mut q = first.clone();
-    for c in 0..q.blank_choices.len() {
-        let flipped = flip(&mut q.lines, q.blank_choices[c]);
-        if as_git(&q) {
-            q.blank_choices[c] = flipped;
-            return Ok(q);
+    // Else a lost blank line beside a run on its other side, with each share of the edges.
+    for q in &splits {
+        let mut q = q.clone();
+        for c in 0..q.blank_choices.len() {
+            let flipped = flip(&mut q.lines, q.blank_choices[c]);
+            if as_git(&q) {
+                q.blank_choices[c] = flipped;
+                return Ok(q);
+            }
+            flip(&mut q.lines, flipped);
         }
-        flip(&mut q.lines, flipped);
     }
-    Ok(first)
+    Ok(splits.swap_remove(0))
 }
 
 /// The blank lines of `file` from `from` on, at most `most` of them, as context lines.

@@ -5,8 +5,9 @@
 use super::{BlankChoice, NewLine, Placement};
 
 /// Lines of context git's diff puts before a hunk's first change and after its last (`-U3`,
-/// `git format-patch`'s default; a mail made with more context is left as the odds place it:
-/// no other placement gives exactly three).
+/// `git format-patch`'s default). A mail made with more context seldom has a placement that
+/// gives exactly three where the odds' does not; where it has, the proof search can still
+/// try the lost blank line's other side.
 const CONTEXT: usize = 3;
 
 /// Whether git could have made this hunk: exactly [`CONTEXT`] lines before its first change
@@ -45,7 +46,8 @@ pub(super) fn context_as_git(lines: &[NewLine], start: usize, removed: &[usize],
     before_ok && after_ok
 }
 
-/// The blank lines of `choice` moved to the other side of its run; the choice as it now is.
+/// The blank lines of `choice` moved to the other side of its run (from inside a run: to its
+/// end); the choice as it now is.
 pub(super) fn flip(lines: &mut [NewLine], choice: BlankChoice) -> BlankChoice {
     let BlankChoice {
         run_start,

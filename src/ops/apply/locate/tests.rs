@@ -374,7 +374,9 @@ fn added_lines_between_two_blank_lines_are_set_off_on_both_sides() {
         "#define STACK_MAGIC\t0xdeadbeef\n\n/**\n * REPEAT_BYTE - repeat the value @x multiple times as an unsigned long value\n */\n#define upper_32_bits(n) ((u32)(((n) >> 16) >> 16))\n\n/**\n * lower_32_bits - return bits 0-31 of a number\n */\n#define lower_32_bits(n) ((u32)((n) & 0xffffffff))\n\n/**\n * upper_16_bits - return bits 16-31 of a number\n */\n#define upper_16_bits(n) ((u16)((n) >> 16))\n\n/**\n",
     );
     let odds = BlankOdds::learn(&learnt, std::path::Path::new("/nonexistent"), "kernel.h");
-    // (The file goes on after the hunk: at its end git's context may be shorter.)
+    // The file goes on after the hunk. Were the hunk at the file's end, the two blank lines
+    // together after the run would leave four lines of context after it, which git never
+    // writes there: they would go before the run instead.
     let f = file("#define return_ptr(p)\treturn no_free_ptr(p)\n\n\n/*\n * DEFINE_CLASS(name, type, exit, init, init_args...):\n *\n");
     let h = hunk_that_lost(
         &[
@@ -582,5 +584,42 @@ fn lost_blank_lines_go_where_git_puts_three_lines_of_context_around_the_change()
             "\tstruct device_driver drv;",
             "};",
         ]
+    );
+}
+
+#[test]
+fn a_lost_blank_line_beside_the_first_change_stands_where_git_puts_three_lines_before_it() {
+    // include/linux/regulator/machine.h, 6.12 -> 7.2: `@@ -185,6 +186,7 @@` adds
+    // `pw_budget_mW` after a blank line; the archive lost it and the one after the next
+    // member. Three lines of context before the change: the blank line stands before it.
+    let f = file("\tint min_uA;\n\tint max_uA;\n\tint ilim_uA;\n\n\tint system_load;\n\n\t/* used for coupled regulators */\n\tu32 *max_spread;\n");
+    let mut h = hunk_that_lost(
+        &[
+            (Context, "int max_uA;"),
+            (Context, "int ilim_uA;"),
+            (Add, "int pw_budget_mW;"),
+            (Context, "int system_load;"),
+            (Context, "/* used for coupled regulators */"),
+        ],
+        2,
+    );
+    h.old_start = 2;
+    let p = locate(&f, &normalized(&f), &h, 1, 0, &BlankOdds::default()).unwrap();
+    assert_eq!(
+        texts(&p),
+        [
+            "\tint max_uA;",
+            "\tint ilim_uA;",
+            "",
+            "int pw_budget_mW;",
+            "\tint system_load;",
+            "",
+            "\t/* used for coupled regulators */",
+        ]
+    );
+    assert_eq!(
+        p.blank_choices.len(),
+        1,
+        "the proof search may still try the other side"
     );
 }
