@@ -520,6 +520,14 @@ fn open_parens_each(lexed: &Lexed, from: usize, to: usize, mut after_line: impl 
     stack
 }
 
+/// Whether a line of code leaves an operator hanging at its end: its statement goes on.
+fn ends_hanging(code: &str) -> bool {
+    const OPERATORS: [&str; 15] = [
+        "=", "+", "-", "*", "/", "&&", "||", "?", ":", ",", "|", "&", "<<", ">>", "(",
+    ];
+    OPERATORS.iter().any(|op| code.trim_end().ends_with(op))
+}
+
 /// Past this column a continuation that fits in no style takes the narrowest one.
 const RUNAWAY_COLUMN: usize = 60;
 
@@ -604,8 +612,7 @@ fn column_for(
     }
     // A bare name before a ternary's `:` under `x = cond ?` reads as a label too: the
     // statement runs on there.
-    let hanging = ["?", ":", ",", "(", "=", "&&", "||", "+", "-", "|", "&"];
-    past_label &= !hanging.iter().any(|op| lexed.code[prev].trim_end().ends_with(op));
+    past_label &= !ends_hanging(&lexed.code[prev]);
     // A comment above stands where its opening `/*` stands.
     if lexed.in_comment_before[prev] {
         prev = comment_opening(lexed, prev).unwrap_or(prev);
@@ -713,11 +720,7 @@ fn column_for(
         }
         // At file level, a line with no operator left hanging is a declaration's head (the
         // return type of a function whose name starts the next line in column 0).
-        let hanging = [
-            "=", "+", "-", "*", "/", "&&", "||", "?", ":", ",", "|", "&", "<<", ">>", "(",
-        ]
-        .iter()
-        .any(|op| lexed.code[prev].trim_end().ends_with(op));
+        let hanging = ends_hanging(&lexed.code[prev]);
         // `static struct vm_area_struct *` alone at file level is a return type, not a product.
         let prev_code = lexed.code[prev].trim();
         let hanging = hanging

@@ -27,11 +27,13 @@ pub struct FileWork {
     pub language: Language,
     /// Which report hunk each added line belongs to (index into the patch's hunk reports).
     pub added_hunk: Vec<usize>,
-    /// The file as it was before the patch, and where each hunk was placed in it and in the
-    /// healed file.
-    pub before: Vec<String>,
+    /// Where each hunk was placed, in the file before the patch and in the healed file.
     pub spans: Vec<super::shape::HunkSpan>,
+    /// The index before the patch of each of `removed`, in its order.
     pub removed_at: Vec<usize>,
+    /// The tree's file is known not to be the mail's preimage: its removed lines may not be
+    /// the author's bytes.
+    pub preimage_differs: bool,
     /// The removed lines, as the tree had them, with their report hunk: the twins whose gaps
     /// an added line that rewrites one keeps.
     pub removed: Vec<(usize, String)>,

@@ -672,14 +672,11 @@ fn account_for_header(file: &[String], hunk: &Hunk, p: Placement, min_start: usi
     let before = (1..=need)
         .take_while(|&b| p.start >= min_start + b && blank(p.start - b))
         .count();
-    // Each way to share the lost edge lines between the hunk's two ends, the tree's lines
-    // after it first (as they were always taken); the first that gives git's context wins.
-    let mut splits: Vec<Placement> = (0..=after)
-        .rev()
-        .filter(|&a| need - a <= before || a == after)
-        .map(|a| extend_at_edges(file, &p, a, (need - a).min(before)))
-        .collect();
-    let first = &splits[0];
+    // The tree's lines after the hunk first, as they were always taken; then each other way
+    // to share the lost edge lines between its two ends. The first that gives git's context
+    // wins.
+    let share = |a: usize| extend_at_edges(file, &p, a, (need - a).min(before));
+    let first = share(after);
     if first.end - first.start != hunk.old_count || first.lines.len() != hunk.new_count {
         return Err(Failure::NoMatch {
             why: format!(
@@ -699,11 +696,15 @@ fn account_for_header(file: &[String], hunk: &Hunk, p: Placement, min_start: usi
         .collect();
     removed.sort_unstable();
     let as_git = |q: &Placement| context_as_git(&q.lines, q.start, &removed, q.end >= file.len());
-    if let Some(q) = splits.iter().find(|q| as_git(q)) {
+    if as_git(&first) {
+        return Ok(first);
+    }
+    let others: Vec<Placement> = (0..after).rev().filter(|&a| need - a <= before).map(share).collect();
+    if let Some(q) = others.iter().find(|q| as_git(q)) {
         return Ok(q.clone());
     }
     // Else a lost blank line beside a run on its other side, with each share of the edges.
-    for q in &splits {
+    for q in std::iter::once(&first).chain(&others) {
         let mut q = q.clone();
         for c in 0..q.blank_choices.len() {
             let flipped = flip(&mut q.lines, q.blank_choices[c]);
@@ -714,7 +715,7 @@ fn account_for_header(file: &[String], hunk: &Hunk, p: Placement, min_start: usi
             flip(&mut q.lines, flipped);
         }
     }
-    Ok(splits.swap_remove(0))
+    Ok(first)
 }
 
 /// The blank lines of `file` from `from` on, at most `most` of them, as context lines.

@@ -492,12 +492,7 @@ fn plan(tree: &KernelTree, series: &Series, snapshots_wanted: bool) -> Result<Pl
                         .filter(|p| !blobs::is_absent(p)),
                     _ => None,
                 },
-                // The removed lines are the author's only where the tree may be the preimage.
-                before: if preimage == Preimage::Differs {
-                    Vec::new()
-                } else {
-                    state.lines.clone()
-                },
+                preimage_differs: preimage == Preimage::Differs,
                 ..Default::default()
             };
             let mut delta: i64 = 0;
@@ -553,17 +548,19 @@ fn plan(tree: &KernelTree, series: &Series, snapshots_wanted: bool) -> Result<Pl
                 // added or removed one).
                 let hunk = read_as.as_ref().unwrap_or(hunk);
                 let report_index = report.hunks.len();
+                // Indices in the file as it was before this patch.
+                let before_patch = |i: usize| (i as i64 - delta) as usize;
                 for &(fi, li) in &placement.pairs {
                     let l = &hunk.lines[li];
                     pairs.push((state.lines[fi].clone(), l.text.clone(), l.marker_lost));
                     if l.kind == LineKind::Del {
                         work.removed.push((report_index, state.lines[fi].clone()));
-                        work.removed_at.push((fi as i64 - delta) as usize);
+                        work.removed_at.push(before_patch(fi));
                     }
                 }
                 let old_len = placement.end - placement.start;
                 work.spans.push(shape::HunkSpan {
-                    old: (placement.start as i64 - delta) as usize..(placement.start as i64 - delta) as usize + old_len,
+                    old: before_patch(placement.start)..before_patch(placement.start) + old_len,
                     new: placement.start..placement.start + placement.lines.len(),
                 });
                 let new_texts: Vec<String> = placement.lines.iter().map(|l| l.text.clone()).collect();

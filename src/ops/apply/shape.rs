@@ -69,50 +69,54 @@ const MINIMAL_DIFF_LINES: usize = 1000;
 /// xdiff also leaves out of the common lines, where changed lines surround them, any line the
 /// other file has about √n times or more (`xdl_cleanup_records`, with xdiff's own rough root:
 /// `\t}`, `\t\tbreak;`): such a line may be removed and added in one run. Lines that common
-/// are no evidence. Counted in the file before the patch (the healed file has them about as
-/// often): skipping a few more lines only changes fewer.
-fn frequent(before: &[String]) -> HashSet<&str> {
-    let mut counts: HashMap<&str, usize> = HashMap::new();
-    for line in before {
+/// are no evidence. Counted in the file before the patch, which is the healed one without
+/// its added lines and with its removed ones (xdiff counts a line in the other file: the
+/// healed file has it about as often, and skipping a few more lines only changes fewer).
+fn frequent<'a>(healed: &[String], added: &[usize], removed: &[&'a str]) -> HashSet<&'a str> {
+    let mut counts: HashMap<&str, isize> = HashMap::new();
+    for line in healed {
         *counts.entry(line.as_str()).or_default() += 1;
     }
-    // xdiff's own rough square root (`xdl_bogosqrt`), and its cap.
-    let mut limit = 1usize;
-    let mut n = before.len();
+    for &i in added {
+        *counts.entry(healed[i].as_str()).or_default() -= 1;
+    }
+    for line in removed {
+        *counts.entry(line).or_default() += 1;
+    }
+    // xdiff's own rough square root (`xdl_bogosqrt`) of the file's length, and its cap.
+    let mut limit = 1isize;
+    let mut n = healed.len() - added.len() + removed.len();
     while n > 0 {
         limit <<= 1;
         n >>= 2;
     }
     let limit = limit.min(1024);
-    counts
-        .into_iter()
-        .filter(|&(_, n)| n >= limit)
-        .map(|(l, _)| l)
-        .collect()
+    removed.iter().copied().filter(|l| counts[l] >= limit).collect()
 }
 
-/// For each added line, the removed lines of its run (as the file before the patch has them):
-/// texts the author's line cannot be. Empty for a file changed too much to be sure of it, or
-/// when `before` is empty (the tree is not the mail's preimage: its removed lines may not be
-/// the author's bytes).
+/// For each added line of `healed`, the removed lines of its run (`removed`: each one's index
+/// in the file before the patch, and its text): texts the author's line cannot be. Empty for a
+/// file changed too much to be sure of it.
 pub fn removed_beside<'a>(
-    before: &'a [String],
+    healed: &[String],
+    removed: &[(usize, &'a str)],
     spans: &[HunkSpan],
-    removed_at: &[usize],
     added: &[usize],
 ) -> BTreeMap<usize, HashSet<&'a str>> {
     let mut out = BTreeMap::new();
-    if before.is_empty() || added.len() + removed_at.len() > MINIMAL_DIFF_LINES {
+    if added.len() + removed.len() > MINIMAL_DIFF_LINES {
         return out;
     }
-    let frequent = frequent(before);
-    let removed_at: HashSet<usize> = removed_at.iter().copied().collect();
+    let texts: Vec<&str> = removed.iter().map(|&(_, t)| t).collect();
+    let frequent = frequent(healed, added, &texts);
+    let text_at: HashMap<usize, &str> = removed.iter().copied().collect();
+    let removed_at: HashSet<usize> = text_at.keys().copied().collect();
     let added: HashSet<usize> = added.iter().copied().collect();
     for run in spans.iter().flat_map(|span| runs(span, &removed_at, &added)) {
         let removed: HashSet<&str> = run
             .removed
             .iter()
-            .map(|&i| before[i].as_str())
+            .map(|i| text_at[i])
             .filter(|l| !frequent.contains(l))
             .collect();
         if !removed.is_empty() {
@@ -124,12 +128,13 @@ pub fn removed_beside<'a>(
 
 /// Each added line git would have kept as context (one of the removed lines `beside` it)
 /// takes the first of `candidates(line)` that none of them is. Returns the lines changed, each
-/// with its candidates not taken (other ways the author may have changed it).
+/// with its text before and its candidates not taken (other ways the author may have changed
+/// it).
 pub fn as_mailed(
     lines: &mut [String],
     beside: &BTreeMap<usize, HashSet<&str>>,
     candidates: impl Fn(usize, &str) -> Vec<String>,
-) -> Vec<(usize, Vec<String>)> {
+) -> Vec<(usize, String, Vec<String>)> {
     let mut changed = Vec::new();
     for (&i, removed) in beside {
         if !removed.contains(lines[i].as_str()) {
@@ -142,8 +147,8 @@ pub fn as_mailed(
             }
         }
         if !others.is_empty() {
-            lines[i] = others.remove(0);
-            changed.push((i, others));
+            let was = std::mem::replace(&mut lines[i], others.remove(0));
+            changed.push((i, was, others));
         }
     }
     changed
@@ -169,11 +174,11 @@ mod tests {
                 added: vec![1]
             }]
         );
-        let beside = removed_beside(&before, &[span], &[1], &[1]);
+        let beside = removed_beside(&before, &[(1, before[1].as_str())], &[span], &[1]);
         let mut healed = before.clone();
         let spaced = |_: usize, line: &str| vec![line.to_string(), line.replace("  ", " ")];
         let changed = as_mailed(&mut healed, &beside, spaced);
-        assert_eq!(changed, vec![(1, vec![])]);
+        assert_eq!(changed, vec![(1, before[1].clone(), vec![])]);
         assert_eq!(healed[1], "\tpage_idle = test_bit(x);");
     }
 
@@ -182,8 +187,8 @@ mod tests {
         // `x` removed above `c`, added below it: two runs, neither with a twin of the other.
         let span = HunkSpan { old: 0..3, new: 0..3 };
         assert_eq!(runs(&span, &HashSet::from([0]), &HashSet::from([2])).len(), 2);
-        let before = lines("x\nc\nd");
-        assert!(removed_beside(&before, &[span], &[0], &[2]).is_empty());
+        let healed = lines("c\nd\nx");
+        assert!(removed_beside(&healed, &[(0, "x")], &[span], &[2]).is_empty());
     }
 
     #[test]
@@ -193,8 +198,9 @@ mod tests {
         let mut before = lines("a\n\t}\nb");
         before.extend(std::iter::repeat_n("\t}".to_string(), 4));
         let span = HunkSpan { old: 0..3, new: 0..3 };
-        assert!(removed_beside(&before, std::slice::from_ref(&span), &[1], &[1]).is_empty());
+        let removed = [(1, "\t}")];
+        assert!(removed_beside(&before, &removed, std::slice::from_ref(&span), &[1]).is_empty());
         before.truncate(5);
-        assert_eq!(removed_beside(&before, &[span], &[1], &[1]).len(), 1);
+        assert_eq!(removed_beside(&before, &removed, &[span], &[1]).len(), 1);
     }
 }

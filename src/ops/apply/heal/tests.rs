@@ -416,7 +416,6 @@ fn a_line_healed_into_its_removed_twin_takes_the_mails_spacing() {
         removed: vec![(0, before[8].clone())],
         removed_at: vec![8],
         spans: vec![crate::ops::apply::shape::HunkSpan { old: 5..10, new: 5..10 }],
-        before,
         language: Language::C,
         ..FileWork::default()
     };

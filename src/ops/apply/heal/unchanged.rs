@@ -10,7 +10,7 @@
 use super::{Doubt, FileWork, Pairing};
 use crate::kernel::indent::leading;
 use crate::ops::apply::shape;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 /// Added lines healed into the exact text of a removed line beside them, which git would have
 /// shown as unchanged (`shape`), take the first other way the healer had for them: as built
@@ -38,16 +38,24 @@ pub(super) fn kept_by_git(
         out.push(format!("{}{}", leading(line), words.join(" ")));
         out
     };
-    let was: BTreeMap<usize, String> = work.added.iter().map(|&i| (i, lines[i].clone())).collect();
-    let beside = shape::removed_beside(&work.before, &work.spans, &work.removed_at, &work.added);
+    if work.preimage_differs {
+        return Vec::new();
+    }
+    let removed: Vec<(usize, &str)> = work
+        .removed_at
+        .iter()
+        .zip(&work.removed)
+        .map(|(&at, (_, text))| (at, text.as_str()))
+        .collect();
+    let beside = shape::removed_beside(lines, &removed, &work.spans, &work.added);
     let changed = shape::as_mailed(lines, &beside, candidates);
-    for (i, _) in &changed {
-        follow(doubts, *i, &was[i], &lines[*i]);
+    for (i, was, _) in &changed {
+        follow(doubts, *i, was, &lines[*i]);
     }
     changed
         .into_iter()
-        .map(|(i, mut others)| {
-            others.push(was[&i].clone());
+        .map(|(i, was, mut others)| {
+            others.push(was);
             Doubt {
                 line: i,
                 why: "the removed line's whitespace exactly, which git would have shown as unchanged".into(),

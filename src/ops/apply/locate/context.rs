@@ -14,30 +14,28 @@ const CONTEXT: usize = 3;
 /// (fewer only at the file's start) and after its last (fewer only at its end). `lines` are
 /// the new side from the file's line `start` on, `removed` the old lines taken out (ascending).
 pub(super) fn context_as_git(lines: &[NewLine], start: usize, removed: &[usize], at_file_end: bool) -> bool {
-    // Walk old and new together: each change is a removed old line or an added new one.
+    // Walk old and new together: each change is a removed old line or an added new one;
+    // note how many context lines stand before each.
     let mut old = start;
-    let (mut first, mut last, mut context) = (None, None, 0usize);
-    let change = |context: usize, first: &mut Option<usize>, last: &mut Option<usize>| {
-        first.get_or_insert(context);
-        *last = Some(context);
-    };
+    let mut context = 0usize;
+    let mut at_changes: Vec<usize> = Vec::new();
     for line in lines {
         while removed.binary_search(&old).is_ok() {
-            change(context, &mut first, &mut last);
+            at_changes.push(context);
             old += 1;
         }
         if line.added {
-            change(context, &mut first, &mut last);
+            at_changes.push(context);
         } else {
             context += 1;
             old += 1;
         }
     }
     while removed.binary_search(&old).is_ok() {
-        change(context, &mut first, &mut last);
+        at_changes.push(context);
         old += 1;
     }
-    let (Some(first), Some(last)) = (first, last) else {
+    let (Some(&first), Some(&last)) = (at_changes.first(), at_changes.last()) else {
         return true;
     };
     let before_ok = first == CONTEXT || (start == 0 && first < CONTEXT);
