@@ -47,24 +47,33 @@ pub(super) fn context_as_git(lines: &[NewLine], start: usize, removed: &[usize],
 /// The blank lines of `choice` moved to the other side of its run (from inside a run: to its
 /// end); the choice as it now is.
 pub(super) fn flip(lines: &mut [NewLine], choice: BlankChoice) -> BlankChoice {
+    move_some(lines, choice, choice.blanks)
+}
+
+/// `moved` of the blank lines of `choice` moved to the other side of its run, the nearest to
+/// it first; the choice the moved ones now are (the others stay where they were, no longer a
+/// choice).
+pub(super) fn move_some(lines: &mut [NewLine], choice: BlankChoice, moved: usize) -> BlankChoice {
     let BlankChoice {
         run_start,
         run_len,
-        blanks,
         before,
+        ..
     } = choice;
     if before {
-        let lo = run_start - blanks;
-        lines[lo..run_start + run_len].rotate_left(blanks);
+        let lo = run_start - moved;
+        lines[lo..run_start + run_len].rotate_left(moved);
         BlankChoice {
             run_start: lo,
+            blanks: moved,
             before: false,
             ..choice
         }
     } else {
-        lines[run_start..run_start + run_len + blanks].rotate_right(blanks);
+        lines[run_start..run_start + run_len + moved].rotate_right(moved);
         BlankChoice {
-            run_start: run_start + blanks,
+            run_start: run_start + moved,
+            blanks: moved,
             before: true,
             ..choice
         }

@@ -376,9 +376,10 @@ fn added_lines_between_two_blank_lines_are_set_off_on_both_sides() {
     let odds = BlankOdds::learn(&learnt, std::path::Path::new("/nonexistent"), "kernel.h");
     // The file goes on after the hunk. Were the hunk at the file's end, the two blank lines
     // together after the run would leave four lines of context after it, which git never
-    // writes there: they would go before the run instead.
-    let f = file("#define return_ptr(p)\treturn no_free_ptr(p)\n\n\n/*\n * DEFINE_CLASS(name, type, exit, init, init_args...):\n *\n");
-    let h = hunk_that_lost(
+    // writes there: they would go before the run instead. Nor does it start the file (one
+    // blank line on each side would then be git's).
+    let f = file("#include <linux/compiler.h>\n#define return_ptr(p)\treturn no_free_ptr(p)\n\n\n/*\n * DEFINE_CLASS(name, type, exit, init, init_args...):\n *\n");
+    let mut h = hunk_that_lost(
         &[
             (Context, "#define return_ptr(p) return no_free_ptr(p)"),
             (Add, "/*"),
@@ -393,6 +394,7 @@ fn added_lines_between_two_blank_lines_are_set_off_on_both_sides() {
         ],
         2,
     );
+    h.old_start = 2;
     let p = locate(&f, &normalized(&f), &h, 1, 0, &odds).unwrap();
     assert_eq!(
         texts(&p),
@@ -615,6 +617,47 @@ fn a_lost_blank_line_beside_the_first_change_stands_where_git_puts_three_lines_b
             "\tint system_load;",
             "",
             "\t/* used for coupled regulators */",
+        ]
+    );
+    assert_eq!(
+        p.blank_choices.len(),
+        1,
+        "the proof search may still try the other side"
+    );
+}
+
+#[test]
+fn lost_blank_lines_on_both_sides_of_a_run_split_as_git_puts_three_lines_around_it() {
+    // include/linux/syscalls.h, 6.1 -> 6.12: `@@ -1289,6 +1199,7 @@` adds one declaration
+    // between the two blank lines under `#endif`; the archive lost the blank line that opens
+    // the hunk and both of those. Both after the added line (or both before it) would leave
+    // git two or four lines of context on one side: one stands before it, one after.
+    let f = file("asmlinkage long sys_ni_syscall(void);\n\n#endif /* CONFIG_ARCH_HAS_SYSCALL_WRAPPER */\n\n\n/*\n * Kernel code should not call syscalls (i.e., sys_xyzyyz()) directly.\n * Instead, use one of the functions which work equivalently, such as\n");
+    let mut h = hunk_that_lost(
+        &[
+            (Context, "#endif /* CONFIG_ARCH_HAS_SYSCALL_WRAPPER */"),
+            (Add, "asmlinkage long sys_ni_posix_timers(void);"),
+            (Context, "/*"),
+            (
+                Context,
+                "* Kernel code should not call syscalls (i.e., sys_xyzyyz()) directly.",
+            ),
+        ],
+        3,
+    );
+    h.old_start = 2;
+    let p = locate(&f, &normalized(&f), &h, 1, 0, &BlankOdds::default()).unwrap();
+    assert_eq!((p.start, p.end), (1, 7));
+    assert_eq!(
+        texts(&p),
+        [
+            "",
+            "#endif /* CONFIG_ARCH_HAS_SYSCALL_WRAPPER */",
+            "",
+            "asmlinkage long sys_ni_posix_timers(void);",
+            "",
+            "/*",
+            " * Kernel code should not call syscalls (i.e., sys_xyzyyz()) directly.",
         ]
     );
     assert_eq!(
