@@ -660,9 +660,14 @@ fn lost_blank_lines_on_both_sides_of_a_run_split_as_git_puts_three_lines_around_
             " * Kernel code should not call syscalls (i.e., sys_xyzyyz()) directly.",
         ]
     );
+    // The moved one is the choice the proof search may still try back.
     assert_eq!(
-        p.blank_choices.len(),
-        1,
-        "the proof search may still try the other side"
+        p.blank_choices,
+        vec![BlankChoice {
+            run_start: 3,
+            run_len: 1,
+            blanks: 1,
+            before: true
+        }]
     );
 }

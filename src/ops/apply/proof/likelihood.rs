@@ -312,50 +312,73 @@ fn cost(d: &Doubt, a: usize) -> f64 {
 const MOST_AT_ONCE: usize = 3;
 
 /// Every combination of up to [`MOST_AT_ONCE`] alternatives of distinct doubts (and last
-/// resorts), the likeliest first, to `visit`, which says whether to stop; at most `most` looked
-/// at. The alternatives are sorted by cost; from a combination whose dearest is the `i`-th, the
-/// next ones add the `i+1`-th or take it instead of the `i`-th. Every combination is reached
-/// once, none before a cheaper one.
-pub(super) fn likeliest_first(choices: &Choices<'_>, most: usize, mut visit: impl FnMut(&[(usize, usize)]) -> bool) {
-    let total = choices.doubts.len() + choices.last_resorts.len();
-    let mut items: Vec<(u64, usize, usize)> = Vec::new();
-    for d in 0..total {
-        let doubt = choices.get(d);
-        for a in 0..doubt.alternatives.len() {
-            // In millionths: the heap orders integers.
-            items.push(((cost(doubt, a) * 1e6) as u64, d, a));
-        }
-    }
-    if items.is_empty() {
-        return;
-    }
-    items.sort_unstable();
-    let mut heap = BinaryHeap::from([Reverse((items[0].0, vec![0usize]))]);
-    let mut looked = 0;
-    while let Some(Reverse((sum, set))) = heap.pop() {
-        looked += 1;
-        if looked > most {
-            return;
-        }
-        let last = set[set.len() - 1];
-        if last + 1 < items.len() {
-            if set.len() < MOST_AT_ONCE {
-                let mut more = set.clone();
-                more.push(last + 1);
-                heap.push(Reverse((sum + items[last + 1].0, more)));
+/// resorts), the likeliest first; at most `most` looked at. The alternatives are sorted by
+/// cost; from a combination whose dearest is the `i`-th, the next ones add the `i+1`-th or take
+/// it instead of the `i`-th. Every combination is reached once, none before a cheaper one.
+pub(super) struct Likeliest {
+    /// Each alternative's cost (in millionths: the heap orders integers), doubt, alternative.
+    items: Vec<(u64, usize, usize)>,
+    heap: BinaryHeap<Reverse<(u64, Vec<usize>)>>,
+    looked: usize,
+    most: usize,
+}
+
+impl Likeliest {
+    pub(super) fn new(choices: &Choices<'_>, most: usize) -> Likeliest {
+        let total = choices.doubts.len() + choices.last_resorts.len();
+        let mut items: Vec<(u64, usize, usize)> = Vec::new();
+        for d in 0..total {
+            let doubt = choices.get(d);
+            for a in 0..doubt.alternatives.len() {
+                items.push(((cost(doubt, a) * 1e6) as u64, d, a));
             }
-            let mut next = set.clone();
-            next[set.len() - 1] = last + 1;
-            heap.push(Reverse((sum - items[last].0 + items[last + 1].0, next)));
         }
-        let changes: Vec<(usize, usize)> = set.iter().map(|&i| (items[i].1, items[i].2)).collect();
-        let distinct = changes
-            .iter()
-            .enumerate()
-            .all(|(x, c)| changes[x + 1..].iter().all(|o| o.0 != c.0));
-        if distinct && visit(&changes) {
-            return;
+        items.sort_unstable();
+        let heap = match items.first() {
+            Some(first) => BinaryHeap::from([Reverse((first.0, vec![0usize]))]),
+            None => BinaryHeap::new(),
+        };
+        Likeliest {
+            items,
+            heap,
+            looked: 0,
+            most,
         }
+    }
+}
+
+impl Iterator for Likeliest {
+    type Item = Vec<(usize, usize)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while let Some(Reverse((sum, set))) = self.heap.pop() {
+            self.looked += 1;
+            if self.looked > self.most {
+                self.heap.clear();
+                return None;
+            }
+            let items = &self.items;
+            let last = set[set.len() - 1];
+            if last + 1 < items.len() {
+                if set.len() < MOST_AT_ONCE {
+                    let mut more = set.clone();
+                    more.push(last + 1);
+                    self.heap.push(Reverse((sum + items[last + 1].0, more)));
+                }
+                let mut next = set.clone();
+                next[set.len() - 1] = last + 1;
+                self.heap.push(Reverse((sum - items[last].0 + items[last + 1].0, next)));
+            }
+            let changes: Vec<(usize, usize)> = set.iter().map(|&i| (items[i].1, items[i].2)).collect();
+            let distinct = changes
+                .iter()
+                .enumerate()
+                .all(|(x, c)| changes[x + 1..].iter().all(|o| o.0 != c.0));
+            if distinct {
+                return Some(changes);
+            }
+        }
+        None
     }
 }
 
@@ -404,11 +427,7 @@ mod tests {
             doubts: &doubts,
             last_resorts: &[],
         };
-        let mut seen: Vec<Vec<(usize, usize)>> = Vec::new();
-        likeliest_first(&choices, 100, |c| {
-            seen.push(c.to_vec());
-            false
-        });
+        let seen: Vec<Vec<(usize, usize)>> = Likeliest::new(&choices, 100).collect();
         assert_eq!(
             seen,
             [
