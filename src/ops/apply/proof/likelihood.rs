@@ -2,11 +2,11 @@
 //! second order: combinations of alternatives, the likeliest first.
 //!
 //! Each kind of doubt (named by how its reason starts) was measured on the heal benchmark
-//! (archive form without `index` lines, 6.1→6.12 and 6.12→7.2: 400,010 doubts): how often
-//! one of its alternatives is the author's line where the healer's first guess is not, and at
-//! which rank among the doubt's alternatives (the last share for rank 9 and after, spread over
-//! them). A lost blank line's side, measured otherwise, and any kind not listed take
-//! [`UNLISTED`]. A combination is as likely as its alternatives together (as if independent):
+//! (archive form without `index` lines, 6.1→6.12 and 6.12→7.2: the 399,990 doubts of the
+//! files healed to their true length): how often one of its alternatives is the author's line
+//! where the healer's first guess is not, and at which rank among the doubt's alternatives
+//! (the last share for rank 9 and after, spread over them). A lost blank line's side (not
+//! measured: its alternatives move lines) and any kind not listed take [`UNLISTED`]. A combination is as likely as its alternatives together (as if independent):
 //! its cost is the sum of their costs, `-ln` of each one's chance.
 
 use super::{Choices, Doubt};
