@@ -503,7 +503,8 @@ impl Trials<'_> {
         if self.spent() {
             return Some(Search::NotFound { tried: self.tried });
         }
-        if !self.tried_before.insert(combination_key(changes)) {
+        let ordered = self.choices.overlaps(changes) || self.choices.moves_a_change(changes);
+        if !self.tried_before.insert(combination_key(changes, ordered)) {
             return None;
         }
         self.tried += 1;
@@ -520,20 +521,24 @@ impl Trials<'_> {
     }
 }
 
-/// A combination's key, whatever the order of its changes: a sum of one 64-bit mix per change
-/// (no allocation per try). Two combinations with one key would skip a try, never prove
+/// A combination's key (no allocation per try): a sum of one 64-bit mix per change, whatever
+/// their order; in order where it matters (`ordered`: two changes of one line, of which the
+/// later wins, or a move). Two combinations with one key would skip a try, never prove
 /// anything: the blob id is still compared.
-fn combination_key(changes: &[(usize, usize)]) -> u64 {
-    changes
-        .iter()
-        .map(|&(d, a)| {
-            // splitmix64's finalizer over the pair.
-            let mut x = ((d as u64) << 32 ^ a as u64).wrapping_add(0x9e37_79b9_7f4a_7c15);
-            x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-            x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-            x ^ (x >> 31)
-        })
-        .fold(0u64, u64::wrapping_add)
+fn combination_key(changes: &[(usize, usize)], ordered: bool) -> u64 {
+    // splitmix64's finalizer.
+    let mix = |mut x: u64| {
+        x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        x ^ (x >> 31)
+    };
+    let one = |&(d, a): &(usize, usize)| mix((d as u64) << 32 ^ a as u64);
+    if ordered {
+        changes.iter().fold(1, |key, c| mix(key ^ one(c)))
+    } else {
+        changes.iter().map(one).fold(0, u64::wrapping_add)
+    }
 }
 
 /// What the report says of one file's proof.

@@ -66,7 +66,8 @@ const CONTINUATION_REACH: usize = 24;
 /// Every column near the one a continuation line was given, nearest first: some authors
 /// align a continuation under nothing the rules know of (devmap.c's `\t\t\t (u64)sizeof(…)`
 /// under `usage += atomic_read(…) *`; reset.h's head continued five tabs in, like the line
-/// under it). Tried alone once the doubts' pairs are spent, never paired: heal benchmark,
+/// under it). Tried alone once the doubts' pairs are spent, never paired in the rules' order
+/// (the likeliest-first order after it pairs it like any other): heal benchmark,
 /// archive with `index` lines, +2 / +1 files proven and identical, none lost (tried before
 /// the pairs: one lost); a reach of 40 columns proved no more than 24. The lines under it
 /// that stand where it stands are tried at each column with it (moduleloader.h's four

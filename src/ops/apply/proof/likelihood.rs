@@ -300,7 +300,7 @@ const MEASURED: [(&str, f64, [f64; 10]); 40] = [
     ),
 ];
 
-/// A kind of doubt the measurement has not seen (and a lost blank line's side).
+/// A kind of doubt the measurement has not seen.
 const UNLISTED: (f64, [f64; 10]) = (0.05, [0.3, 0.2, 0.1, 0.08, 0.06, 0.05, 0.04, 0.03, 0.02, 0.12]);
 
 /// `-ln` of the chance that alternative `a` of `d` is the author's.
@@ -447,5 +447,31 @@ mod tests {
                 vec![(0, 1), (1, 0)],
             ]
         );
+    }
+
+    #[test]
+    fn a_lost_blank_lines_reason_is_read_past_its_count() {
+        let blank = doubt(
+            "1 lost blank line(s) placed before 2 added line(s); the mail cannot say which side",
+            2,
+        );
+        let measured = MEASURED
+            .iter()
+            .find(|(why, _, _)| why.starts_with("lost blank"))
+            .expect("measured");
+        assert_eq!(cost(&blank, 0), -(measured.1 * measured.2[0]).ln());
+        assert_ne!(cost(&blank, 0), -(UNLISTED.0 * UNLISTED.1[0]).ln());
+    }
+
+    #[test]
+    fn no_more_combinations_are_looked_at_than_allowed() {
+        let doubts = [doubt("gap widened to the neighbours' column", 3)];
+        let choices = Choices {
+            doubts: &doubts,
+            last_resorts: &[],
+        };
+        let mut likeliest = Likeliest::new(&choices, 2);
+        assert_eq!(likeliest.by_ref().count(), 2);
+        assert_eq!(likeliest.next(), None);
     }
 }

@@ -66,8 +66,9 @@ fn pairs_of_first_alternatives_come_before_any_second_one() {
 
 #[test]
 fn a_doubt_never_paired_is_paired_only_after_the_rules_order() {
-    // The author changed lines 0 and 1. With line 1's doubt tried alone, no pair reaches
-    // it; with line 2's tried alone instead, the pair of the others is the first tried.
+    // The author changed lines 0 and 1. With line 1's doubt tried alone, no pair of the
+    // rules' order reaches it; with line 2's tried alone instead, the pair of the others is
+    // the first tried.
     let truth = "A\nB\nc\n";
     let post = &blob_of(truth.as_bytes())[..12];
     let doubt = |line: usize, first: &str, second: &str, never: bool| Doubt {
@@ -342,7 +343,7 @@ fn a_wrong_postimage_is_never_matched() {
 fn a_last_resort_never_paired_is_tried_alone_after_the_doubts_pairs_and_paired_only_after_the_rules_order() {
     // Two doubts of one alternative each and a last resort never paired: the author's file
     // takes both doubts, so the pair comes before the last resort's two alternatives; a file
-    // that needs the last resort with a doubt is never found.
+    // that needs the last resort with a doubt is found only after the rules' order.
     let doubt = |line: usize, to: &str| Doubt {
         line,
         why: "x".into(),
