@@ -53,6 +53,7 @@ pub enum Pairing {
 }
 
 /// The doubts and last resorts of one search under one index (last resorts after the doubts).
+#[derive(Clone, Copy)]
 struct Choices<'d> {
     doubts: &'d [Doubt],
     last_resorts: &'d [Doubt],
@@ -341,7 +342,7 @@ pub fn search(
         // A large file's hashed bytes may have run out first.
         return Search::NotFound { tried: trials.tried };
     }
-    let choices = Choices { doubts, last_resorts };
+    let choices = trials.choices;
     for changes in likelihood::Likeliest::new(&choices, 8 * budget.max_tries) {
         if let Some(end) = trials.attempt(lines, &changes) {
             return end;
@@ -358,8 +359,9 @@ pub fn search(
 /// more (16 won, 4 lost); the whole budget likeliest first, 8 / 4 more (18 won, 6 lost: two
 /// gaps an author's habit changed alike on neighbouring lines come early in the rules' order,
 /// late by their odds taken apart); 10,000 tries likeliest first before the rules' order, one
-/// fewer; at 45 % and 75 % (no combination tried twice), one and two fewer than at 60 %. The hashed bytes are not shared out: at 60 % of them too, stackmap.c's proof is
-/// lost for one other won.
+/// fewer; at 45 % and 75 % (no combination tried twice), one and two fewer than at 60 %. The
+/// hashed bytes are not shared out: at 60 % of them too, stackmap.c's proof is lost for one
+/// other won.
 const IN_RULE_ORDER: usize = 60;
 
 /// The search in the order of the rules (see [`search`]), within `trials`' budget.

@@ -303,17 +303,23 @@ const MEASURED: [(&str, f64, [f64; 10]); 40] = [
 /// A kind of doubt the measurement has not seen.
 const UNLISTED: (f64, [f64; 10]) = (0.05, [0.3, 0.2, 0.1, 0.08, 0.06, 0.05, 0.04, 0.03, 0.02, 0.12]);
 
-/// `-ln` of the chance that alternative `a` of `d` is the author's.
-fn cost(d: &Doubt, a: usize) -> f64 {
+/// What was measured of `d`'s kind: how often one of its alternatives was the author's, and
+/// the share of those at each rank.
+fn odds(d: &Doubt) -> (f64, [f64; 10]) {
     // A lost blank line's reason starts with how many.
     let why = d.why.trim_start_matches(|c: char| c.is_ascii_digit() || c == ' ');
-    let (rate, ranks) = MEASURED
+    MEASURED
         .iter()
         .find(|(kind, _, _)| why.starts_with(kind))
-        .map_or(UNLISTED, |&(_, rate, ranks)| (rate, ranks));
+        .map_or(UNLISTED, |&(_, rate, ranks)| (rate, ranks))
+}
+
+/// `-ln` of the chance that alternative `a` of a doubt with `odds` and `alternatives` of them
+/// is the author's.
+fn cost((rate, ranks): (f64, [f64; 10]), alternatives: usize, a: usize) -> f64 {
     let share = match a {
         0..9 => ranks[a],
-        _ => ranks[9] / d.alternatives.len().saturating_sub(9).max(1) as f64,
+        _ => ranks[9] / alternatives.saturating_sub(9).max(1) as f64,
     };
     -(rate * share).max(1e-12).ln()
 }
@@ -339,8 +345,9 @@ impl Likeliest {
         let mut items: Vec<(u64, usize, usize)> = Vec::new();
         for d in 0..total {
             let doubt = choices.get(d);
-            for a in 0..doubt.alternatives.len() {
-                items.push(((cost(doubt, a) * 1e6) as u64, d, a));
+            let (odds, n) = (odds(doubt), doubt.alternatives.len());
+            for a in 0..n {
+                items.push(((cost(odds, n, a) * 1e6) as u64, d, a));
             }
         }
         items.sort_unstable();
@@ -459,8 +466,8 @@ mod tests {
             .iter()
             .find(|(why, _, _)| why.starts_with("lost blank"))
             .expect("measured");
-        assert_eq!(cost(&blank, 0), -(measured.1 * measured.2[0]).ln());
-        assert_ne!(cost(&blank, 0), -(UNLISTED.0 * UNLISTED.1[0]).ln());
+        assert_eq!(cost(odds(&blank), 2, 0), -(measured.1 * measured.2[0]).ln());
+        assert_ne!(cost(odds(&blank), 2, 0), -(UNLISTED.0 * UNLISTED.1[0]).ln());
     }
 
     #[test]
